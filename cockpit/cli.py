@@ -1,0 +1,276 @@
+"""The command line (DESIGN §6).
+
+Only the commands that open a screen import Textual, and they do it inside their handler, so
+``cockpit status`` and friends start fast. Every error reaches people as one clear paragraph on
+stderr with exit code 2 (bad usage or input) or 1 (runtime failure); ``--debug`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from cockpit import __version__
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage or invalid input: exit code 2."""
+
+
+class RuntimeFailure(Exception):
+    """The command was right but could not be carried out: exit code 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"cockpit: error: {message}\n")
+
+
+def _severity(value: str) -> str:
+    upper = value.upper()
+    if upper not in ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a severity; use SEV1 (worst) to SEV5")
+    return upper
+
+
+def _positive(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be greater than 0")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cockpit", description="A terminal incident cockpit.")
+    parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--config", metavar="PATH", help="config file (see DESIGN §4 for the search order)")
+    parser.add_argument("--low-bandwidth", action="store_true",
+                        help="256 colours and no animation, for slow SSH links")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help: str, handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        p.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                       help="config file to use instead of the discovered one")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("new", "declare a new incident", _cmd_new)
+    p.add_argument("--title", help="what is happening, in a few words")
+    p.add_argument("--severity", type=_severity, help="SEV1 (worst) … SEV5; default from config")
+    p.add_argument("--protocol", help="runbook to follow (default from config)")
+    p.add_argument("--session", metavar="PATH", help="where to write the session file")
+    p.add_argument("--as", dest="handle", metavar="HANDLE", help="who is declaring")
+    p.add_argument("--no-ui", action="store_true", help="create the session and print its path")
+    p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    p = command("open", "resume or join an incident (several seats at once)", _lazy("cockpit.ui.launch", "run_open"))
+    p.add_argument("session", metavar="SESSION", help="a session file or a prefix of a saved session's name")
+    p.add_argument("--as", dest="handle", metavar="HANDLE", help="who is at this seat")
+    p.add_argument("--read-only", action="store_true", help="observe: browse but record nothing")
+    p.add_argument("--share-group", metavar="GROUP", help="let this Unix group write the session file")
+    p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    p = command("log", "add a timeline entry without opening the screen", _cmd_log)
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("text", metavar="TEXT")
+    p.add_argument("--kind", choices=("note", "decision", "action", "hypothesis"), default="note")
+    p.add_argument("--as", dest="handle", metavar="HANDLE")
+
+    p = command("status", "summary of an incident, no screen", _cmd_status)
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("--json", action="store_true", help="one JSON document")
+
+    p = command("probe", "run the health checks of the config, no screen", _lazy("cockpit.health.cli", "run_probe"))
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="one round of checks (the default)")
+    mode.add_argument("--duration", type=_positive, metavar="S", help="poll for S seconds")
+    p.add_argument("--json", action="store_true", help="one JSON document at the end")
+
+    p = command("drill", "stage a simulated outage to practise on", _lazy("cockpit.drill.cli", "run_drill"))
+    p.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
+                   help="scenario name or file (default: checkout-outage)")
+    p.add_argument("--speed", type=_positive, default=1.0, help="scale scenario time (10 = ten times faster)")
+    p.add_argument("--session", metavar="PATH", help="where to write the drill session")
+    p.add_argument("--no-ui", action="store_true", help="print transitions and injects instead of the screen")
+    p.add_argument("--duration", type=_positive, metavar="S", help="stop after S seconds")
+    p.add_argument("--as", dest="handle", metavar="HANDLE")
+    p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    p = command("replay", "step through a saved session, read-only", _lazy("cockpit.ui.launch", "run_replay"))
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("--as", dest="handle", metavar="HANDLE", help="who writes retro notes")
+
+    p = command("report", "postmortem draft computed from a session", _lazy("cockpit.retro.cli", "run_report"))
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("--format", choices=("md", "json"), default="md")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    p = command("validate", "check config, protocol, scenario, theme or session files", _cmd_validate)
+    p.add_argument("files", nargs="+", metavar="FILE")
+
+    p = command("sessions", "saved sessions, newest first", _cmd_sessions)
+    p.add_argument("--json", action="store_true")
+
+    p = command("web", "serve a read-only seat to browsers on 127.0.0.1", _lazy("cockpit.ui.launch", "run_web"))
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("--port", type=int, default=8000)
+    return parser
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        return int(getattr(importlib.import_module(module), name)(args) or 0)
+
+    handler.__name__ = name
+    return handler
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None) or _lazy("cockpit.ui.launch", "run_start")
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place errors become messages
+        if getattr(args, "debug", False):
+            raise
+        code, message = classify(exc)
+        print(f"cockpit: {message}", file=sys.stderr)
+        return code
+
+
+def classify(exc: BaseException) -> tuple[int, str]:
+    """Exit code and message for an error; unknown errors are runtime failures, said plainly."""
+    from cockpit.journal import JournalError, JournalWriteError
+    from cockpit.paths import SessionNotFound
+    from cockpit.session import ReadOnlySession
+    from cockpit.settings import ConfigError
+
+    if isinstance(exc, JournalWriteError):
+        return EXIT_FAILURE, f"error: {exc}"
+    if isinstance(exc, (UsageError, ConfigError, JournalError, SessionNotFound, ReadOnlySession)):
+        return EXIT_USAGE, f"error: {exc}"
+    if isinstance(exc, RuntimeFailure):
+        return EXIT_FAILURE, f"error: {exc}"
+    if isinstance(exc, OSError):
+        return EXIT_FAILURE, f"error: {exc.strerror or exc} ({getattr(exc, 'filename', '') or ''})"
+    return EXIT_FAILURE, (f"error: {type(exc).__name__}: {exc}. This is a bug in cockpit; "
+                          "run again with --debug for the details.")
+
+
+# -- shared helpers for command handlers -----------------------------------------------------
+
+
+def open_session(spec: str, **kwargs: Any):  # -> Session (kept lazy for import speed)
+    from cockpit.paths import resolve_session
+    from cockpit.session import Session
+
+    session = Session.open(resolve_session(spec), **kwargs)
+    if session.recovery:
+        print(f"cockpit: note: {session.recovery.describe()}", file=sys.stderr)
+    return session
+
+
+def declare_from_args(args: argparse.Namespace, *, drill: bool = False):
+    """Create a session from ``new``-style arguments; returns (session, config)."""
+    from cockpit.session import new_incident
+    from cockpit.settings import load_config, load_protocol
+
+    config = load_config(getattr(args, "config", None))
+    protocol = load_protocol(args.protocol or config.incident.default_protocol, config)
+    title = (args.title or "").strip()
+    if not title:
+        raise UsageError("an incident needs a title: cockpit new --title \"Checkout API returning 500s\"")
+    severity = args.severity or config.incident.default_severity
+    session = new_incident(config=config, protocol=protocol, title=title, severity=severity,
+                           path=args.session, handle=getattr(args, "handle", None), drill=drill)
+    return session, config
+
+
+# -- the headless commands -------------------------------------------------------------------
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    if not args.no_ui:
+        return _lazy("cockpit.ui.launch", "run_new")(args)
+    session, _ = declare_from_args(args)
+    print(session.path)
+    return EXIT_OK
+
+
+def _cmd_log(args: argparse.Namespace) -> int:
+    from cockpit.domain.events import NoteAdded
+
+    text = args.text.strip()
+    if not text:
+        raise UsageError("nothing to log: the text is empty")
+    session = open_session(args.session, handle=args.handle)
+    if session.state.declared_at is None:
+        raise UsageError(f"{session.path} has no declared incident to log to")
+    event = session.record(NoteAdded(text=text, tag=args.kind))
+    print(f"logged {args.kind} #{event.seq} at {event.at:%H:%M:%S} UTC by {event.by}")
+    return EXIT_OK
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from cockpit.summary import status_document, status_text
+
+    session = open_session(args.session)
+    now = session.now()
+    if args.json:
+        print(json.dumps(status_document(session, now), indent=2))
+    else:
+        print(status_text(session, now))
+    return EXIT_OK
+
+
+def _cmd_sessions(args: argparse.Namespace) -> int:
+    from cockpit.summary import list_sessions
+
+    rows = list_sessions()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    if not rows:
+        print("no saved sessions yet; `cockpit new` declares one")
+        return EXIT_OK
+    for row in rows:
+        flag = " DRILL" if row["drill"] else ""
+        print(f"{row['severity'] or '----':4}  {row['status']:13} {row['title'][:50]:50}{flag}  {row['path']}")
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from cockpit.validate import validate_file
+
+    failures = 0
+    for name in args.files:
+        ok, message = validate_file(Path(name))
+        print(message, file=sys.stdout if ok else sys.stderr)
+        failures += not ok
+    return EXIT_USAGE if failures else EXIT_OK
+
+
+def iso(moment: datetime | None) -> str | None:
+    from cockpit.tomlfmt import toml_datetime
+
+    return toml_datetime(moment) if moment else None

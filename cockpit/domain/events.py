@@ -1,0 +1,251 @@
+"""The event vocabulary of the session file (DESIGN §3).
+
+Every change to an incident is one of these events, appended to the journal. Known kinds are
+validated pydantic models discriminated on ``kind``; an event of a kind this version does not
+know (written by a newer one) or that no longer validates is kept as a :class:`RawEvent`, never
+dropped, so nothing in a session file is ever lost by reading it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
+
+from cockpit.domain.protocol import Step
+from cockpit.domain.vocabulary import (
+    Audience, HealthState, ImpactField, MemberStatus, NoteTag, Role, Severity, Status,
+)
+
+UNSET_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
+"""Placeholder for ``at`` on an event that has not been recorded yet; the session stamps it."""
+
+
+class Event(BaseModel):
+    """Fields every event has. ``seq`` and ``at`` are stamped when the event is recorded."""
+
+    model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
+
+    seq: int = 0
+    at: datetime = UNSET_TIME
+    by: str = ""
+    kind: str
+
+    def to_record(self) -> dict[str, Any]:
+        """The fields as they go into the session file, ``seq``, ``at``, ``by``, ``kind`` first."""
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    handle: str = Field(min_length=1)
+    name: str = ""
+    roles: tuple[Role, ...] = ()
+
+
+class EndpointRef(BaseModel):
+    """What a session remembers of an endpoint: enough to show and replay it, never a secret."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    name: str
+    url: str = ""
+    service: str = ""
+
+
+class SessionConfigured(Event):
+    kind: Literal["session.configured"] = "session.configured"
+    protocol: str
+    steps: tuple[Step, ...] = ()
+    people: tuple[Person, ...] = ()
+    endpoints: tuple[EndpointRef, ...] = ()
+
+
+class ProtocolAdded(Event):
+    """Another protocol joins mid-incident (e.g. a breach found during an outage)."""
+
+    kind: Literal["protocol.added"] = "protocol.added"
+    protocol: str
+    steps: tuple[Step, ...] = ()
+
+
+class IncidentDeclared(Event):
+    kind: Literal["incident.declared"] = "incident.declared"
+    title: str
+    severity: Severity
+
+
+class IncidentRetitled(Event):
+    kind: Literal["incident.retitled"] = "incident.retitled"
+    title: str
+
+
+class SeverityChanged(Event):
+    kind: Literal["severity.changed"] = "severity.changed"
+    severity: Severity
+    reason: str = ""
+
+
+class StatusChanged(Event):
+    kind: Literal["status.changed"] = "status.changed"
+    status: Status
+
+
+class ImpactAssessed(Event):
+    kind: Literal["impact.assessed"] = "impact.assessed"
+    field: ImpactField
+    value: str
+
+
+class StepDone(Event):
+    kind: Literal["step.done"] = "step.done"
+    step: str
+
+
+class StepSkipped(Event):
+    kind: Literal["step.skipped"] = "step.skipped"
+    step: str
+    reason: str = ""
+
+
+class StepReopened(Event):
+    kind: Literal["step.reopened"] = "step.reopened"
+    step: str
+
+
+class RoleAssigned(Event):
+    kind: Literal["role.assigned"] = "role.assigned"
+    role: Role
+    handle: str
+    briefing: str | None = None
+
+
+class RoleReleased(Event):
+    kind: Literal["role.released"] = "role.released"
+    role: Role
+    handle: str
+    briefing: str | None = None
+
+
+class MemberJoined(Event):
+    kind: Literal["member.joined"] = "member.joined"
+    handle: str
+    status: MemberStatus = "engaged"
+    name: str | None = None
+
+
+class MemberStatusChanged(Event):
+    kind: Literal["member.status"] = "member.status"
+    handle: str
+    status: MemberStatus
+
+
+class AskStarted(Event):
+    kind: Literal["ask.started"] = "ask.started"
+    handle: str
+    task: str
+    minutes: float = Field(gt=0)
+
+
+class AskDone(Event):
+    kind: Literal["ask.done"] = "ask.done"
+    ask: int
+
+
+class HealthChanged(Event):
+    kind: Literal["health.changed"] = "health.changed"
+    endpoint: str
+    from_: HealthState = Field(alias="from")
+    to: HealthState
+    detail: str = ""
+
+
+class EndpointWindow(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    ok_ratio: float | None = None
+    state: HealthState = "unknown"
+
+
+class HealthSummary(Event):
+    kind: Literal["health.summary"] = "health.summary"
+    endpoints: dict[str, EndpointWindow]
+
+
+class NoteAdded(Event):
+    kind: Literal["note.added"] = "note.added"
+    text: str
+    tag: NoteTag = "note"
+
+
+class UpdatePosted(Event):
+    kind: Literal["update.posted"] = "update.posted"
+    text: str
+    audience: Audience = "internal"
+    next_update_at: datetime | None = None
+
+
+class RetroNote(Event):
+    kind: Literal["retro.note"] = "retro.note"
+    text: str
+    about: datetime | None = None
+
+
+class SeatJoined(Event):
+    kind: Literal["seat.joined"] = "seat.joined"
+    handle: str
+    read_only: bool = False
+
+
+class SeatLeft(Event):
+    kind: Literal["seat.left"] = "seat.left"
+    handle: str
+    read_only: bool = False
+
+
+class DrillInject(Event):
+    kind: Literal["drill.inject"] = "drill.inject"
+    text: str
+
+
+class RawEvent(Event):
+    """An event kept exactly as read: an unknown kind, or one that no longer validates."""
+
+
+KNOWN_EVENTS: tuple[type[Event], ...] = (
+    SessionConfigured, ProtocolAdded, IncidentDeclared, IncidentRetitled, SeverityChanged,
+    StatusChanged, ImpactAssessed, StepDone, StepSkipped, StepReopened, RoleAssigned,
+    RoleReleased, MemberJoined, MemberStatusChanged, AskStarted, AskDone, HealthChanged,
+    HealthSummary, NoteAdded, UpdatePosted, RetroNote, SeatJoined, SeatLeft, DrillInject,
+)
+KINDS: dict[str, type[Event]] = {
+    cls.model_fields["kind"].default: cls for cls in KNOWN_EVENTS
+}
+
+
+def _kind_tag(value: Any) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return kind if kind in KINDS else "raw"
+
+
+AnyEvent = Annotated[
+    Union[tuple(Annotated[cls, Tag(kind)] for kind, cls in KINDS.items())  # type: ignore[misc]
+          + (Annotated[RawEvent, Tag("raw")],)],
+    Discriminator(_kind_tag),
+]
+_ADAPTER: TypeAdapter[Event] = TypeAdapter(AnyEvent)
+
+
+def parse_event(record: dict[str, Any]) -> Event:
+    """A typed event from a session-file table; anything that does not validate stays raw."""
+    try:
+        return _ADAPTER.validate_python(record)
+    except ValidationError:
+        try:
+            return RawEvent.model_validate(record)
+        except ValidationError:
+            return RawEvent.model_construct(**record)

@@ -1,0 +1,49 @@
+"""The closed vocabularies of the session file: severities, statuses, roles, tags, states."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"]
+SEVERITIES: tuple[Severity, ...] = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
+Status = Literal["investigating", "identified", "monitoring", "resolved"]
+STATUSES: tuple[Status, ...] = ("investigating", "identified", "monitoring", "resolved")
+Role = Literal["commander", "deputy", "scribe", "ops", "comms", "liaison", "sme"]
+ROLES: tuple[Role, ...] = ("commander", "deputy", "scribe", "ops", "comms", "liaison", "sme")
+MemberStatus = Literal["paged", "engaged", "resting", "off"]
+MEMBER_STATUSES: tuple[MemberStatus, ...] = ("paged", "engaged", "resting", "off")
+HealthState = Literal["unknown", "up", "degraded", "down"]
+HEALTH_STATES: tuple[HealthState, ...] = ("unknown", "up", "degraded", "down")
+NoteTag = Literal["note", "decision", "action", "hypothesis"]
+NOTE_TAGS: tuple[NoteTag, ...] = ("note", "decision", "action", "hypothesis")
+ImpactField = Literal[
+    "customer_facing", "users_affected", "functionality", "data", "revenue", "services", "regions"
+]
+IMPACT_FIELDS: tuple[ImpactField, ...] = (
+    "customer_facing", "users_affected", "functionality", "data", "revenue", "services", "regions",
+)
+Audience = Literal["internal", "external"]
+
+IMPACT_CHOICES: dict[str, tuple[str, ...]] = {
+    "customer_facing": ("unknown", "yes", "no"),
+    "users_affected": ("unknown", "none", "few", "some", "most", "all"),
+    "functionality": ("unknown", "none", "degraded", "partial", "outage"),
+    "data": ("unknown", "none", "at-risk", "loss", "exposure"),
+    "revenue": ("unknown", "none", "minor", "major"),
+}
+"""The answers offered for each enumerated size-up field; ``services`` and ``regions`` are free text."""
+
+ROLE_TITLES: dict[str, str] = {
+    "commander": "Incident Commander",
+    "deputy": "Deputy",
+    "scribe": "Scribe",
+    "ops": "Ops lead",
+    "comms": "Comms lead",
+    "liaison": "Internal liaison",
+    "sme": "Subject-matter expert",
+}
+
+
+def severity_rank(severity: str) -> int:
+    """1 for SEV1 (worst) … 5 for SEV5."""
+    return int(severity[3:])

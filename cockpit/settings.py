@@ -1,0 +1,334 @@
+"""Configuration files as validated pydantic models, found in a fixed order (DESIGN §4).
+
+Discovery, first hit wins: ``--config PATH``, ``$COCKPIT_CONFIG``, ``./cockpit.toml``, the user
+config folder, the bundled ``config/cockpit.toml``. Protocols, scenarios and themes are found by
+name next to the config in force, then in the user folder, then among the bundled ones.
+
+Every error is a :class:`ConfigError` whose message names the file, the line where it can be
+found, the field path and what was expected: people fix config at 3 a.m., not tracebacks.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cockpit import paths
+from cockpit.domain.durations import Duration
+from cockpit.domain.events import EndpointRef, Person
+from cockpit.domain.protocol import Step
+from cockpit.domain.roster import RosterLimits
+from cockpit.domain.severity import SeverityMatrix
+from cockpit.domain.vocabulary import ROLE_TITLES, Role, Severity
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    """A config, protocol, scenario or theme file that cannot be used; the message is for people."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EndpointConfig(_Strict):
+    """One HTTP health endpoint and how to judge it (conditions in Gatus syntax)."""
+
+    name: str = Field(min_length=1)
+    url: str = Field(pattern=r"^https?://", description="an http:// or https:// URL")
+    service: str = ""
+    method: Literal["GET", "HEAD", "POST"] = "GET"
+    interval: Duration = timedelta(seconds=5)
+    timeout: Duration = timedelta(seconds=2)
+    conditions: tuple[str, ...] = ("[STATUS] == 200",)
+    degraded_when: tuple[str, ...] = ()
+    headers: dict[str, str] = Field(default_factory=dict)
+    body_limit: int = Field(default=64 * 1024, ge=1024)
+    down_after: int = Field(default=3, ge=1, description="consecutive failures before down")
+    up_after: int = Field(default=2, ge=1, description="consecutive successes before up again")
+    degraded_ratio: float = Field(default=0.2, gt=0, le=1)
+    window: int = Field(default=10, ge=2)
+    stale_after: Duration | None = None
+    flap_changes: int = Field(default=4, ge=2)
+    flap_window: Duration = timedelta(minutes=5)
+
+    @field_validator("interval")
+    @classmethod
+    def _interval_floor(cls, value: timedelta) -> timedelta:
+        if value < timedelta(milliseconds=100):
+            raise ValueError("must be at least 100ms")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _no_inline_secrets(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if name.lower() in ("authorization", "cookie", "x-api-key") and not value.startswith("env:"):
+                raise ValueError(f"header {name} must reference a secret as env:NAME, not hold it")
+        return headers
+
+    def reference(self) -> EndpointRef:
+        """What a session records about this endpoint: never a header value."""
+        return EndpointRef(name=self.name, url=self.url, service=self.service or self.name,
+                           interval=self.interval.total_seconds(),
+                           headers=sorted(self.headers))
+
+
+class IncidentSettings(_Strict):
+    default_protocol: str = "major-incident"
+    default_severity: Severity = "SEV2"
+
+
+class UpdateSettings(_Strict):
+    webhook: str | None = Field(default=None, description="URL or env:NAME for Slack-compatible posts")
+    internal_every: Duration = timedelta(minutes=30)
+    external_every: Duration = timedelta(minutes=20)
+
+
+class UiSettings(_Strict):
+    theme: str = "calm"
+
+
+class Config(_Strict):
+    incident: IncidentSettings = IncidentSettings()
+    roles: dict[Role, str] = Field(default_factory=lambda: dict(ROLE_DUTIES))
+    people: tuple[Person, ...] = ()
+    endpoints: tuple[EndpointConfig, ...] = ()
+    severity: SeverityMatrix = SeverityMatrix()
+    roster: RosterLimits = RosterLimits()
+    updates: UpdateSettings = UpdateSettings()
+    ui: UiSettings = UiSettings()
+    source: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        for label, names in (("people", [p.handle for p in self.people]),
+                             ("endpoints", [e.name for e in self.endpoints])):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"{label}: {', '.join(dupes)} listed more than once")
+        return self
+
+
+ROLE_DUTIES: dict[str, str] = {
+    "commander": "Owns the incident: decides, delegates, keeps the big picture; does no hands-on work.",
+    "deputy": "Backs up the commander, keeps time, calls out every 10 minutes, takes over if needed.",
+    "scribe": "Keeps the timeline: every decision, action and hypothesis, with times.",
+    "ops": "Leads the hands-on investigation and the fix; directs the subject-matter experts.",
+    "comms": "Writes and sends the external status updates on cadence.",
+    "liaison": "Keeps internal stakeholders and leadership informed; shields the responders.",
+    "sme": "Brings deep knowledge of one system; investigates what ops asks.",
+}
+"""One-line duty per role; ``ROLE_TITLES`` holds their display names."""
+assert set(ROLE_DUTIES) == set(ROLE_TITLES)
+
+
+class ProtocolFile(_Strict):
+    """A runbook: ``config/protocols/NAME.toml``."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str = Field(min_length=1)
+    description: str = ""
+    when: tuple[Severity, ...] = ()
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> ProtocolFile:
+        ids = [s.id for s in self.steps]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"step ids must be unique: {', '.join(dupes)} repeated")
+        return self
+
+
+_COLOUR_FIELDS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel",
+                  "boost", "warning", "error", "success")
+
+
+class ThemeFile(_Strict):
+    """A colour theme: ``themes/NAME.toml``. Every colour is parsed before the theme registers."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    dark: bool = True
+    primary: str
+    secondary: str | None = None
+    accent: str | None = None
+    foreground: str | None = None
+    background: str | None = None
+    surface: str | None = None
+    panel: str | None = None
+    boost: str | None = None
+    warning: str | None = None
+    error: str | None = None
+    success: str | None = None
+    variables: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _colours_parse(self) -> ThemeFile:
+        from textual.color import Color, ColorParseError  # only theme files pay for this import
+
+        for name in _COLOUR_FIELDS:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            try:
+                Color.parse(value)
+            except ColorParseError:
+                raise ValueError(f"{name} = {value!r} is not a colour (try #rrggbb)") from None
+        return self
+
+
+# -- reading files ---------------------------------------------------------------------------
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def load_model(path: Path, model: type[M], **context: Any) -> M:
+    """Read ``path`` into ``model``, or raise a ConfigError that says where and what is wrong."""
+    data, text = read_toml(path)
+    try:
+        return model.model_validate({**data, **context})
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(path, text, exc)) from None
+
+
+def describe_errors(path: Path, text: str, exc: ValidationError) -> str:
+    lines = [f"{path}: {exc.error_count()} problem{'s' if exc.error_count() > 1 else ''}:"]
+    for error in exc.errors(include_url=False):
+        loc = [part for part in error["loc"] if not (isinstance(part, str) and "[" in part)]
+        field_path = _dotted(loc) or "(top level)"
+        line = _line_of(text, loc)
+        where = f"line {line}, " if line else ""
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling)"
+        elif error["type"] == "missing":
+            message = "required field is missing"
+        got = error.get("input")
+        shown = "" if error["type"] in ("missing", "extra_forbidden") or isinstance(got, (dict, list)) \
+            else f" (got {got!r})"
+        lines.append(f"  {where}{field_path}: {message}{shown}")
+    return "\n".join(lines)
+
+
+def _dotted(loc: list[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_of(text: str, loc: list[Any]) -> int | None:
+    """Best-effort line of a field path in TOML text: good enough to point people at the spot."""
+    lines = text.splitlines()
+    start, table = 0, ""
+    found: int | None = None
+    for index, part in enumerate(loc):
+        if isinstance(part, int):
+            header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]")
+            hits = [i for i, line in enumerate(lines) if header.match(line)]
+            if part < len(hits):
+                start = found = hits[part]
+            continue
+        key = str(part)
+        table = f"{table}.{key}" if table and isinstance(loc[index - 1], str) else key
+        pattern = re.compile(rf'^\s*(\[\[?\s*[\w.-]*\b{re.escape(key)}\s*\]\]?|"?{re.escape(key)}"?\s*=)')
+        for i in range(start, len(lines)):
+            if pattern.match(lines[i]):
+                start = found = i
+                break
+        else:
+            return found + 1 if found is not None else None
+    return found + 1 if found is not None else None
+
+
+# -- discovery -------------------------------------------------------------------------------
+
+
+def find_config(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The config file in force, by the order of DESIGN §4."""
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such config file (given with --config)")
+        return path
+    env = os.environ.get("COCKPIT_CONFIG")
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such config file (given in $COCKPIT_CONFIG)")
+        return path
+    for candidate in (Path.cwd() / "cockpit.toml", paths.user_config_dir() / "cockpit.toml"):
+        if candidate.is_file():
+            return candidate
+    return paths.bundled_config_dir() / "cockpit.toml"
+
+
+def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
+    path = find_config(explicit)
+    config = load_model(path, Config)
+    return config.model_copy(update={"source": path})
+
+
+def search_dirs(kind: str, config: Config | None = None) -> list[Path]:
+    """Where files of a kind (``protocols``, ``scenarios``, ``themes``) are looked for, in order."""
+    dirs = []
+    if config is not None and config.source is not None:
+        dirs.append(config.source.parent / kind)
+    dirs.append(paths.user_config_dir() / kind)
+    bundled = paths.bundled_themes_dir() if kind == "themes" else paths.bundled_config_dir() / kind
+    dirs.append(bundled)
+    unique: list[Path] = []
+    for d in dirs:
+        if d not in unique:
+            unique.append(d)
+    return unique
+
+
+def available(kind: str, config: Config | None = None) -> dict[str, Path]:
+    """Every named file of a kind, the first folder in search order winning."""
+    found: dict[str, Path] = {}
+    for folder in search_dirs(kind, config):
+        if folder.is_dir():
+            for file in sorted(folder.glob("*.toml")):
+                found.setdefault(file.stem, file)
+    return found
+
+
+def find_named(kind: str, name: str, config: Config | None = None) -> Path:
+    candidate = Path(name).expanduser()
+    if name.endswith(".toml") and candidate.is_file():
+        return candidate
+    files = available(kind, config)
+    if name in files:
+        return files[name]
+    known = ", ".join(sorted(files)) or "none"
+    raise ConfigError(f"no {kind[:-1]} named {name!r}; available: {known}")
+
+
+def load_protocol(name: str, config: Config | None = None) -> ProtocolFile:
+    return load_model(find_named("protocols", name, config), ProtocolFile)
+
+
+def load_theme(path: Path) -> ThemeFile:
+    return load_model(path, ThemeFile)

@@ -1,0 +1,64 @@
+"""``cockpit validate``: tell what kind of file each one is and whether it is valid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cockpit.settings import Config, ConfigError, ProtocolFile, load_model, read_toml
+
+
+def detect_kind(data: dict) -> str:
+    if "cockpit" in data and isinstance(data["cockpit"], dict):
+        return "session"
+    if "steps" in data:
+        return "protocol"
+    if "scenario" in data or "services" in data:
+        return "scenario"
+    if "primary" in data and "name" in data:
+        return "theme"
+    return "config"
+
+
+def validate_file(path: Path) -> tuple[bool, str]:
+    """(valid, message) for one file of any kind cockpit reads."""
+    try:
+        data, _ = read_toml(path)
+        kind = detect_kind(data)
+        if kind == "session":
+            return _validate_session(path)
+        if kind == "protocol":
+            protocol = load_model(path, ProtocolFile)
+            return True, f"{path}: valid protocol {protocol.name!r} ({len(protocol.steps)} steps)"
+        if kind == "scenario":
+            from cockpit.drill.scenario import load_scenario
+
+            scenario = load_scenario(path)
+            return True, f"{path}: valid scenario {scenario.name!r}"
+        if kind == "theme":
+            from cockpit.settings import ThemeFile
+
+            theme = load_model(path, ThemeFile)
+            return True, f"{path}: valid theme {theme.name!r}"
+        config = load_model(path, Config)
+        return True, (f"{path}: valid config ({len(config.people)} people, "
+                      f"{len(config.endpoints)} endpoints)")
+    except ConfigError as exc:
+        return False, f"cockpit: error: {exc}"
+
+
+def _validate_session(path: Path) -> tuple[bool, str]:
+    from cockpit.domain.events import RawEvent
+    from cockpit.journal import JournalError
+    from cockpit.session import Session
+
+    try:
+        session = Session.open(path, read_only=True)
+    except JournalError as exc:
+        return False, f"cockpit: error: {exc}"
+    raw = [e for e in session.events if isinstance(e, RawEvent)]
+    notes = [f"{len(raw)} events of kinds this version does not know (kept as they are)"] if raw else []
+    notes += session.problems
+    if session.recovery:
+        notes.append(session.recovery.describe())
+    extra = f"; {'; '.join(notes)}" if notes else ""
+    return True, f"{path}: valid session, {len(session.events)} events{extra}"
