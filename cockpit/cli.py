@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as", dest="handle", metavar="HANDLE")
     p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    p = command("replay", "step through a saved session, read-only", _lazy("cockpit.ui.launch", "run_replay"))
+    p = command("replay", "step through a saved session, read-only", _lazy("cockpit.ui.replay", "run_replay"))
     p.add_argument("session", metavar="SESSION")
     p.add_argument("--as", dest="handle", metavar="HANDLE", help="who writes retro notes")
 
@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("sessions", "saved sessions, newest first", _cmd_sessions)
     p.add_argument("--json", action="store_true")
 
-    p = command("web", "serve a read-only seat to browsers on 127.0.0.1", _lazy("cockpit.ui.launch", "run_web"))
+    p = command("web", "serve a read-only seat to browsers on 127.0.0.1", _lazy("cockpit.ui.web", "run_web"))
     p.add_argument("session", metavar="SESSION")
     p.add_argument("--port", type=int, default=8000)
     return parser
