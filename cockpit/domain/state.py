@@ -8,7 +8,7 @@ run this one fold, so they can never disagree.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 
 from cockpit.domain import events as ev
@@ -229,6 +229,17 @@ class IncidentState:
         return min(self.endpoints.values(), key=lambda e: (order.get(e.state, 2), e.name))
 
 
+_FIELDS = tuple(f.name for f in fields(IncidentState))
+
+
+def evolve(state: IncidentState, **changes: object) -> IncidentState:
+    """``dataclasses.replace`` without its per-field checks: the fold's hot path."""
+    new = object.__new__(IncidentState)
+    for name in _FIELDS:
+        object.__setattr__(new, name, changes[name] if name in changes else getattr(state, name))
+    return new
+
+
 # -- the fold ---------------------------------------------------------------------------------
 
 Handler = Callable[[IncidentState, ev.Event], IncidentState]
@@ -246,9 +257,13 @@ def _on(cls: type[ev.Event]) -> Callable[[Handler], Handler]:
 def apply(state: IncidentState, event: ev.Event) -> IncidentState:
     """The state after ``event``. Unknown and raw events only advance the counters."""
     handler = _HANDLERS.get(type(event))
-    if handler is not None:
-        state = handler(state, event)
-    return replace(state, event_count=state.event_count + 1, last_seq=event.seq, last_at=event.at)
+    new = handler(state, event) if handler is not None else state
+    counters = {"event_count": state.event_count + 1, "last_seq": event.seq, "last_at": event.at}
+    if new is state:
+        return evolve(state, **counters)
+    for name, value in counters.items():  # ``new`` was built by the handler and is seen by no one yet
+        object.__setattr__(new, name, value)
+    return new
 
 
 def fold(events: Iterable[ev.Event], state: IncidentState | None = None) -> IncidentState:
@@ -285,7 +300,7 @@ def _configured(state: IncidentState, e: ev.SessionConfigured) -> IncidentState:
     for ref in e.endpoints:
         current = endpoints.get(ref.name, EndpointStatus(ref.name))
         endpoints[ref.name] = replace(current, service=ref.service, url=ref.url)
-    return replace(state, protocols=(ProtocolSpec(e.protocol, e.steps),), people=e.people,
+    return evolve(state, protocols=(ProtocolSpec(e.protocol, e.steps),), people=e.people,
                    endpoints=endpoints)
 
 
@@ -293,14 +308,14 @@ def _configured(state: IncidentState, e: ev.SessionConfigured) -> IncidentState:
 def _protocol_added(state: IncidentState, e: ev.ProtocolAdded) -> IncidentState:
     if any(p.name == e.protocol for p in state.protocols):
         return state
-    return replace(state, protocols=state.protocols + (ProtocolSpec(e.protocol, e.steps),))
+    return evolve(state, protocols=state.protocols + (ProtocolSpec(e.protocol, e.steps),))
 
 
 def _triggered(state: IncidentState, trigger: str, at: datetime, by: str) -> IncidentState:
     """Complete the steps that this moment completes by itself."""
     for _, step in state.all_steps():
         if step.done_on == trigger:
-            state = replace(state, steps=_mark_done(state, step.id, at, by))
+            state = evolve(state, steps=_mark_done(state, step.id, at, by))
     return state
 
 
@@ -318,13 +333,13 @@ def _declared(state: IncidentState, e: ev.IncidentDeclared) -> IncidentState:
 
 @_on(ev.IncidentRetitled)
 def _retitled(state: IncidentState, e: ev.IncidentRetitled) -> IncidentState:
-    return replace(state, title=e.title)
+    return evolve(state, title=e.title)
 
 
 @_on(ev.SeverityChanged)
 def _severity(state: IncidentState, e: ev.SeverityChanged) -> IncidentState:
     entry = SeverityEntry(e.seq, e.at, e.by, e.severity, e.reason)
-    return replace(state, severity=e.severity, severity_history=state.severity_history + (entry,))
+    return evolve(state, severity=e.severity, severity_history=state.severity_history + (entry,))
 
 
 @_on(ev.StatusChanged)
@@ -332,13 +347,13 @@ def _status(state: IncidentState, e: ev.StatusChanged) -> IncidentState:
     resolved_at = e.at if e.status == "resolved" else None
     if e.status in ("monitoring", "resolved"):
         state = _triggered(state, e.status, e.at, e.by)
-    return replace(state, status=e.status, resolved_at=resolved_at,
+    return evolve(state, status=e.status, resolved_at=resolved_at,
                    status_history=state.status_history + (StatusEntry(e.seq, e.at, e.by, e.status),))
 
 
 @_on(ev.ImpactAssessed)
 def _impact(state: IncidentState, e: ev.ImpactAssessed) -> IncidentState:
-    return replace(state, impact={**state.impact, e.field: e.value})
+    return evolve(state, impact={**state.impact, e.field: e.value})
 
 
 def _mark_done(state: IncidentState, step_id: str, at: datetime, by: str) -> dict[str, StepProgress]:
@@ -354,7 +369,7 @@ def _mark_done(state: IncidentState, step_id: str, at: datetime, by: str) -> dic
 
 @_on(ev.StepDone)
 def _step_done(state: IncidentState, e: ev.StepDone) -> IncidentState:
-    return replace(state, steps=_mark_done(state, e.step, e.at, e.by))
+    return evolve(state, steps=_mark_done(state, e.step, e.at, e.by))
 
 
 @_on(ev.StepSkipped)
@@ -362,14 +377,14 @@ def _step_skipped(state: IncidentState, e: ev.StepSkipped) -> IncidentState:
     progress = state.steps.get(e.step, StepProgress())
     if progress.state != "open":
         return state
-    return replace(state, steps={**state.steps, e.step: replace(
+    return evolve(state, steps={**state.steps, e.step: replace(
         progress, state="skipped", at=e.at, by=e.by, reason=e.reason)})
 
 
 @_on(ev.StepReopened)
 def _step_reopened(state: IncidentState, e: ev.StepReopened) -> IncidentState:
     progress = state.steps.get(e.step, StepProgress())
-    return replace(state, steps={**state.steps, e.step: replace(
+    return evolve(state, steps={**state.steps, e.step: replace(
         progress, state="open", at=e.at, by=e.by, reason="")})
 
 
@@ -385,7 +400,7 @@ def _role_assigned(state: IncidentState, e: ev.RoleAssigned) -> IncidentState:
     members[e.handle] = _set_member_status(members[e.handle], "engaged", e.at)
     if e.role == "commander":
         state = _triggered(state, "commander-assigned", e.at, e.by)
-    return replace(state, roles=tuple(terms), members=members)
+    return evolve(state, roles=tuple(terms), members=members)
 
 
 @_on(ev.RoleReleased)
@@ -394,7 +409,7 @@ def _role_released(state: IncidentState, e: ev.RoleReleased) -> IncidentState:
         replace(t, released_at=e.at) if t.current and t.role == e.role and t.handle == e.handle else t
         for t in state.roles
     )
-    return replace(state, roles=terms)
+    return evolve(state, roles=terms)
 
 
 @_on(ev.MemberJoined)
@@ -407,20 +422,20 @@ def _member_joined(state: IncidentState, e: ev.MemberJoined) -> IncidentState:
         name = e.name or (person.name if person else "")
         engaged = e.at if e.status == "engaged" else None
         members[e.handle] = Member(e.handle, name, e.status, e.at, e.at, engaged)
-    return replace(state, members=members)
+    return evolve(state, members=members)
 
 
 @_on(ev.MemberStatusChanged)
 def _member_status(state: IncidentState, e: ev.MemberStatusChanged) -> IncidentState:
     members = _ensure_member(state, e.handle, e.at)
     members[e.handle] = _set_member_status(members[e.handle], e.status, e.at)
-    return replace(state, members=members)
+    return evolve(state, members=members)
 
 
 @_on(ev.AskStarted)
 def _ask_started(state: IncidentState, e: ev.AskStarted) -> IncidentState:
     ask = Ask(e.seq, e.at, e.by, e.handle, e.task, e.minutes)
-    return replace(state, asks={**state.asks, e.seq: ask})
+    return evolve(state, asks={**state.asks, e.seq: ask})
 
 
 @_on(ev.AskDone)
@@ -428,14 +443,14 @@ def _ask_done(state: IncidentState, e: ev.AskDone) -> IncidentState:
     ask = state.asks.get(e.ask)
     if ask is None or not ask.open:
         return state
-    return replace(state, asks={**state.asks, e.ask: replace(ask, done_at=e.at)})
+    return evolve(state, asks={**state.asks, e.ask: replace(ask, done_at=e.at)})
 
 
 @_on(ev.HealthChanged)
 def _health_changed(state: IncidentState, e: ev.HealthChanged) -> IncidentState:
     current = state.endpoints.get(e.endpoint, EndpointStatus(e.endpoint))
     updated = replace(current, state=e.to, since=e.at, detail=e.detail, changes=current.changes + 1)
-    return replace(state, endpoints={**state.endpoints, e.endpoint: updated})
+    return evolve(state, endpoints={**state.endpoints, e.endpoint: updated})
 
 
 @_on(ev.HealthSummary)
@@ -445,39 +460,39 @@ def _health_summary(state: IncidentState, e: ev.HealthSummary) -> IncidentState:
         current = endpoints.get(name, EndpointStatus(name))
         point = HealthPoint(e.at, window.state, window.p50_ms, window.p95_ms, window.ok_ratio)
         endpoints[name] = replace(current, history=current.history.append(point))
-    return replace(state, endpoints=endpoints)
+    return evolve(state, endpoints=endpoints)
 
 
 @_on(ev.NoteAdded)
 def _note(state: IncidentState, e: ev.NoteAdded) -> IncidentState:
-    return replace(state, notes=state.notes.append(Entry(e.seq, e.at, e.by, e.text, e.tag)))
+    return evolve(state, notes=state.notes.append(Entry(e.seq, e.at, e.by, e.text, e.tag)))
 
 
 @_on(ev.UpdatePosted)
 def _update(state: IncidentState, e: ev.UpdatePosted) -> IncidentState:
     entry = Entry(e.seq, e.at, e.by, e.text, "update", e.audience, next_update_at=e.next_update_at)
-    state = replace(state, updates=state.updates.append(entry))
+    state = evolve(state, updates=state.updates.append(entry))
     return _triggered(state, f"{e.audience}-update", e.at, e.by)
 
 
 @_on(ev.RetroNote)
 def _retro(state: IncidentState, e: ev.RetroNote) -> IncidentState:
     entry = Entry(e.seq, e.at, e.by, e.text, "retro", about=e.about)
-    return replace(state, retro_notes=state.retro_notes.append(entry))
+    return evolve(state, retro_notes=state.retro_notes.append(entry))
 
 
 @_on(ev.DrillInject)
 def _inject(state: IncidentState, e: ev.DrillInject) -> IncidentState:
-    return replace(state, injects=state.injects.append(Entry(e.seq, e.at, e.by, e.text, "inject")))
+    return evolve(state, injects=state.injects.append(Entry(e.seq, e.at, e.by, e.text, "inject")))
 
 
 @_on(ev.SeatJoined)
 def _seat_joined(state: IncidentState, e: ev.SeatJoined) -> IncidentState:
-    return replace(state, seats={**state.seats, e.handle: e.read_only})
+    return evolve(state, seats={**state.seats, e.handle: e.read_only})
 
 
 @_on(ev.SeatLeft)
 def _seat_left(state: IncidentState, e: ev.SeatLeft) -> IncidentState:
     seats = dict(state.seats)
     seats.pop(e.handle, None)
-    return replace(state, seats=seats)
+    return evolve(state, seats=seats)

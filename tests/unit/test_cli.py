@@ -1,0 +1,82 @@
+"""The headless commands, run as real processes: what people type and what they see."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def cockpit(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cockpit", *args], capture_output=True, text=True,
+                          timeout=60, cwd=cwd, env=os.environ.copy())
+
+
+def test_new_log_status_sessions_round_trip(tmp_path):
+    made = cockpit("new", "--no-ui", "--title", "Checkout API returning 500s", "--severity", "sev1")
+    assert made.returncode == 0, made.stderr
+    path = Path(made.stdout.strip())
+    assert path.name.endswith("-checkout-api-returning-500s.toml") and path.is_file()
+    logged = cockpit("log", "checkout", "roll back deploy 2026.11.27-3", "--kind", "decision", "--as", "bob")
+    assert logged.returncode == 0, logged.stderr
+    assert "logged decision #4" in logged.stdout and "by bob" in logged.stdout
+    status = json.loads(cockpit("status", str(path), "--json").stdout)
+    assert status["title"] == "Checkout API returning 500s" and status["severity"] == "SEV1"
+    assert status["counts"] == {"events": 4, "notes": 1, "updates": 0}
+    assert status["protocol"]["names"] == ["major-incident"]
+    human = cockpit("status", "2026")
+    assert human.returncode == 0 and "SEV1  Checkout API returning 500s" in human.stdout
+    listed = json.loads(cockpit("sessions", "--json").stdout)
+    assert [row["path"] for row in listed] == [str(path)]
+
+
+def test_bad_input_exits_2_without_traceback_and_leaves_the_file_alone(tmp_path):
+    path = tmp_path / "s.toml"
+    assert cockpit("new", "--no-ui", "--title", "x", "--session", str(path)).returncode == 0
+    before = path.read_bytes()
+    for args in (["log", str(path), "   "], ["log", str(path), "x", "--kind", "rumour"],
+                 ["status", "no-such-session"], ["new", "--no-ui", "--title", "y", "--severity", "SEV9"],
+                 ["new", "--no-ui", "--title", "y", "--session", str(path)],
+                 ["new", "--no-ui", "--title", "z", "--protocol", "nope"]):
+        result = cockpit(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Traceback" not in result.stderr and result.stderr.strip()
+    assert path.read_bytes() == before
+
+
+def test_validate_reports_each_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[people]]\nhandle = "a"\nroles = ["captain"]\n')
+    good = Path(__file__).parents[2] / "config" / "cockpit.toml"
+    result = cockpit("validate", str(good), str(bad))
+    assert result.returncode == 2
+    assert "valid config" in result.stdout
+    assert "line 3, people[0].roles[0]" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_validate_a_session_with_unknown_kinds(tmp_path):
+    path = tmp_path / "s.toml"
+    cockpit("new", "--no-ui", "--title", "x", "--session", str(path))
+    with path.open("a") as handle:
+        handle.write('\n[[events]]\nat = 2026-11-27T05:00:00.000Z\nby = "x"\nkind = "future.kind"\nseq = 4\n')
+    result = cockpit("validate", str(path))
+    assert result.returncode == 0 and "4 events" in result.stdout and "1 events of kinds" in result.stdout
+
+
+def test_headless_commands_do_not_import_textual():
+    code = ("import sys, cockpit.cli, cockpit.summary, cockpit.session, cockpit.journal, "
+            "cockpit.domain.state, cockpit.validate; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'httpx')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command", ["new", "open", "log", "status", "probe", "drill", "replay",
+                                     "report", "validate", "sessions", "web"])
+def test_every_command_has_help(command):
+    result = cockpit(command, "--help")
+    assert result.returncode == 0 and "usage: cockpit" in result.stdout

@@ -1,0 +1,129 @@
+"""The fold: apply is pure, deterministic, and prefix + rest equals all."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given, settings, strategies as st
+
+from cockpit.domain import events as ev
+from cockpit.domain.protocol import Step
+from cockpit.domain.state import IncidentState, apply, fold
+
+T0 = datetime(2026, 11, 27, 4, 10, tzinfo=timezone.utc)
+STEPS = (
+    Step(id="declare", text="Declare", done_on="declared"),
+    Step(id="bridge", text="Open a bridge", owner="commander", due=timedelta(minutes=5)),
+    Step(id="ext", text="External update", every=timedelta(minutes=20), done_on="external-update"),
+)
+handles = st.sampled_from(["alice", "bob", "carol"])
+texts = st.text(max_size=20)
+
+event_bodies = st.one_of(
+    st.builds(ev.IncidentDeclared, title=texts, severity=st.sampled_from(["SEV1", "SEV2", "SEV3"])),
+    st.builds(ev.IncidentRetitled, title=texts),
+    st.builds(ev.SeverityChanged, severity=st.sampled_from(["SEV1", "SEV2", "SEV4"]), reason=texts),
+    st.builds(ev.StatusChanged, status=st.sampled_from(["investigating", "identified", "monitoring", "resolved"])),
+    st.builds(ev.ImpactAssessed, field=st.sampled_from(["users_affected", "data"]),
+              value=st.sampled_from(["some", "most", "unknown", "exposure"])),
+    st.builds(ev.StepDone, step=st.sampled_from(["declare", "bridge", "ext", "gone"])),
+    st.builds(ev.StepSkipped, step=st.sampled_from(["bridge", "ext"]), reason=texts),
+    st.builds(ev.StepReopened, step=st.sampled_from(["bridge"])),
+    st.builds(ev.RoleAssigned, role=st.sampled_from(["commander", "ops", "sme"]), handle=handles),
+    st.builds(ev.RoleReleased, role=st.sampled_from(["commander", "ops"]), handle=handles),
+    st.builds(ev.MemberJoined, handle=handles),
+    st.builds(ev.MemberStatusChanged, handle=handles,
+              status=st.sampled_from(["paged", "engaged", "resting", "off"])),
+    st.builds(ev.AskStarted, handle=handles, task=texts, minutes=st.integers(1, 30)),
+    st.builds(ev.AskDone, ask=st.integers(1, 30)),
+    st.builds(ev.HealthChanged, endpoint=st.sampled_from(["a", "b"]),
+              from_=st.sampled_from(["unknown", "up"]), to=st.sampled_from(["up", "down", "degraded"])),
+    st.builds(ev.HealthSummary, endpoints=st.just({"a": ev.EndpointWindow(p50_ms=3.0, state="up")})),
+    st.builds(ev.NoteAdded, text=texts, tag=st.sampled_from(["note", "decision", "action"])),
+    st.builds(ev.UpdatePosted, text=texts, audience=st.sampled_from(["internal", "external"])),
+    st.builds(ev.SeatJoined, handle=handles),
+    st.builds(ev.SeatLeft, handle=handles),
+    st.builds(ev.RawEvent, kind=st.just("future.kind")),
+)
+
+
+@st.composite
+def sessions(draw):
+    bodies = draw(st.lists(event_bodies, max_size=40))
+    events = [ev.SessionConfigured(seq=1, at=T0, by="alice", protocol="p", steps=STEPS)]
+    at = T0
+    for seq, body in enumerate(bodies, start=2):
+        at += timedelta(seconds=draw(st.integers(0, 600)))
+        events.append(body.model_copy(update={"seq": seq, "at": at, "by": draw(handles)}))
+    return events
+
+
+@settings(max_examples=150, deadline=None)
+@given(events=sessions(), data=st.data())
+def test_prefix_then_rest_equals_all(events, data):
+    cut = data.draw(st.integers(0, len(events)))
+    whole = fold(events)
+    assert fold(events[cut:], fold(events[:cut])) == whole
+    assert fold(events) == whole  # deterministic
+
+
+@settings(max_examples=80, deadline=None)
+@given(events=sessions())
+def test_apply_never_changes_the_state_it_was_given(events):
+    states = [IncidentState()]
+    for event in events:
+        states.append(apply(states[-1], event))
+    # re-folding from each intermediate state gives the same end: none was mutated on the way
+    for i, state in enumerate(states):
+        assert fold(events[i:], state) == states[-1]
+    assert states[-1].event_count == len(events)
+
+
+def _fold(*bodies):
+    events = [ev.SessionConfigured(seq=1, at=T0, by="alice", protocol="p", steps=STEPS)]
+    for seq, (minutes, body) in enumerate(bodies, start=2):
+        events.append(body.model_copy(update={"seq": seq, "at": T0 + timedelta(minutes=minutes),
+                                              "by": body.by or "alice"}))
+    return fold(events)
+
+
+def test_first_done_wins_so_two_seats_agree():
+    state = _fold((1, ev.IncidentDeclared(title="t", severity="SEV2")),
+                  (2, ev.StepDone(step="bridge", by="alice")),
+                  (3, ev.StepDone(step="bridge", by="bob")))
+    progress = state.steps["bridge"]
+    assert (progress.by, progress.at) == ("alice", T0 + timedelta(minutes=2))
+
+
+def test_declaration_and_updates_tick_their_steps():
+    state = _fold((0, ev.IncidentDeclared(title="t", severity="SEV2")),
+                  (4, ev.UpdatePosted(text="u1", audience="external")),
+                  (30, ev.UpdatePosted(text="u2", audience="external")))
+    assert state.steps["declare"].state == "done"
+    assert state.steps["ext"].done_times == (T0 + timedelta(minutes=4), T0 + timedelta(minutes=30))
+
+
+def test_handover_releases_the_previous_holder():
+    state = _fold((0, ev.RoleAssigned(role="commander", handle="alice")),
+                  (50, ev.RoleAssigned(role="commander", handle="erin", briefing="db failover in progress")))
+    assert state.commander == "erin"
+    alice, erin = state.roles
+    assert alice.released_at == T0 + timedelta(minutes=50) and erin.briefing == "db failover in progress"
+
+
+def test_engaged_time_pauses_while_resting():
+    state = _fold((0, ev.MemberJoined(handle="bob")),
+                  (60, ev.MemberStatusChanged(handle="bob", status="resting")),
+                  (90, ev.MemberStatusChanged(handle="bob", status="engaged")))
+    bob = state.members["bob"]
+    assert bob.engaged_for(T0 + timedelta(minutes=100)) == timedelta(minutes=70)
+    assert bob.stretch(T0 + timedelta(minutes=100)) == timedelta(minutes=10)
+
+
+def test_asks_close_once_and_health_history_grows():
+    state = _fold((0, ev.AskStarted(handle="bob", task="replica lag", minutes=10)),
+                  (5, ev.AskDone(ask=2)), (6, ev.AskDone(ask=2)),
+                  (7, ev.HealthSummary(endpoints={"a": ev.EndpointWindow(p50_ms=5, state="up")})),
+                  (8, ev.HealthSummary(endpoints={"a": ev.EndpointWindow(p50_ms=9, state="down")})))
+    assert state.asks[2].done_at == T0 + timedelta(minutes=5)
+    assert [p.p50_ms for p in state.endpoints["a"].history] == [5, 9]

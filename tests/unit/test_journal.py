@@ -1,0 +1,171 @@
+"""The session file: round trip, permissions, torn-tail recovery, concurrent writers."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from cockpit.domain import events as ev
+from cockpit.journal import Journal, JournalError, JournalWriteError
+from cockpit.session import Session
+from cockpit.tomlfmt import parse_toml
+
+
+def test_created_file_is_private_and_valid_toml(make_session):
+    session = make_session()
+    mode = stat.S_IMODE(os.stat(session.path).st_mode)
+    assert mode == 0o600
+    doc = parse_toml(session.path.read_text())
+    assert doc["cockpit"]["format"] == 1 and doc["cockpit"]["drill"] is False
+    assert [e["seq"] for e in doc["events"]] == [1, 2, 3]
+    assert doc["events"][1]["kind"] == "incident.declared"
+
+
+def test_umask_does_not_widen_permissions(tmp_path):
+    old = os.umask(0)
+    try:
+        journal = Journal.create(tmp_path / "s.toml", {"session": "s"})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(journal.path).st_mode) == 0o600
+
+
+def test_round_trip_keeps_every_field_and_millisecond_times(make_session, clock):
+    session = make_session()
+    clock.advance(1.2345)
+    recorded = session.record(ev.HealthChanged(endpoint="payments-api", from_="up", to="down",
+                                               detail='timeout "2.0s"\n\x1b[31m'))
+    session.record(ev.HealthSummary(endpoints={"payments-api": ev.EndpointWindow(
+        p50_ms=12.5, p95_ms=80.0, ok_ratio=0.5, state="down")}))
+    reopened = Session.open(session.path)
+    assert [e.to_record() for e in reopened.events] == [e.to_record() for e in session.events]
+    again = reopened.events[recorded.seq - 1]
+    assert again.detail == 'timeout "2.0s"\n\x1b[31m'
+    assert again.at == datetime(2026, 11, 27, 4, 10, 1, 234000, tzinfo=timezone.utc)
+    text = session.path.read_text()
+    assert 'from = "up"' in text and "2026-11-27T04:10:01.234Z" in text
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(min_size=1, max_size=80))
+def test_any_text_survives_the_file(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("j") / "s.toml"
+    journal = Journal.create(path, {"session": "s"})
+    journal.append({"at": datetime(2026, 1, 1, tzinfo=timezone.utc), "by": "a",
+                    "kind": "note.added", "text": text, "tag": "note"})
+    loaded = Journal(path).load()
+    expected = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    assert loaded.events[0]["text"] == expected
+
+
+def test_unknown_kinds_are_kept_as_they_were(make_session):
+    session = make_session()
+    session.journal.append({"at": datetime(2026, 11, 27, 5, tzinfo=timezone.utc), "by": "future",
+                            "kind": "pager.escalated", "level": 3, "to": ["x", "y"]})
+    reopened = Session.open(session.path)
+    raw = reopened.events[-1]
+    assert isinstance(raw, ev.RawEvent)
+    assert raw.to_record()["level"] == 3 and raw.kind == "pager.escalated"
+    assert reopened.state.event_count == 4
+
+
+def _real_session(tmp_path: Path, make_session, clock) -> Path:
+    session = make_session(path=tmp_path / "real.toml")
+    for i in range(3):
+        clock.advance(30)
+        session.record(ev.NoteAdded(text=f"note {i} with \"quotes\" and ünïcode", tag="decision"))
+    session.record(ev.HealthSummary(endpoints={"a": ev.EndpointWindow(p50_ms=1.0, state="up")}))
+    session.record(ev.RoleAssigned(role="commander", handle="alice", briefing="over to you"))
+    return session.path
+
+
+def test_torn_tail_recovered_at_every_byte_offset(tmp_path, make_session, clock):
+    """Cut a real session at every byte: every complete event survives, the torn bytes are kept."""
+    data = _real_session(tmp_path, make_session, clock).read_bytes()
+    complete = parse_toml(data.decode())["events"]
+    ends = [data.index(b"\nseq = %d\n" % e["seq"]) + len(b"\nseq = %d\n" % e["seq"]) for e in complete]
+    header_end = data.index(b"\n\n") + 1
+    work = tmp_path / "cut"
+    work.mkdir()
+    for cut in range(header_end, len(data) + 1):
+        path = work / f"s{cut}.toml"
+        path.write_bytes(data[:cut])
+        loaded = Journal(path).load()
+        kept = sum(1 for end in ends if end <= cut)
+        assert [e["seq"] for e in loaded.events] == list(range(1, kept + 1)), cut
+        assert loaded.events == complete[:kept]
+        torn = data[max([header_end] + [e for e in ends if e <= cut]):cut]
+        if torn.strip():
+            assert loaded.recovery is not None and loaded.recovery.saved_to is not None
+            assert loaded.recovery.saved_to.read_bytes() == torn
+        # after recovery the file takes appends again and stays valid
+        journal = Journal(path)
+        journal.load()
+        journal.append({"at": datetime(2026, 1, 1, tzinfo=timezone.utc), "by": "x",
+                        "kind": "note.added", "text": "after", "tag": "note"})
+        again = Journal(path).load()
+        assert again.recovery is None and again.events[-1]["seq"] == kept + 1
+        journal.close()
+        for extra in work.iterdir():
+            extra.unlink()
+
+
+def test_damaged_middle_is_an_error_not_a_silent_loss(tmp_path, make_session, clock):
+    path = _real_session(tmp_path, make_session, clock)
+    data = path.read_bytes().replace(b'kind = "note.added"', b'kind = note.added', 1)
+    path.write_bytes(data)
+    with pytest.raises(JournalError, match="damaged"):
+        Journal(path).load()
+    assert path.read_bytes() == data  # nothing was cut away
+
+
+def test_newer_format_is_refused_clearly(tmp_path):
+    path = tmp_path / "new.toml"
+    path.write_text("[cockpit]\nformat = 9\nsession = \"x\"\n")
+    with pytest.raises(JournalError, match="newer"):
+        Journal(path).load()
+
+
+_WRITER = """
+import sys
+from cockpit.domain import events as ev
+from cockpit.session import Session
+session = Session.open(sys.argv[1], handle=sys.argv[2])
+for i in range(int(sys.argv[3])):
+    session.record(ev.NoteAdded(text=f"{sys.argv[2]} {i}"))
+"""
+
+
+def test_concurrent_processes_lose_nothing_and_keep_seq_contiguous(make_session):
+    session = make_session()
+    writers, each = 4, 40
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(session.path), f"w{n}", str(each)])
+             for n in range(writers)]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    reopened = Session.open(session.path)
+    assert [e.seq for e in reopened.events] == list(range(1, 3 + writers * each + 1))
+    texts = {e.text for e in reopened.events if isinstance(e, ev.NoteAdded)}
+    assert texts == {f"w{n} {i}" for n in range(writers) for i in range(each)}
+    # every writer's own notes are in the order it wrote them
+    for n in range(writers):
+        mine = [e.text for e in reopened.events if isinstance(e, ev.NoteAdded) and e.by == f"w{n}"]
+        assert mine == [f"w{n} {i}" for i in range(each)]
+
+
+def test_follower_sees_other_writers_in_file_order(make_session):
+    first = make_session()
+    second = Session.open(first.path, handle="bob")
+    first.record(ev.NoteAdded(text="from alice"))
+    landed = second.record(ev.NoteAdded(text="from bob"))
+    # bob's record folded alice's note first, in file order
+    assert [e.text for e in second.events[-2:]] == ["from alice", "from bob"]
+    assert landed.seq == 5
+    assert [e.text for e in first.refresh()] == ["from bob"]
+    assert first.state == second.state

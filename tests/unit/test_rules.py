@@ -1,0 +1,101 @@
+"""Severity suggestions, protocol timing and roster warnings, each at a chosen moment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from cockpit.domain import events as ev
+from cockpit.domain.roster import RosterLimits, roster_warnings
+from cockpit.domain.severity import SeverityMatrix, SeverityRule, suggest_severity
+from tests.conftest import T0
+
+
+@pytest.mark.parametrize(("impact", "expected", "reason"), [
+    ({"data": "exposure", "users_affected": "few", "functionality": "degraded"}, "SEV1", "customer data exposed"),
+    ({"users_affected": "most", "functionality": "outage", "data": "none"}, "SEV1", "most users face a full outage"),
+    ({"users_affected": "some", "functionality": "partial", "data": "none"}, "SEV2", "some users lose functionality"),
+    ({"users_affected": "few", "functionality": "degraded", "data": "none"}, "SEV3", "some users affected"),
+    ({"customer_facing": "no", "users_affected": "none", "functionality": "degraded", "data": "none"}, "SEV4", "internal"),
+    ({"users_affected": "none", "functionality": "none", "data": "none"}, "SEV5", "no user impact"),
+])
+def test_suggestion_takes_the_worst_matching_rule(impact, expected, reason):
+    suggestion = suggest_severity(impact)
+    assert suggestion.severity == expected
+    assert any(reason in r for r in suggestion.reasons)
+
+
+def test_unknown_answers_err_high_and_say_so():
+    known = suggest_severity({"users_affected": "few", "functionality": "degraded", "data": "none"})
+    unsure = suggest_severity({"users_affected": "few", "functionality": "degraded", "data": "unknown"})
+    assert (known.severity, unsure.severity) == ("SEV3", "SEV2")
+    assert any("data not known yet" in r for r in unsure.reasons)
+
+
+def test_no_answers_no_suggestion():
+    assert suggest_severity({}).severity is None
+    assert suggest_severity({"data": "unknown"}).severity is None
+
+
+def test_matrix_from_config_replaces_the_defaults():
+    matrix = SeverityMatrix(rules=(SeverityRule(when={"regions": ("eu",)}, severity="SEV1",
+                                                reason="EU is our biggest market"),), unsure_fields=())
+    assert suggest_severity({"regions": "EU"}, matrix).reasons == ("EU is our biggest market",)
+
+
+def _views(session, minutes):
+    return {v.step.id: v for v in session.state.step_views(T0 + timedelta(minutes=minutes))}
+
+
+def test_due_overdue_and_late(make_session, clock):
+    session = make_session()
+    views = _views(session, 4)
+    assert views["declare"].state == "done"
+    assert views["open-bridge"].due_at == T0 + timedelta(minutes=5) and views["open-bridge"].overdue is None
+    assert _views(session, 8)["open-bridge"].overdue == timedelta(minutes=3)
+    clock.advance(minutes=9)
+    session.record(ev.StepDone(step="open-bridge"))
+    view = _views(session, 12)["open-bridge"]
+    assert view.overdue is None and view.late_by == timedelta(minutes=4)
+
+
+def test_recurring_cadence_moves_with_each_update(make_session, clock):
+    session = make_session()
+    assert _views(session, 1)["external-update"].due_at == T0 + timedelta(minutes=25)
+    clock.advance(minutes=3)
+    session.record(ev.UpdatePosted(text="We are investigating checkout errors.", audience="external"))
+    views = _views(session, 10)
+    assert views["first-external-update"].state == "done" and views["first-external-update"].late_by is None
+    assert views["external-update"].due_at == T0 + timedelta(minutes=23)
+    assert _views(session, 30)["external-update"].overdue == timedelta(minutes=7)
+    assert session.state.next_update_due(T0 + timedelta(minutes=10)) == T0 + timedelta(minutes=15)
+
+
+def test_severity_conditions_and_resolution_freeze(make_session, clock):
+    session = make_session(protocol="server-failure", severity="SEV3")
+    assert _views(session, 1)["schedule-postmortem"].applies is False
+    session.record(ev.SeverityChanged(severity="SEV2", reason="more users"))
+    assert _views(session, 1)["schedule-postmortem"].applies is True
+    clock.advance(minutes=20)
+    session.record(ev.StatusChanged(status="resolved"))
+    views = _views(session, 300)
+    assert views["resolve"].state == "done"
+    assert views["drain"].overdue == timedelta(minutes=15)  # frozen at resolution, not growing
+    assert session.state.next_update_due(T0 + timedelta(minutes=300)) is None
+
+
+def test_roster_warnings(make_session, clock):
+    session = make_session()
+    now = T0
+    assert [w.rule for w in roster_warnings(session.state, now)] == ["no-commander"]
+    session.record(ev.RoleAssigned(role="commander", handle="alice"))
+    session.record(ev.RoleAssigned(role="ops", handle="alice"))
+    for n in range(8):
+        session.record(ev.MemberJoined(handle=f"sre{n}"))
+    warnings = roster_warnings(session.state, now + timedelta(hours=3, minutes=1))
+    rules = {w.rule for w in warnings}
+    assert {"commander-hands-on", "span-of-control", "engaged-too-long"} <= rules
+    assert any("8 people report" in w.text for w in warnings)
+    assert not {w.rule for w in roster_warnings(session.state, now, RosterLimits(max_direct_reports=8))} \
+        & {"span-of-control", "engaged-too-long"}
