@@ -184,8 +184,16 @@ class Journal:
         if size <= self._offset:
             return []
         with open(self.path, "rb") as handle:
+            # A shared lock keeps a writer from truncating a torn tail under this read, which
+            # could splice old and new bytes into one event; a busy lock just means "next time".
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return []
+            if self._offset == 0:  # never loaded: the header is not an event
+                self._offset = _header_end(handle.read())
             handle.seek(self._offset)
-            chunk = handle.read(size - self._offset)
+            chunk = handle.read()
         return self._consume(chunk)
 
     def _consume(self, chunk: bytes) -> list[dict[str, Any]]:
@@ -213,11 +221,19 @@ class Journal:
         try:
             size = os.fstat(fd).st_size
             seen: list[dict[str, Any]] = []
+            if self._offset == 0:  # never loaded: the header is not an event (nor a torn one)
+                self._offset = _header_end(os.pread(fd, size, 0))
             if size > self._offset:
                 chunk = os.pread(fd, size - self._offset, self._offset)
                 seen = self._consume(chunk)
                 if size > self._offset:  # a writer crashed mid-append: set its bytes aside
-                    _set_aside(self.path, os.pread(fd, size - self._offset, self._offset))
+                    try:
+                        _set_aside(self.path, os.pread(fd, size - self._offset, self._offset))
+                    except OSError as exc:
+                        raise JournalWriteError(
+                            f"cannot set aside a torn event next to {self.path}: {exc.strerror};"
+                            f" the folder must be writable by this seat"
+                            f" (`chmod g+rwx {self.path.parent}`)") from None
                     os.ftruncate(fd, self._offset)
                     size = self._offset
             seq = self._last_seq + 1
@@ -273,8 +289,9 @@ def _set_aside(path: Path, tail: bytes) -> Path:
 
 def _write_failure(path: Path, exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return (f"cannot write {path}: permission denied. Ask its owner to run "
-                f"`chmod g+rw {path}` and add you to the file's group, or open it --read-only")
+        return (f"cannot write {path}: permission denied. Its owner can let a team write it with "
+                f"`cockpit open {path} --share-group GROUP` (a Unix group you are in; `id -Gn` "
+                f"lists yours), or open it --read-only")
     if exc.errno == errno.EROFS:
         return f"cannot write {path}: the file system is read-only"
     if exc.errno == errno.ENOSPC:

@@ -100,10 +100,11 @@ class Session:
     def record(self, event: ev.Event) -> ev.Event:
         """Append ``event`` and fold it in; returns it as recorded (with ``seq``, ``at``, ``by``).
 
-        Raises ReadOnlySession on an observer seat and JournalWriteError when the disk refuses;
+        Raises ReadOnlySession on an observer seat (which records only its own coming and going,
+        so the others see who is watching) and JournalWriteError when the disk refuses;
         in that case the event waits in ``pending`` and is written by the next retry.
         """
-        if self.read_only:
+        if self.read_only and not isinstance(event, (ev.SeatJoined, ev.SeatLeft)):
             raise ReadOnlySession("this seat is read-only: open the session without --read-only to record")
         stamped = event.model_copy(update={"at": self.now(), "by": event.by or self.handle})
         self.pending.append(stamped)
