@@ -1,0 +1,187 @@
+"""The simulated fleet, observed from outside over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+
+import httpx
+import pytest
+
+from cockpit.drill.fleet import ScenarioClock
+from tests.drill.conftest import one_service, scenario_of
+
+
+async def get(url: str, timeout: float = 2.0) -> httpx.Response:
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        return await client.get(url)
+
+
+async def test_healthy_service_answers_ok_json(serve):
+    fleet = await serve(one_service("healthy"))
+    [endpoint] = fleet.endpoints()
+    response = await get(endpoint.url)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "service": "svc"}
+    assert endpoint.url.startswith("http://127.0.0.1:") and endpoint.url.endswith("/healthz")
+
+
+async def test_down_service_refuses_connections(serve):
+    fleet = await serve(one_service("down"))
+    port = fleet.services["svc"].port
+    with pytest.raises(ConnectionRefusedError):
+        await asyncio.open_connection("127.0.0.1", port)
+    # The port stays reserved while down, so nobody else can take the URL the cockpit polls.
+    intruder = socket.socket()
+    with pytest.raises(OSError):
+        intruder.bind(("127.0.0.1", port))
+    intruder.close()
+
+
+async def test_hanging_service_accepts_but_never_answers(serve):
+    fleet = await serve(one_service("hanging"))
+    reader, writer = await asyncio.open_connection("127.0.0.1", fleet.services["svc"].port)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    await writer.drain()
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(reader.read(1), timeout=0.3)
+    writer.close()
+    with pytest.raises(httpx.ReadTimeout):
+        await get(fleet.endpoints()[0].url, timeout=0.2)
+
+
+async def test_slow_service_really_delays(serve):
+    fleet = await serve(scenario_of(
+        {"name": "slow", "phases": [{"at": "0s", "behaviour": "slow", "latency_ms": 400}]},
+        {"name": "quick", "phases": [{"at": "0s", "behaviour": "healthy"}]}))
+    slow, quick = fleet.endpoints()
+    started = time.perf_counter()
+    response = await get(slow.url)
+    slow_took = time.perf_counter() - started
+    started = time.perf_counter()
+    await get(quick.url)
+    quick_took = time.perf_counter() - started
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+    assert slow_took >= 0.4
+    assert quick_took < 0.2
+
+
+async def test_erroring_service_answers_its_status_and_message(serve):
+    fleet = await serve(one_service("erroring", status=503, message="card processor timeout"))
+    response = await get(fleet.endpoints()[0].url)
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "service": "svc", "message": "card processor timeout"}
+
+
+async def test_partial_service_fails_its_share_of_requests(serve):
+    fleet = await serve(one_service("partial", fail_ratio=0.3))
+    url = fleet.endpoints()[0].url
+    async with httpx.AsyncClient() as client:
+        statuses = [(await client.get(url)).status_code for _ in range(20)]
+    assert statuses.count(503) == 6 and statuses.count(200) == 14
+    assert all(statuses[i:i + 3] != [503] * 3 for i in range(18)), "spread out, never a streak"
+
+
+async def test_flapping_service_alternates_with_its_period(serve):
+    # period 1s at speed 10: 100 ms answering, 100 ms failing, 100 ms answering…
+    fleet = await serve(one_service("flapping", period="1s", status=502), speed=10)
+    url = fleet.endpoints()[0].url
+    seen: list[int] = []
+    deadline = time.monotonic() + 3
+    async with httpx.AsyncClient() as client:
+        while seen[-3:] != [200, 502, 200] and time.monotonic() < deadline:
+            status = (await client.get(url)).status_code
+            if not seen or seen[-1] != status:
+                seen.append(status)
+    assert seen[:3] == [200, 502, 200]
+
+
+async def test_flapping_half_cycle_follows_scenario_time(serve):
+    scenario = one_service("flapping", period="30s")
+    failing = await serve(scenario, clock_origin_ago=45)
+    answering = await serve(scenario, clock_origin_ago=75)
+    assert (await get(failing.endpoints()[0].url)).status_code == 503
+    assert (await get(answering.endpoints()[0].url)).status_code == 200
+
+
+async def test_wrong_body_is_200_with_degraded_status(serve):
+    fleet = await serve(one_service("wrong-body"))
+    response = await get(fleet.endpoints()[0].url)
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+
+
+async def test_down_then_up_reopens_the_same_url(serve, phase_changes):
+    scenario = scenario_of({"name": "svc", "phases": [{"at": "0s", "behaviour": "down"},
+                                                      {"at": "1s", "behaviour": "healthy"}]})
+    fleet = await serve(scenario, speed=20, on_phase=phase_changes.listener)
+    url = fleet.endpoints()[0].url
+    with pytest.raises(httpx.ConnectError):
+        await get(url)
+    assert await asyncio.wait_for(phase_changes.get(), 2) == ("svc", "healthy")
+    assert (await get(url)).status_code == 200
+
+
+async def test_going_down_drops_open_keep_alive_connections(serve, phase_changes):
+    scenario = scenario_of({"name": "svc", "phases": [{"at": "0s", "behaviour": "healthy"},
+                                                      {"at": "1s", "behaviour": "down"}]})
+    fleet = await serve(scenario, speed=10, on_phase=phase_changes.listener)
+    url = fleet.endpoints()[0].url
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(url)).status_code == 200
+        assert await asyncio.wait_for(phase_changes.get(), 2) == ("svc", "down")
+        with pytest.raises((httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)):
+            await client.get(url)
+        with pytest.raises(httpx.ConnectError):
+            await client.get(url)
+
+
+@pytest.mark.parametrize("speed", [10, 40])
+async def test_phase_changes_arrive_at_scenario_time_divided_by_speed(serve, phase_changes, speed):
+    scenario = scenario_of({"name": "svc", "phases": [{"at": "0s", "behaviour": "healthy"},
+                                                      {"at": "6s", "behaviour": "erroring"}]})
+    started = time.monotonic()
+    fleet = await serve(scenario, speed=speed, on_phase=phase_changes.listener)
+    await asyncio.wait_for(phase_changes.get(), 3)
+    took = time.monotonic() - started
+    assert 6 / speed <= took < 6 / speed + 0.15
+    assert (await get(fleet.endpoints()[0].url)).status_code == 500
+
+
+def test_scenario_clock_scales_real_time():
+    clock = ScenarioClock(speed=10, origin=time.monotonic() - 2)
+    assert 20 <= clock.elapsed() < 21
+    assert clock.real_delay(30) == pytest.approx(1.0, abs=0.1)
+    assert clock.real_delay(5) == 0
+
+
+async def test_every_service_gets_its_own_port_and_endpoint_settings(serve):
+    fleet = await serve(scenario_of(
+        {"name": "a", "path": "/status", "interval": "500ms", "phases": [{"at": "0s", "behaviour": "healthy"}]},
+        {"name": "b", "service": "billing", "phases": [{"at": "0s", "behaviour": "healthy"}]}))
+    a, b = fleet.endpoints()
+    assert a.url != b.url and a.url.endswith("/status")
+    assert a.interval.total_seconds() == 0.5 and b.service == "billing"
+    assert (await get(a.url)).status_code == 200
+    assert (await get(a.url.replace("/status", "/other"))).status_code == 404
+
+
+async def test_fixed_ports_are_offsets_from_the_base_port(serve):
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    free = probe.getsockname()[1]
+    probe.close()
+    fleet = await serve(scenario_of({"name": "svc", "port": 0, "phases": [{"at": "0s", "behaviour": "healthy"}]},
+                                    base_port=free), fixed_ports=True)
+    assert fleet.services["svc"].port == free
+
+
+async def test_garbage_request_gets_400_not_a_crash(serve):
+    fleet = await serve(one_service("healthy"))
+    reader, writer = await asyncio.open_connection("127.0.0.1", fleet.services["svc"].port)
+    writer.write(b"\x16\x03\x01 not http at all\r\n\r\n")
+    await writer.drain()
+    assert (await reader.read()).startswith(b"HTTP/1.1 400 ")
+    writer.close()
+    assert (await get(fleet.endpoints()[0].url)).status_code == 200
