@@ -1,0 +1,47 @@
+"""``cockpit report SESSION [--format md|json] [-o FILE]``: the postmortem draft, no screen."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from cockpit.cli import EXIT_OK, RuntimeFailure, open_session
+from cockpit.retro.markdown import render_markdown
+from cockpit.retro.report import render_json, report_for_session
+from cockpit.settings import Config, ConfigError, load_config
+
+
+def _config(args: argparse.Namespace) -> Config | None:
+    """The config in force, to find a protocol the session names without its steps.
+
+    A broken config file must not stop a report of a session that does not need it.
+    """
+    try:
+        return load_config(getattr(args, "config", None))
+    except ConfigError:
+        if getattr(args, "config", None):
+            raise
+        return None
+
+
+def run_report(args: argparse.Namespace) -> int:
+    session = open_session(args.session, read_only=True)
+    try:
+        report = report_for_session(session, config=_config(args))
+    finally:
+        session.close()
+    text = render_json(report) + "\n" if args.format == "json" else render_markdown(report)
+    if not args.output:
+        sys.stdout.write(text)
+        return EXIT_OK
+    target = Path(args.output)
+    try:
+        partial = target.with_name(f".{target.name}.part")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot write the report to {target}: {exc.strerror or exc}") from None
+    print(f"report written to {target}", file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,219 @@
+"""The replay cursor: the incident's state at any moment, through the live cockpit's own fold.
+
+A cursor stands at a *position* (how many events, in file order, are folded in) and a *time*.
+Seeking a time folds every event whose time is not after it; stepping moves one event at a time,
+even when several events share a millisecond. States are immutable, so the cursor keeps one
+every ``checkpoint_every`` events while it folds the session once; any seek then folds at most
+that many events from the nearest checkpoint.
+
+Events are stamped before they are appended, so two seats can land slightly out of time order.
+Positions follow the file (what every live seat folded); a time maps to the longest prefix of
+the file in which no event is later than it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cockpit.domain import events as ev
+from cockpit.domain.state import IncidentState, apply
+
+CHECKPOINT_EVERY = 128
+AFTERWARDS = ("retro.note", "seat.joined", "seat.left")
+"""Kinds that can be recorded long after the incident; they do not stretch its time span."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyMoment:
+    """An event a retrospective stops at: the time bar marks it, ``[``/``]`` jump to it."""
+
+    position: int
+    """The cursor position that shows this event as the current one (its index + 1)."""
+    at: datetime
+    label: str
+
+
+def key_moment_label(event: ev.Event, before: IncidentState) -> str | None:
+    """Why ``event`` is a key moment, or None: severity, status, health, decision, role changes."""
+    if isinstance(event, ev.IncidentDeclared):
+        return f"declared {event.severity}"
+    if isinstance(event, ev.SeverityChanged):
+        return f"severity {before.severity or '—'} → {event.severity}"
+    if isinstance(event, ev.StatusChanged):
+        return f"status {event.status}" if event.status != before.status else None
+    if isinstance(event, ev.HealthChanged):
+        return f"{event.endpoint} {event.from_} → {event.to}" if event.from_ != event.to else None
+    if isinstance(event, ev.NoteAdded) and event.tag == "decision":
+        return "decision"
+    if isinstance(event, ev.RoleAssigned):
+        return f"{event.handle} takes {event.role}"
+    if isinstance(event, ev.RoleReleased):
+        return f"{event.handle} releases {event.role}"
+    return None
+
+
+class ReplayCursor:
+    """Moves through a session's events; ``state`` is the fold of the events up to the cursor."""
+
+    def __init__(self, events: Iterable[ev.Event], *, checkpoint_every: int = CHECKPOINT_EVERY) -> None:
+        self._every = checkpoint_every
+        self._events: list[ev.Event] = []
+        self._reach: list[datetime] = []
+        """The latest time among the first i+1 events: non-decreasing, so times bisect it."""
+        self._checkpoints: list[IncidentState] = [IncidentState()]
+        """The state after ``k * checkpoint_every`` events, for each k."""
+        self._tip = IncidentState()
+        self.key_moments: list[KeyMoment] = []
+        self._span_end: datetime | None = None
+        self.extend(events)
+        self._position = 0
+        self._time = self.start
+        self._state = IncidentState()
+
+    # -- growing -------------------------------------------------------------------------------
+
+    def extend(self, events: Iterable[ev.Event]) -> None:
+        """Add events appended since (a retro note just written, another seat's append)."""
+        state = self._tip
+        for event in events:
+            label = key_moment_label(event, state)
+            state = apply(state, event)
+            self._events.append(event)
+            latest = max(event.at, self._reach[-1]) if self._reach else event.at
+            self._reach.append(latest)
+            if label:
+                self.key_moments.append(KeyMoment(len(self._events), event.at, label))
+            if event.kind not in AFTERWARDS:
+                self._span_end = latest
+            if len(self._events) % self._every == 0:
+                self._checkpoints.append(state)
+        self._tip = state
+
+    # -- what the cursor shows ------------------------------------------------------------------
+
+    @property
+    def events(self) -> Sequence[ev.Event]:
+        return self._events
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    @property
+    def start(self) -> datetime:
+        """When the record starts: the first event."""
+        return self._events[0].at if self._events else ev.UNSET_TIME
+
+    @property
+    def end(self) -> datetime:
+        """When the incident's record ends: its last event, leaving out retro notes and seats."""
+        return self._span_end or self.start
+
+    @property
+    def position(self) -> int:
+        return self._position
+
+    @property
+    def time(self) -> datetime:
+        return self._time
+
+    @property
+    def state(self) -> IncidentState:
+        return self._state
+
+    @property
+    def final_state(self) -> IncidentState:
+        return self._tip
+
+    @property
+    def current(self) -> ev.Event | None:
+        """The last event folded in: the timeline highlights it."""
+        return self._events[self._position - 1] if self._position else None
+
+    def elapsed(self) -> timedelta:
+        """Time since the start of the record (the T+ clock of the replay)."""
+        return self._time - self.start
+
+    # -- states ---------------------------------------------------------------------------------
+
+    def state_after(self, count: int) -> IncidentState:
+        """The fold of the first ``count`` events, from the nearest checkpoint at or before it."""
+        count = max(0, min(count, len(self._events)))
+        if count == len(self._events):
+            return self._tip
+        base = count // self._every
+        state = self._checkpoints[base]
+        for event in self._events[base * self._every:count]:
+            state = apply(state, event)
+        return state
+
+    def _fold_to(self, position: int) -> IncidentState:
+        """Like ``state_after``, but playing forward folds on from the cursor's own state."""
+        if self._position <= position < len(self._events) and \
+                position - self._position < position % self._every:
+            state = self._state
+            for event in self._events[self._position:position]:
+                state = apply(state, event)
+            return state
+        return self.state_after(position)
+
+    def position_at(self, moment: datetime) -> int:
+        """How many events the state at ``moment`` holds: none of them later than ``moment``."""
+        return bisect_right(self._reach, moment)
+
+    def state_at(self, moment: datetime) -> IncidentState:
+        return self.state_after(self.position_at(moment))
+
+    # -- moving ---------------------------------------------------------------------------------
+
+    def seek(self, moment: datetime) -> IncidentState:
+        """Stand at ``moment``: every event up to it is folded in."""
+        self._move(self.position_at(moment), moment)
+        return self._state
+
+    def seek_position(self, position: int) -> IncidentState:
+        """Stand just after the ``position``-th event (0: before the first), at its time."""
+        position = max(0, min(position, len(self._events)))
+        moment = self._reach[position - 1] if position else self.start
+        self._move(position, moment)
+        return self._state
+
+    def advance(self, seconds: float) -> IncidentState:
+        """Play: move time forward (or back) by ``seconds``, clamped to the record's span."""
+        moment = self._time + timedelta(seconds=seconds)
+        moment = min(max(moment, self.start), max(self.end, self._time))
+        return self.seek(moment)
+
+    def next_event(self) -> IncidentState:
+        return self.seek_position(self._position + 1)
+
+    def previous_event(self) -> IncidentState:
+        return self.seek_position(self._position - 1)
+
+    def next_key_moment(self) -> IncidentState:
+        positions = [k.position for k in self.key_moments]
+        index = bisect_right(positions, self._position)
+        return self.seek_position(positions[index]) if index < len(positions) else self._state
+
+    def previous_key_moment(self) -> IncidentState:
+        positions = [k.position for k in self.key_moments]
+        index = bisect_left(positions, self._position) - 1
+        return self.seek_position(positions[index]) if index >= 0 else self.seek_position(0)
+
+    def home(self) -> IncidentState:
+        return self.seek_position(0)
+
+    def to_end(self) -> IncidentState:
+        """The last event of the incident (retro notes after it stay out of the picture)."""
+        return self.seek_position(self.position_at(self.end))
+
+    def at_end(self) -> bool:
+        return self._time >= self.end and self._position >= self.position_at(self.end)
+
+    def _move(self, position: int, moment: datetime) -> None:
+        if position != self._position:
+            self._state = self._fold_to(position)
+        self._position = position
+        self._time = moment

@@ -1,0 +1,394 @@
+"""The postmortem report of a session: one document, written as JSON or as Markdown.
+
+``build_report`` folds the session's events with the live cockpit's own fold and reads the
+metrics off the final state and the events; ``render_json`` and ``cockpit.retro.markdown``
+write the same document. No Textual here: ``cockpit report`` stays a fast headless command.
+
+Definitions (every duration in seconds, ``None`` when the moment never came):
+
+- ``time_to_declare_s``: first health change to degraded/down → declaration, when that change
+  came before the declaration (else ``None``: people noticed first).
+- ``time_to_acknowledge_s``: declaration → first ``role.assigned`` of the commander.
+- ``time_to_mitigate_s``: declaration → first status ``monitoring``.
+- ``time_to_resolve_s``: declaration → status ``resolved`` (the last resolution, if reopened).
+- ``time_in_severity_s``: seconds at each severity, declaration → resolution (or the end of the
+  record when unresolved).
+- ``health_downtime_s``: per endpoint, seconds in ``down`` until the end of the record.
+- ``missed_update_cadence``: each gap between updates (or between the declaration or the last
+  update and the resolution) longer than a recurring update step allows, and how late.
+
+The incident's record ends at its last event, leaving out retro notes and seats (recorded later).
+Retro notes choose their question with a ``question`` field (``happening``, ``how``, ``impact``)
+or a text prefix (``happening:``, ``how:``, ``impact:``); see :func:`question_of`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from cockpit.domain import events as ev
+from cockpit.domain.protocol import Step, StepProgress
+from cockpit.domain.state import IncidentState, fold
+from cockpit.domain.vocabulary import SEVERITIES, severity_rank
+from cockpit.retro.narrate import describe, raw_fields
+from cockpit.retro.replay import AFTERWARDS
+from cockpit.settings import Config, ConfigError, load_protocol
+from cockpit.tomlfmt import toml_datetime
+
+QUESTIONS: dict[str, str] = {
+    "happening": "What's happening?",
+    "how": "How did we get here?",
+    "impact": "What's the immediate impact?",
+}
+_QUESTION_PREFIX = re.compile(r"^\s*(happening|how|impact)\s*:\s*", re.IGNORECASE)
+_MISSING_STEP = re.compile(
+    r"missing step|add (?:a|the|one) step|no step (?:for|to)|should be a step|"
+    r"not (?:in|on) the (?:protocol|runbook|checklist)|(?:protocol|runbook|checklist) should",
+    re.IGNORECASE)
+"""How a note says the protocol lacks a step (documented in the README's report section)."""
+TIMELINE_LEAVES_OUT = ("health.summary", "seat.joined", "seat.left", "retro.note")
+"""Periodic data and seat comings and goings stay out of the timeline; retro notes have their own."""
+UPDATE_TRIGGERS = ("internal-update", "external-update")
+
+
+def question_of(event: ev.Event) -> tuple[str | None, str]:
+    """(question key or None, text without its prefix) of a retro note."""
+    text = str(getattr(event, "text", ""))
+    chosen = (event.model_extra or {}).get("question")
+    if isinstance(chosen, str) and chosen.lower() in QUESTIONS:
+        return chosen.lower(), text
+    match = _QUESTION_PREFIX.match(text)
+    if match:
+        return match.group(1).lower(), text[match.end():]
+    return None, text
+
+
+def split_question(text: str) -> tuple[str | None, str]:
+    """A typed retro note's question prefix, for recording it as the ``question`` field."""
+    match = _QUESTION_PREFIX.match(text)
+    return (match.group(1).lower(), text[match.end():]) if match else (None, text)
+
+
+# -- the protocol in force ----------------------------------------------------------------------
+
+
+def with_protocol_steps(events: Sequence[ev.Event], config: Config | None) -> tuple[list[ev.Event], list[str]]:
+    """The events, a protocol recorded by name only filled in from the bundled file of that name.
+
+    Returns the events and notes saying what was filled in or could not be found.
+    """
+    notes: list[str] = []
+    out: list[ev.Event] = []
+    for event in events:
+        if isinstance(event, (ev.SessionConfigured, ev.ProtocolAdded)) and not event.steps:
+            try:
+                protocol = load_protocol(event.protocol, config)
+            except ConfigError:
+                notes.append(f"the session names protocol {event.protocol!r} without its steps, and no"
+                             " protocol of that name was found: adherence is not assessed")
+            else:
+                notes.append(f"the session names protocol {event.protocol!r} without its steps: the"
+                             " protocol file of that name was used")
+                event = event.model_copy(update={"steps": protocol.steps})
+        out.append(event)
+    return out, notes
+
+
+# -- small helpers ------------------------------------------------------------------------------
+
+
+def _seconds(delta: timedelta | None) -> float | None:
+    return None if delta is None else round(delta.total_seconds(), 3)
+
+
+def _since(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return _seconds(max(end - start, timedelta(0)))
+
+
+def _severity_at(state: IncidentState, moment: datetime) -> str | None:
+    current = None
+    for entry in state.severity_history:
+        if entry.at <= moment:
+            current = entry.severity
+    return current or (state.severity_history[0].severity if state.severity_history else None)
+
+
+def add_business_days(day: date, count: int) -> date:
+    while count > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
+
+
+def postmortem_due(worst: str | None, resolved: datetime) -> date | None:
+    """SEV1: three calendar days after resolution; SEV2: five business days; else not required."""
+    if worst == "SEV1":
+        return resolved.date() + timedelta(days=3)
+    if worst == "SEV2":
+        return add_business_days(resolved.date(), 5)
+    return None
+
+
+# -- the sections -------------------------------------------------------------------------------
+
+
+def _time_in_severity(state: IncidentState, closing: datetime) -> dict[str, float]:
+    spent: dict[str, timedelta] = {}
+    history = [e for e in state.severity_history if e.at <= closing]
+    for entry, following in zip(history, history[1:] + [None]):
+        start = max(entry.at, state.declared_at or entry.at)
+        end = following.at if following else closing
+        if end > start:
+            spent[entry.severity] = spent.get(entry.severity, timedelta(0)) + (end - start)
+        else:
+            spent.setdefault(entry.severity, timedelta(0))
+    return {sev: _seconds(spent[sev]) or 0.0 for sev in SEVERITIES if sev in spent}
+
+
+def _downtime(events: Sequence[ev.Event], state: IncidentState, record_end: datetime) -> dict[str, float]:
+    down: dict[str, timedelta] = {name: timedelta(0) for name in state.endpoints}
+    since: dict[str, datetime] = {}
+    for event in events:
+        if not isinstance(event, ev.HealthChanged):
+            continue
+        down.setdefault(event.endpoint, timedelta(0))
+        if event.to == "down" and event.endpoint not in since:
+            since[event.endpoint] = event.at
+        elif event.to != "down" and event.endpoint in since:
+            down[event.endpoint] += max(event.at - since.pop(event.endpoint), timedelta(0))
+    for name, start in since.items():
+        down[name] += max(record_end - start, timedelta(0))
+    return {name: _seconds(value) or 0.0 for name, value in sorted(down.items())}
+
+
+def _missed_cadence(state: IncidentState, closing: datetime) -> list[dict[str, Any]]:
+    """Every stretch without an update longer than a recurring update step allows."""
+    declared = state.declared_at
+    if declared is None:
+        return []
+    missed = []
+    for protocol, step in state.all_steps():
+        if not step.recurring or step.done_on not in UPDATE_TRIGGERS or step.every is None:
+            continue
+        times = [t for t in state.steps.get(step.id, StepProgress()).done_times if declared <= t <= closing]
+        previous, allowed = declared, step.due if step.due is not None else step.every
+        for moment, came in [(t, True) for t in times] + [(closing, False)]:
+            gap = moment - previous
+            if gap > allowed and step.applies_to(_severity_at(state, previous)):
+                missed.append({
+                    "step": step.id, "text": step.text, "audience": step.done_on.split("-")[0],
+                    "from": previous, "to": moment, "update_came": came,
+                    "gap_s": _seconds(gap), "allowed_s": _seconds(allowed),
+                    "late_by_s": _seconds(gap - allowed),
+                })
+            previous, allowed = moment, step.every
+    return missed
+
+
+def _protocol(state: IncidentState, closing: datetime, missed: list[dict[str, Any]],
+              notes: list[str]) -> dict[str, Any]:
+    rows = []
+    for view in state.step_views(closing):
+        step, progress = view.step, view.progress
+        rows.append({
+            "id": step.id, "text": step.text, "protocol": view.protocol, "owner": step.owner,
+            "applies": view.applies, "recurring": step.recurring, "state": progress.state,
+            "due_at": None if step.recurring else view.due_at,
+            "at": progress.at, "by": progress.by or None, "reason": progress.reason or None,
+            "late_by_s": _seconds(view.late_by),
+            "overdue_s": None if step.recurring else _seconds(view.overdue),
+            "times_done": len(progress.done_times),
+        })
+    one_off = [r for r in rows if r["applies"] and not r["recurring"]]
+    return {
+        "names": [p.name for p in state.protocols],
+        "notes": notes,
+        "steps": rows,
+        "done": sum(1 for r in one_off if r["state"] == "done"),
+        "total": len(one_off),
+        "late": [r for r in one_off if r["late_by_s"]],
+        "skipped": [r for r in one_off if r["state"] == "skipped"],
+        "not_done": [r for r in one_off if r["state"] == "open"],
+        "missed_update_cadence": missed,
+    }
+
+
+def _responders(state: IncidentState, closing: datetime) -> list[dict[str, Any]]:
+    out = []
+    for member in sorted(state.members.values(), key=lambda m: (m.joined_at, m.handle)):
+        terms = [{"role": t.role, "from": t.assumed_at, "to": t.released_at}
+                 for t in state.roles if t.handle == member.handle]
+        out.append({"handle": member.handle, "name": member.name or None, "roles": terms,
+                    "joined_at": member.joined_at, "final_status": member.status,
+                    "engaged_s": _seconds(member.engaged_for(closing))})
+    return out
+
+
+def _entry(entry: Any) -> dict[str, Any]:
+    return {"seq": entry.seq, "at": entry.at, "by": entry.by, "text": entry.text}
+
+
+def _suggestions(protocol: dict[str, Any], events: Sequence[ev.Event]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for row in protocol["skipped"]:
+        out.append({"kind": "skipped", "step": row["id"],
+                    "suggestion": f"Review \"{row['text']}\": it was skipped in this incident; make it"
+                                  " conditional (when = [...]) or drop it if it does not fit.",
+                    "evidence": f"skipped by {row['by']}: {row['reason'] or 'no reason given'}"})
+    for row in protocol["not_done"]:
+        out.append({"kind": "not-done", "step": row["id"],
+                    "suggestion": f"Review \"{row['text']}\": nobody marked it done or skipped.",
+                    "evidence": "still open when the incident ended"})
+    for row in protocol["late"]:
+        out.append({"kind": "late", "step": row["id"],
+                    "suggestion": f"\"{row['text']}\" was late: give it a later due time, or an owner"
+                                  " who is free at that moment.",
+                    "evidence": f"done {_clock(row['late_by_s'])} after it was due"})
+    by_step: dict[str, list[dict[str, Any]]] = {}
+    for gap in protocol["missed_update_cadence"]:
+        by_step.setdefault(gap["step"], []).append(gap)
+    for step_id, gaps in by_step.items():
+        expected = next(r["times_done"] for r in protocol["steps"] if r["id"] == step_id) + 1
+        if expected >= 2 and len(gaps) >= expected:
+            out.append({"kind": "late", "step": step_id,
+                        "suggestion": f"\"{gaps[0]['text']}\" was late every time: lengthen its"
+                                      " cadence or hand updates to someone with the time for them.",
+                        "evidence": f"{len(gaps)} of {expected} update intervals overran, by up to "
+                                    f"{_clock(max(g['late_by_s'] for g in gaps))}"})
+    for event in events:
+        text = getattr(event, "text", None)
+        if isinstance(event, (ev.NoteAdded, ev.RetroNote)) and text and _MISSING_STEP.search(text):
+            out.append({"kind": "missing", "step": None,
+                        "suggestion": "Consider a new step for what this note describes.",
+                        "evidence": f"{event.kind} by {event.by} at {toml_datetime(event.at)}: {text}"})
+    return out
+
+
+def _clock(seconds: float | None) -> str:
+    return human_duration(seconds or 0.0)
+
+
+def human_duration(seconds: float) -> str:
+    """``1h 02m 05s``, ``4m 10s``, ``12s``."""
+    whole = int(round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m {secs:02d}s"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+# -- the document -------------------------------------------------------------------------------
+
+
+def build_report(header: dict[str, Any], events: Sequence[ev.Event], *,
+                 config: Config | None = None) -> dict[str, Any]:
+    """The postmortem document of a session (its ``[cockpit]`` header and its events)."""
+    events, protocol_notes = with_protocol_steps(events, config)
+    state = fold(events)
+    incident_events = [e for e in events if e.kind not in AFTERWARDS]
+    record_end = max((e.at for e in incident_events), default=state.last_at)
+    declared = state.declared_at
+    closing = state.resolved_at or record_end
+    first_bad = next((e for e in events if isinstance(e, ev.HealthChanged)
+                      and e.to in ("degraded", "down")), None)
+    acknowledged = next((e.at for e in events if isinstance(e, ev.RoleAssigned)
+                         and e.role == "commander"), None)
+    mitigated = next((e.at for e in events if isinstance(e, ev.StatusChanged)
+                      and e.status == "monitoring"), None)
+    worst = min((h.severity for h in state.severity_history), key=severity_rank, default=None)
+    missed = _missed_cadence(state, closing) if closing else []
+    protocol = _protocol(state, closing, missed, protocol_notes) if closing else {
+        "names": [], "notes": protocol_notes, "steps": [], "done": 0, "total": 0, "late": [],
+        "skipped": [], "not_done": [], "missed_update_cadence": []}
+    downtime = _downtime(events, state, record_end) if record_end else {}
+    time_in_severity = _time_in_severity(state, closing) if closing and declared else {}
+    step_texts = {step.id: step.text for _, step in state.all_steps()}
+    retro = [e for e in events if isinstance(e, ev.RetroNote)]
+    return {
+        "incident": {
+            "title": state.title, "session": str(header.get("session", "")),
+            "drill": bool(header.get("drill", False)),
+            "severity": state.severity, "worst_severity": worst, "status": state.status,
+            "declared_by": state.declared_by or None, "commander": state.commander,
+            "start": declared or (events[0].at if events else None),
+            "end": state.resolved_at or record_end, "resolved": state.resolved_at is not None,
+            "declared_at": declared, "resolved_at": state.resolved_at,
+            "postmortem_due": postmortem_due(worst, closing) if closing else None,
+        },
+        "metrics": {
+            "detected_at": first_bad.at if first_bad else None,
+            "time_to_declare_s": _since(first_bad.at, declared)
+            if first_bad and declared and first_bad.at < declared else None,
+            "time_to_acknowledge_s": _since(declared, acknowledged),
+            "time_to_mitigate_s": _since(declared, mitigated),
+            "time_to_resolve_s": _since(declared, state.resolved_at),
+            "duration_s": _since(declared, closing),
+            "time_in_severity_s": time_in_severity,
+            "health_downtime_s": downtime,
+            "missed_update_cadence": missed,
+            "updates": {"internal": sum(1 for u in state.updates if u.audience == "internal"),
+                        "external": sum(1 for u in state.updates if u.audience == "external")},
+        },
+        "impact": {
+            **{key: state.impact.get(key) for key in (
+                "customer_facing", "users_affected", "functionality", "data", "revenue",
+                "services", "regions")},
+            "endpoints_affected": [
+                {"name": e.name, "service": e.service or None, "downtime_s": downtime.get(e.name, 0.0)}
+                for e in state.endpoints.values()
+                if downtime.get(e.name) or any(isinstance(x, ev.HealthChanged) and x.endpoint == e.name
+                                               and x.to in ("down", "degraded") for x in events)],
+        },
+        "responders": _responders(state, closing) if closing else [],
+        "timeline": [_timeline_row(e, step_texts) for e in events if e.kind not in TIMELINE_LEAVES_OUT],
+        "protocol": protocol,
+        "updates": [{**_entry(u), "audience": u.audience, "next_update_at": u.next_update_at}
+                    for u in state.updates],
+        "decisions": [_entry(n) for n in state.notes_tagged("decision")],
+        "followups": [_entry(n) for n in state.notes_tagged("action")],
+        "retro_notes": [_retro_row(e) for e in retro],
+        "suggestions": _suggestions(protocol, events),
+    }
+
+
+def _timeline_row(event: ev.Event, step_texts: dict[str, str]) -> dict[str, Any]:
+    row: dict[str, Any] = {"seq": event.seq, "at": event.at, "by": event.by, "kind": event.kind,
+                           "text": describe(event, step_texts)}
+    if type(event) is ev.RawEvent or event.kind not in ev.KINDS:
+        row["raw"] = raw_fields(event)
+    return row
+
+
+def _retro_row(event: ev.Event) -> dict[str, Any]:
+    question, text = question_of(event)
+    return {"seq": event.seq, "at": event.at, "by": event.by, "about": getattr(event, "about", None),
+            "question": question, "text": text}
+
+
+def report_for_session(session: Any, *, config: Config | None = None) -> dict[str, Any]:
+    """The report of an opened :class:`cockpit.session.Session`."""
+    return build_report(session.header, session.events, config=config)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return toml_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Step):
+        return value.model_dump()
+    return str(value)
+
+
+def render_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, default=_json_default, indent=2, ensure_ascii=False)
