@@ -1,0 +1,162 @@
+"""Several seats (real processes) on one session file: nothing lost, one order, one answer."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import random
+import signal
+import time
+from pathlib import Path
+
+from cockpit.domain import events as ev
+from cockpit.journal import Journal
+from cockpit.session import Session
+
+
+def _recorded(lines: list[str]) -> dict[int, str]:
+    """``seq -> text`` of every ``<seq> <text>`` line a writer printed."""
+    out = {}
+    for line in lines:
+        seq, _, text = line.partition(" ")
+        if seq.isdigit():
+            out[int(seq)] = text
+    return out
+
+
+def _notes(path: Path) -> dict[int, str]:
+    return {e.seq: e.text for e in Session.open(path).events if isinstance(e, ev.NoteAdded)}
+
+
+def test_seats_appending_at_once_lose_nothing_and_keep_seq_contiguous(session_file, seats):
+    writers = [seats("write", session_file, f"w{n}", "30") for n in range(5)]
+    reported: dict[int, str] = {}
+    for writer in writers:
+        mine = _recorded(writer.drain())
+        assert writer.proc.returncode == 0, writer.stderr()
+        assert len(mine) == 30
+        assert not reported.keys() & mine.keys()  # no seq handed out twice
+        reported.update(mine)
+    loaded = Journal(session_file).load()
+    assert loaded.problems == [] and loaded.recovery is None
+    assert [e["seq"] for e in loaded.events] == list(range(1, 3 + 150 + 1))
+    assert _notes(session_file) == reported
+
+
+def test_kill_loop_keeps_every_event_a_writer_reported(session_file, seats):
+    """Writers SIGKILLed at random moments: the file loads, and every printed seq is in it."""
+    rng = random.Random(20261127)
+    reported: dict[int, str] = {}
+    killed = 0
+    for round_ in range(5):
+        batch = [seats("write", session_file, f"r{round_}w{n}", "100000") for n in range(3)]
+        for writer in batch:
+            writer.expect("", timeout=20)  # it is recording now
+        for writer in rng.sample(batch, len(batch)):
+            time.sleep(rng.uniform(0.0, 0.05))
+            os.kill(writer.pid, signal.SIGKILL)
+        for writer in batch:
+            lines = writer.drain()
+            killed += writer.proc.returncode == -signal.SIGKILL
+            reported.update(_recorded(lines))
+    assert killed == 15
+    loaded = Journal(session_file).load()
+    assert loaded.problems == []
+    seqs = [e["seq"] for e in loaded.events]
+    assert seqs == list(range(1, len(seqs) + 1))
+    in_file = _notes(session_file)
+    missing = {seq: text for seq, text in reported.items() if in_file.get(seq) != text}
+    assert not missing, f"{len(missing)} reported events not in the file: {list(missing)[:5]}"
+    assert len(reported) > 15  # the writers really were recording when they died
+
+
+def _inject_torn_event(path: Path, fragment: bytes) -> None:
+    """What a writer dying mid-write leaves: part of an event, appended under the lock."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, fragment)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def test_torn_events_are_set_aside_while_other_seats_keep_appending(session_file, seats):
+    writers = [seats("write", session_file, f"w{n}", "150") for n in range(3)]
+    fragments = [b'\n[[events]]\nat = 2026-11-27T05:00:00.000Z\nby = "crashed-%d"\nkind = "note' % n
+                 for n in range(3)]
+    for writer in writers:
+        writer.expect("", timeout=20)
+    for count, fragment in enumerate(fragments, start=1):
+        _inject_torn_event(session_file, fragment)
+        deadline = time.monotonic() + 10
+        while (len(list(session_file.parent.glob("*.torn-*"))) < count
+               and any(w.proc.poll() is None for w in writers) and time.monotonic() < deadline):
+            time.sleep(0.005)  # until a seat appending after the fragment has set it aside
+    reported: dict[int, str] = {}
+    for writer in writers:
+        reported.update(_recorded(writer.drain()))
+        assert writer.proc.returncode == 0, writer.stderr()
+    loaded = Journal(session_file).load()
+    assert loaded.problems == []
+    assert [e["seq"] for e in loaded.events] == list(range(1, 3 + 450 + 1))
+    assert _notes(session_file) == reported
+    aside = sorted(session_file.parent.glob(f"{session_file.name}.torn-*"))
+    assert sorted(p.read_bytes() for p in aside) == sorted(fragments)
+
+
+def test_two_seats_see_each_others_notes_within_a_second(session_file, seats):
+    alice = seats("seat", session_file, "alice")
+    bob = seats("seat", session_file, "bob")
+    alice.expect("ready", timeout=20)
+    bob.expect("ready", timeout=20)
+    for writer, reader, text in ((alice, bob, "payments rollback started"),
+                                 (bob, alice, "replica lag back to 0")):
+        sent = time.monotonic()
+        writer.send(f"note {text}")
+        seq = writer.expect("recorded").split()[1]
+        assert reader.expect("seen", timeout=5) == f"seen {seq} {writer.handle} {text}"
+        assert time.monotonic() - sent < 1.0
+
+
+def test_same_step_checked_in_two_seats_is_done_once_and_the_second_is_told(session_file, seats):
+    alice = seats("seat", session_file, "alice")
+    bob = seats("seat", session_file, "bob")
+    alice.expect("ready", timeout=20)
+    bob.expect("ready", timeout=20)
+    alice.send("done open-bridge")
+    bob.send("done open-bridge")
+    seqs = {seat.handle: int(seat.expect("recorded").split()[1]) for seat in (alice, bob)}
+    first, second = sorted(seqs, key=seqs.get)
+    winner, loser = (alice, bob) if first == "alice" else (bob, alice)
+    assert loser.expect("already done by", timeout=5).startswith(f"already done by {first} at ")
+    session = Session.open(session_file)
+    dones = [e for e in session.events if isinstance(e, ev.StepDone)]
+    assert [e.by for e in dones] == [first, second]  # both clicks are on the timeline
+    assert session.state.steps["open-bridge"].by == first
+    winner.send("digest")  # answered after the winner's own outcome, so nothing is pending
+    winner.expect("digest")
+    assert not any(line.startswith("already") for line in winner.lines)
+
+
+def test_concurrent_severity_changes_both_land_and_every_seat_folds_the_same(session_file, seats):
+    alice = seats("seat", session_file, "alice")
+    bob = seats("seat", session_file, "bob")
+    alice.expect("ready", timeout=20)
+    bob.expect("ready", timeout=20)
+    alice.send("severity SEV1")
+    bob.send("severity SEV3")
+    for seat in (alice, bob):
+        seat.expect("recorded")
+    session = Session.open(session_file)
+    changes = [e for e in session.events if isinstance(e, ev.SeverityChanged)]
+    assert sorted(e.severity for e in changes) == ["SEV1", "SEV3"]
+    assert session.state.severity == changes[-1].severity  # the last in file order wins
+    assert [h.severity for h in session.state.severity_history][-2:] == [e.severity for e in changes]
+    carol = seats("seat", session_file, "carol")  # a seat that folds the file from scratch
+    answers = []
+    for seat in (alice, bob, carol):
+        seat.send("digest")
+        answers.append(seat.expect("digest", timeout=20).split()[1:])
+    assert answers[0] == answers[1] == answers[2]
+    assert int(answers[0][0]) == session.state.last_seq
