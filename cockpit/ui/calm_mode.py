@@ -1,0 +1,142 @@
+"""Calm mode (``c``): a quiet full screen for the moment the lead needs to think.
+
+Only what steadies and points forward: the breathing pacer, the incident clock and the next
+update, the single most urgent protocol step, and the three size-up questions. Everything else
+is hidden until Esc. The screen reads ``app.session.state`` and ``app.session.now()`` itself and
+changes a few lines of text once a second, never the layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Static
+
+from cockpit.domain.durations import format_clock
+from cockpit.domain.protocol import StepView
+from cockpit.domain.roster import roster_warnings
+from cockpit.domain.state import IncidentState
+from cockpit.domain.vocabulary import ROLE_TITLES
+from cockpit.text import printable
+from cockpit.ui.pacer import BreathingPacer
+
+QUESTIONS = ("What's happening?", "How did we get here?", "What's the immediate impact?")
+NUDGE = "Nobody carries an incident alone: ask for support, or hand over."
+
+
+def most_urgent_step(views: Iterable[StepView]) -> StepView | None:
+    """The open step to do next: the latest one first, then the soonest due, then runbook order."""
+    open_views = [v for v in views if v.is_open]
+    if not open_views:
+        return None
+    late = [v for v in open_views if v.overdue is not None]
+    if late:
+        return max(late, key=lambda v: v.overdue)  # type: ignore[arg-type, return-value]
+    timed = [v for v in open_views if v.due_at is not None]
+    if timed:
+        return min(timed, key=lambda v: v.due_at)  # type: ignore[arg-type, return-value]
+    return open_views[0]
+
+
+def clock_line(state: IncidentState, now: datetime) -> Content:
+    """``T+0:42:13 · next update in 6:40`` (or ``LATE``), the two times that matter."""
+    if state.declared_at is None:
+        return Content("not declared yet")
+    elapsed = ((state.resolved_at or now) - state.declared_at).total_seconds()
+    parts: list[str | tuple[str, str]] = [(f"T+{format_clock(elapsed)}", "bold")]
+    due = state.next_update_due(now)
+    if state.resolved_at is not None:
+        parts.append("  ·  resolved")
+    elif due is not None:
+        left = (due - now).total_seconds()
+        parts.append("  ·  ")
+        parts.append(f"next update in {format_clock(left)}" if left >= 0
+                     else (f"next update LATE {format_clock(-left)}", "bold $error"))
+    return Content.assemble(*parts)
+
+
+def step_line(state: IncidentState, now: datetime) -> Content:
+    """The most urgent open step, how late or how soon, and who owns it."""
+    view = most_urgent_step(state.step_views(now))
+    parts: list[str | tuple[str, str]] = [("Next step  ", "$text-muted")]
+    if view is None:
+        return Content.assemble(*parts, "nothing open in the protocol")
+    if view.overdue is not None:
+        parts.append((f"! LATE {format_clock(view.overdue.total_seconds())}  ", "bold $error"))
+    elif view.due_at is not None:
+        parts.append(f"due in {format_clock((view.due_at - now).total_seconds())}  ")
+    parts.append(printable(view.step.text, one_line=True))
+    if view.step.owner:
+        holders = state.holders(view.step.owner)
+        owner = ROLE_TITLES.get(view.step.owner, view.step.owner)
+        who = f" ({owner}: {', '.join(holders)})" if holders else f" ({owner}, unassigned)"
+        parts.append((printable(who, one_line=True), "$text-muted"))
+    return Content.assemble(*parts)
+
+
+def nudge_line(state: IncidentState, now: datetime, handle: str) -> str:
+    """The generic nudge, or the roster warning about this seat's own person when there is one."""
+    own = [w for w in roster_warnings(state, now) if w.handle == handle]
+    return printable(own[0].text, one_line=True) if own else NUDGE
+
+
+class CalmScreen(Screen[None]):
+    """Breathe, look at the clock, see the next step, ask the three questions. Esc returns."""
+
+    BINDINGS = [
+        Binding("escape", "leave", "back"),
+        Binding("c", "leave", "back", show=False),
+    ]
+    DEFAULT_CSS = """
+    CalmScreen {
+        align: center middle;
+        background: $background;
+    }
+    CalmScreen > Vertical {
+        width: 72;
+        max-width: 100%;
+        height: auto;
+        padding: 1 2;
+    }
+    CalmScreen .calm-title { color: $text-muted; width: 100%; text-align: center; }
+    CalmScreen #calm-clock { width: 100%; text-align: center; height: 1; margin-bottom: 1; }
+    CalmScreen Center { height: 1; margin-bottom: 1; }
+    CalmScreen #calm-step { height: 3; margin-bottom: 1; }
+    CalmScreen .calm-question { color: $foreground; text-style: bold; padding-left: 4; }
+    CalmScreen #calm-nudge { color: $text-muted; margin-top: 1; height: 2; }
+    CalmScreen .calm-hint { color: $text-disabled; width: 100%; text-align: center; margin-top: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Calm", classes="calm-title")
+            yield Static(id="calm-clock")
+            with Center():
+                yield BreathingPacer(animate=not getattr(self.app, "low_bandwidth", False))
+            yield Static(id="calm-step")
+            for question in QUESTIONS:
+                yield Static(question, classes="calm-question", markup=False)
+            yield Static(id="calm-nudge", markup=False)
+            yield Static("esc back", classes="calm-hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.show_now()
+        self.set_interval(1.0, self.show_now)
+
+    def show_now(self) -> None:
+        """Redraw the ticking lines from the session: text only, the layout never moves."""
+        session = self.app.session  # type: ignore[attr-defined]
+        state, now = session.state, session.now()
+        self.query_one("#calm-clock", Static).update(clock_line(state, now), layout=False)
+        self.query_one("#calm-step", Static).update(step_line(state, now), layout=False)
+        self.query_one("#calm-nudge", Static).update(nudge_line(state, now, session.handle),
+                                                     layout=False)
+
+    def action_leave(self) -> None:
+        self.dismiss(None)

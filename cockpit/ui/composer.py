@@ -1,0 +1,226 @@
+"""The status update composer (``u``).
+
+It opens with a draft written from the state (Conditions / Actions / Needs, see
+:mod:`cockpit.updates`), for an internal or external audience, and the time of the next update
+from the cadence. The lead edits the text and sends with ctrl+s. Sending does three things, in
+an order that never loses the update:
+
+1. records ``UpdatePosted`` through ``app.record`` (the session file is the record of truth);
+2. copies the text to the clipboard (OSC 52, so it works over SSH) for pasting anywhere;
+3. when ``[updates] webhook`` is set, posts it to the Slack-compatible webhook in a worker.
+
+A failed post is shown with its reason and can be retried (ctrl+r); the update stays recorded
+whatever the webhook does. The screen dismisses with the recorded event, or None when closed
+before anything was sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, TextArea
+
+from cockpit.domain.events import Event, UpdatePosted
+from cockpit.domain.state import IncidentState
+from cockpit.settings import Config
+from cockpit.updates import (
+    WebhookError, draft_update, post_update, resolve_webhook, update_cadence,
+)
+
+AUDIENCES = ("internal", "external")
+
+
+class UpdateComposer(ModalScreen[Event | None]):
+    """Draft, edit and send a status update."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "send", "send", priority=True),
+        Binding("ctrl+r", "retry", "retry post", priority=True),
+        Binding("escape", "close", "close"),
+    ]
+    DEFAULT_CSS = """
+    UpdateComposer { align: center middle; }
+    UpdateComposer > Vertical {
+        width: 100;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $primary;
+        border-title-color: $text;
+        background: $surface;
+        padding: 0 1;
+    }
+    UpdateComposer .composer-row { height: 1; margin-bottom: 1; }
+    UpdateComposer .composer-label { width: 16; color: $text-muted; }
+    UpdateComposer RadioSet { border: none; padding: 0; width: auto; height: 1; layout: horizontal; background: $surface; }
+    UpdateComposer RadioSet > RadioButton { width: auto; margin-right: 2; padding: 0; border: none; height: 1; }
+    UpdateComposer #composer-minutes { width: 5; }
+    UpdateComposer #composer-due { width: auto; padding-left: 1; color: $text-muted; }
+    UpdateComposer TextArea { height: 1fr; min-height: 6; max-height: 24; }
+    UpdateComposer #composer-status { height: auto; min-height: 1; color: $text-muted; }
+    UpdateComposer #composer-status.failed { color: $text-error; }
+    UpdateComposer .composer-buttons { height: 1; align-horizontal: right; }
+    UpdateComposer Button { margin-left: 2; }
+    """
+
+    def __init__(self, state: IncidentState, now: datetime, config: Config) -> None:
+        super().__init__()
+        self.state = state
+        self.opened_at = now
+        self.config = config
+        self.audience = "internal"
+        self.recorded: Event | None = None
+        self._draft = ""
+
+    # -- building ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        minutes = self._cadence_minutes(self.audience)
+        with Vertical() as box:
+            box.border_title = "Status update"
+            with Horizontal(classes="composer-row"):
+                yield Static("Audience", classes="composer-label")
+                with RadioSet(id="composer-audience", compact=True):
+                    for audience in AUDIENCES:
+                        yield RadioButton(audience, value=audience == self.audience, name=audience,
+                                          compact=True)
+            with Horizontal(classes="composer-row"):
+                yield Static("Next update in", classes="composer-label")
+                yield Input(str(minutes), id="composer-minutes", type="integer", max_length=4,
+                            compact=True)
+                yield Static(id="composer-due", markup=False)
+            yield TextArea(id="composer-text", soft_wrap=True, tab_behavior="focus")
+            yield Static(self._hint(), id="composer-status", markup=False)
+            with Horizontal(classes="composer-buttons"):
+                yield Button("Retry post  ctrl+r", id="composer-retry", variant="warning", compact=True)
+                yield Button("Send  ctrl+s", id="composer-send", variant="primary", compact=True)
+                yield Button("Close  esc", id="composer-close", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#composer-retry").display = False
+        self._redraft(force=True)
+        self.query_one(TextArea).focus()
+
+    def _hint(self) -> str:
+        if self.config.updates.webhook:
+            return "ctrl+s records the update, copies it to the clipboard and posts it to the webhook."
+        return "ctrl+s records the update and copies it to the clipboard."
+
+    # -- the draft follows the audience and the next-update time until the lead edits it ------
+
+    def _cadence_minutes(self, audience: str) -> int:
+        cadence = update_cadence(self.state, self.config.updates, audience)
+        return max(1, round(cadence.total_seconds() / 60))
+
+    def _minutes(self) -> int | None:
+        value = self.query_one("#composer-minutes", Input).value.strip()
+        return int(value) if value.isdigit() and int(value) > 0 else None
+
+    def _next_update_at(self, now: datetime) -> datetime | None:
+        minutes = self._minutes()
+        return now + timedelta(minutes=minutes) if minutes is not None else None
+
+    def _redraft(self, *, force: bool = False) -> None:
+        area = self.query_one(TextArea)
+        due = self._next_update_at(self.opened_at)
+        self.query_one("#composer-due", Static).update(f"min  → {due:%H:%M} UTC" if due else "min  (a whole number)")
+        if not force and area.text != self._draft:
+            return  # the lead has edited it: their words win
+        self._draft = draft_update(self.state, self.opened_at, audience=self.audience,
+                                   next_update_at=due)
+        area.load_text(self._draft)
+
+    @on(RadioSet.Changed, "#composer-audience")
+    def _audience_changed(self, event: RadioSet.Changed) -> None:
+        self.audience = event.pressed.name or "internal"
+        self.query_one("#composer-minutes", Input).value = str(self._cadence_minutes(self.audience))
+        self._redraft()
+
+    @on(Input.Changed, "#composer-minutes")
+    def _minutes_changed(self) -> None:
+        self._redraft()
+
+    # -- sending --------------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#composer-send")
+    def _send_pressed(self) -> None:
+        self.action_send()
+
+    @on(Button.Pressed, "#composer-retry")
+    def _retry_pressed(self) -> None:
+        self.action_retry()
+
+    @on(Button.Pressed, "#composer-close")
+    def _close_pressed(self) -> None:
+        self.action_close()
+
+    def action_send(self) -> None:
+        if self.recorded is not None:
+            return
+        text = self.query_one(TextArea).text.strip()
+        if not text:
+            self._status("Nothing to send: the update is empty.", failed=True)
+            return
+        minutes = self._minutes()
+        if minutes is None:
+            self._status("Next update in how many minutes? Give a whole number.", failed=True)
+            return
+        session = self.app.session  # type: ignore[attr-defined]
+        next_update_at = session.now() + timedelta(minutes=minutes)
+        event = UpdatePosted(text=text, audience=self.audience, next_update_at=next_update_at)
+        recorded = self.app.record(event)  # type: ignore[attr-defined]
+        if recorded is None and session.read_only:
+            return  # the app has said why: nothing was recorded, nothing to copy or post
+        self.recorded = recorded or event
+        self._lock_editing()
+        self.app.copy_to_clipboard(text)
+        saved = f"Recorded as #{recorded.seq}" if recorded else "Recording is waiting for the disk"
+        if not self.config.updates.webhook:
+            self.app.notify(f"{saved}; copied to the clipboard.", title="Status update")
+            self.dismiss(self.recorded)
+            return
+        self._status(f"{saved}; copied to the clipboard. Posting to the webhook…")
+        self._post(text)
+
+    def _lock_editing(self) -> None:
+        self.query_one(TextArea).read_only = True
+        self.query_one("#composer-send", Button).disabled = True
+        self.query_one(RadioSet).disabled = True
+        self.query_one("#composer-minutes", Input).disabled = True
+
+    def action_retry(self) -> None:
+        if self.recorded is None or not self.query_one("#composer-retry").display:
+            return
+        self.query_one("#composer-retry").display = False
+        self._status("Posting to the webhook again…")
+        self._post(self.query_one(TextArea).text.strip())
+
+    @work(exclusive=True, group="webhook")
+    async def _post(self, text: str) -> None:
+        try:
+            url = resolve_webhook(self.config.updates.webhook or "")
+            await post_update(url, text)
+        except WebhookError as exc:
+            self._status(f"Post failed: {exc}. The update is recorded; ctrl+r retries.", failed=True)
+            retry = self.query_one("#composer-retry", Button)
+            retry.display = True
+            retry.focus()
+            self.app.notify(f"Webhook post failed: {exc}. Retry from the composer (ctrl+r).",
+                            title="Status update", severity="error")
+            return
+        self.app.notify("Recorded, copied and posted to the webhook.", title="Status update")
+        self.dismiss(self.recorded)
+
+    def _status(self, text: str, *, failed: bool = False) -> None:
+        status = self.query_one("#composer-status", Static)
+        status.update(text)
+        status.set_class(failed, "failed")
+
+    def action_close(self) -> None:
+        self.workers.cancel_group(self, "webhook")
+        self.dismiss(self.recorded)

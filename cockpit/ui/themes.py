@@ -1,0 +1,190 @@
+"""Colour themes from TOML files: the bundled ones and the user's own, validated before use.
+
+Themes are looked for next to the config in force, in the user's theme folder
+(``<user config>/themes``) and among the bundled ones (``themes/``), that order winning per
+name. Each file is validated with :class:`cockpit.settings.ThemeFile`, then checked for what a
+tired person needs: the state colours (▲ up / ◆ degraded / ▼ down use success, warning and
+error) and the text must stand out from the backgrounds. A theme that fails is reported and
+skipped, never a crash; a broken user ``calm`` falls back to the bundled one.
+
+The chosen theme is remembered in ``<user config>/ui.toml`` (``theme = "name"``).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomli_w
+from textual.app import App
+from textual.color import Color, ColorParseError
+from textual.css.constants import VALID_STYLE_FLAGS
+from textual.css.tokenize import tokenize_values
+from textual.css.tokenizer import TokenError
+from textual.theme import Theme
+
+from cockpit import paths
+from cockpit.settings import Config, ConfigError, ThemeFile, load_theme, search_dirs
+
+DEFAULT_THEME = "calm"
+MIN_CONTRAST = 3.0
+"""WCAG's floor for large or bold text; state words and symbols are bold."""
+
+_STATE_COLOURS = ("success", "warning", "error", "text-success", "text-warning", "text-error",
+                  "foreground")
+_BACKGROUNDS = ("background", "surface", "panel")
+_AUTO = re.compile(r"^(auto( \d{1,3}%)?|initial)$")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedThemes:
+    themes: list[Theme]
+    problems: list[str]
+    """One clear sentence per theme file that was skipped."""
+
+
+# -- contrast -----------------------------------------------------------------------------
+
+
+def _luminance(colour: Color) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = colour.rgb
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast_ratio(foreground: Color, background: Color) -> float:
+    """WCAG contrast ratio, 1 (none) to 21 (black on white); a translucent colour is blended first."""
+    if foreground.a < 1:
+        foreground = background + foreground
+    light, dark = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def contrast_problems(theme: Theme, minimum: float = MIN_CONTRAST) -> list[str]:
+    """Each state or text colour that is too faint on a background the panes use."""
+    colours = theme.to_color_system().generate()
+    problems = []
+    for background_name in _BACKGROUNDS:
+        background = Color.parse(colours[background_name])
+        for name in _STATE_COLOURS:
+            ratio = contrast_ratio(Color.parse(colours[name]), background)
+            if ratio < minimum:
+                problems.append(f"{name} {colours[name]} on {background_name} {colours[background_name]}"
+                                f" has contrast {ratio:.1f}:1 (needs {minimum:g}:1)")
+    return problems
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+def _variable_problems(variables: dict[str, str], dark: bool) -> list[str]:
+    """Variables Textual would choke on when the theme is applied (a crash, not a message)."""
+    known = Theme(name="probe", primary="#888888", dark=dark).to_color_system().generate()
+    problems = []
+    for name, value in variables.items():
+        try:
+            tokenize_values({name: value})
+        except TokenError:
+            problems.append(f"variables.{name} = {value!r} is not a CSS value")
+            continue
+        if name.endswith("text-style"):
+            if not set(value.split()) <= VALID_STYLE_FLAGS:
+                problems.append(f"variables.{name} = {value!r} is not a text style (e.g. bold, none)")
+        elif name in known and not _AUTO.match(value):
+            try:
+                Color.parse(value)
+            except ColorParseError:
+                problems.append(f"variables.{name} = {value!r} is not a colour (try #rrggbb)")
+    return problems
+
+
+def theme_from_file(spec: ThemeFile) -> Theme:
+    colours = {name: getattr(spec, name) for name in (
+        "primary", "secondary", "accent", "foreground", "background", "surface", "panel", "boost",
+        "warning", "error", "success")}
+    return Theme(name=spec.name, dark=spec.dark, variables=dict(spec.variables), **colours)
+
+
+def read_theme(path: Path) -> Theme:
+    """A theme that is safe to apply and readable, or a ConfigError naming the file and the flaw."""
+    spec = load_theme(path)
+    problems = _variable_problems(spec.variables, spec.dark)
+    theme = theme_from_file(spec)
+    if not problems:
+        problems = contrast_problems(theme)
+    if problems:
+        raise ConfigError(f"{path}: theme {spec.name!r} is not usable: " + "; ".join(problems))
+    return theme
+
+
+def theme_folders(config: Config | None = None) -> list[Path]:
+    return search_dirs("themes", config)
+
+
+def load_themes(folders: list[Path]) -> LoadedThemes:
+    """Every usable theme in ``folders``; the first usable file of a name wins."""
+    themes: dict[str, Theme] = {}
+    problems: list[str] = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                theme = read_theme(path)
+            except ConfigError as exc:
+                problems.append(str(exc))
+                continue
+            themes.setdefault(theme.name, theme)
+    return LoadedThemes(list(themes.values()), problems)
+
+
+def register_themes(app: App[object]) -> list[str]:
+    """Register every usable theme with ``app``; notify about skipped files. Returns the names."""
+    loaded = load_themes(theme_folders(getattr(app, "config", None)))
+    for theme in loaded.themes:
+        app.register_theme(theme)
+    for problem in loaded.problems:
+        app.notify(problem, title="Theme skipped", severity="warning", timeout=12)
+    return [theme.name for theme in loaded.themes]
+
+
+def preferred_theme(available: list[str], config: Config | None = None) -> str:
+    """The remembered choice, then the config's ``[ui] theme``, then calm, if registered."""
+    for name in (remembered_theme(), config.ui.theme if config else None, DEFAULT_THEME):
+        if name and name in available:
+            return name
+    return available[0] if available else "textual-dark"
+
+
+# -- remembering the choice ---------------------------------------------------------------
+
+
+def _ui_file() -> Path:
+    return paths.user_config_dir() / "ui.toml"
+
+
+def remember_theme(name: str) -> None:
+    """Store the theme choice in the user config folder; other settings there are kept."""
+    path = _ui_file()
+    data = _read_ui(path)
+    data["theme"] = name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+
+
+def remembered_theme() -> str | None:
+    theme = _read_ui(_ui_file()).get("theme")
+    return theme if isinstance(theme, str) and theme else None
+
+
+def _read_ui(path: Path) -> dict[str, object]:
+    """The stored UI choices; an unreadable file counts as none (it is only a preference)."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
