@@ -19,7 +19,7 @@ from cockpit.retro.report import QUESTIONS, human_duration
 from cockpit.text import printable
 
 _INLINE = re.compile(r"([\\`*_\[\]<>|~])")
-_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
+_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+(?=[.)]))")
 
 
 def md(text: Any) -> str:
@@ -28,7 +28,13 @@ def md(text: Any) -> str:
         return "—"
     cleaned = printable(str(text), one_line=True)
     cleaned = _INLINE.sub(r"\\\1", cleaned)
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), cleaned)
+    return _LINE_START.sub(_escape_line_start, cleaned)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    """``# x`` → ``\\# x``; ``1. x`` → ``1\\. x`` (a digit cannot be escaped, its dot can)."""
+    indent, mark = match.group(1), match.group(2)
+    return f"{indent}{mark}\\" if mark[0].isdigit() else f"{indent}\\{mark}"
 
 
 def when(moment: datetime | None) -> str:
@@ -191,7 +197,8 @@ def _meeting(r: dict[str, Any]) -> list[str]:
     lines = ["## Postmortem meeting", ""]
     if due:
         rule = "3 calendar days" if worst == "SEV1" else "5 business days"
-        lines.append(f"Due by {due:%A %Y-%m-%d} ({worst}: within {rule} of the resolution).")
+        since = "the resolution" if r["incident"]["resolved"] else "the end of the record (not resolved)"
+        lines.append(f"Due by {due:%A %Y-%m-%d} ({worst}: within {rule} of {since}).")
     else:
         lines.append(f"Not required for {worst or 'an undeclared incident'}; hold one if the team learns from it.")
     return lines + [""]

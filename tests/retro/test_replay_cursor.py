@@ -1,0 +1,153 @@
+"""The replay cursor shows, at any time, exactly what the live cockpit showed at that time."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from hypothesis import given, settings, strategies as st
+
+from cockpit.domain import events as ev
+from cockpit.domain.clock import ManualClock
+from cockpit.domain.protocol import Step
+from cockpit.domain.state import fold
+from cockpit.retro.replay import ReplayCursor
+from cockpit.session import Session
+
+T0 = datetime(2026, 11, 27, 4, 10, tzinfo=timezone.utc)
+STEPS = (
+    Step(id="declare", text="Declare", done_on="declared"),
+    Step(id="bridge", text="Open a bridge", owner="commander", due=timedelta(minutes=5)),
+    Step(id="ext", text="External update", every=timedelta(minutes=20), done_on="external-update"),
+)
+handles = st.sampled_from(["alice", "bob", "carol"])
+texts = st.text(max_size=12)
+event_bodies = st.one_of(
+    st.builds(ev.IncidentDeclared, title=texts, severity=st.sampled_from(["SEV1", "SEV2", "SEV3"])),
+    st.builds(ev.SeverityChanged, severity=st.sampled_from(["SEV1", "SEV2", "SEV4"]), reason=texts),
+    st.builds(ev.StatusChanged, status=st.sampled_from(["investigating", "monitoring", "resolved"])),
+    st.builds(ev.StepDone, step=st.sampled_from(["declare", "bridge", "ext"])),
+    st.builds(ev.StepSkipped, step=st.sampled_from(["bridge"]), reason=texts),
+    st.builds(ev.RoleAssigned, role=st.sampled_from(["commander", "ops", "sme"]), handle=handles),
+    st.builds(ev.RoleReleased, role=st.sampled_from(["commander", "ops"]), handle=handles),
+    st.builds(ev.MemberStatusChanged, handle=handles, status=st.sampled_from(["engaged", "resting"])),
+    st.builds(ev.HealthChanged, endpoint=st.sampled_from(["a", "b"]),
+              from_=st.sampled_from(["unknown", "up"]), to=st.sampled_from(["up", "down", "degraded"])),
+    st.builds(ev.HealthSummary, endpoints=st.just({"a": ev.EndpointWindow(p50_ms=3.0, state="up")})),
+    st.builds(ev.NoteAdded, text=texts, tag=st.sampled_from(["note", "decision", "action"])),
+    st.builds(ev.UpdatePosted, text=texts, audience=st.sampled_from(["internal", "external"])),
+    st.builds(ev.RetroNote, text=texts),
+    st.builds(ev.RawEvent, kind=st.just("future.kind")),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(bodies=st.lists(st.tuples(event_bodies, handles, st.sampled_from([0, 0, 1, 7, 90, 600])),
+                       min_size=1, max_size=30),
+       probes=st.lists(st.integers(-60, 40 * 700), min_size=1, max_size=8),
+       every=st.sampled_from([1, 3, 8, 128]))
+def test_state_at_t_equals_the_live_state_after_the_events_up_to_t(bodies, probes, every):
+    with tempfile.TemporaryDirectory() as folder:
+        clock = ManualClock(T0)
+        live = Session.create(Path(folder) / "s.toml", clock=clock, handle="alice")
+        live.record(ev.SessionConfigured(protocol="p", steps=STEPS))
+        seen = [(live.events[-1].at, live.state)]  # what the live seat showed after each event
+        for body, handle, seconds in bodies:
+            clock.advance(seconds)
+            live.record(body.model_copy(update={"by": handle}))
+            seen.append((live.events[-1].at, live.state))
+        live.close()
+        cursor = ReplayCursor(Session.open(Path(folder) / "s.toml", read_only=True).events,
+                              checkpoint_every=every)
+    for offset in probes:
+        moment = T0 + timedelta(seconds=offset)
+        shown = [state for at, state in seen if at <= moment]
+        assert cursor.seek(moment) == (shown[-1] if shown else fold([]))
+        assert cursor.time == moment
+
+
+def incident_events(count: int = 40) -> list[ev.Event]:
+    events: list[ev.Event] = [ev.SessionConfigured(seq=1, at=T0, by="alice", protocol="p", steps=STEPS),
+                              ev.IncidentDeclared(seq=2, at=T0, by="alice", title="x", severity="SEV2")]
+    for seq in range(3, count + 1):
+        at = T0 + timedelta(seconds=10 * (seq // 2))  # pairs of events share a time
+        events.append(ev.NoteAdded(seq=seq, at=at, by="bob", text=f"n{seq}",
+                                   tag="decision" if seq % 9 == 0 else "note"))
+    return events
+
+
+def test_stepping_visits_every_event_even_those_sharing_a_time():
+    events = incident_events()
+    cursor = ReplayCursor(events, checkpoint_every=4)
+    for position in range(1, len(events) + 1):
+        state = cursor.next_event()
+        assert cursor.position == position and cursor.current is events[position - 1]
+        assert state == fold(events[:position])
+    assert cursor.next_event() == fold(events)  # stays at the end
+    for position in range(len(events) - 1, -1, -1):
+        assert cursor.previous_event() == fold(events[:position])
+    assert cursor.position == 0 and cursor.current is None
+
+
+def test_random_seeks_match_a_fresh_fold():
+    events = incident_events(300)
+    cursor = ReplayCursor(events, checkpoint_every=16)
+    for position in (250, 3, 299, 0, 17, 16, 18, 300, 128, 127):
+        assert cursor.seek_position(position) == fold(events[:position])
+
+
+def test_key_moments_and_jumping_between_them():
+    events = [
+        ev.SessionConfigured(seq=1, at=T0, protocol="p"),
+        ev.IncidentDeclared(seq=2, at=T0, title="x", severity="SEV2"),
+        ev.NoteAdded(seq=3, at=T0 + timedelta(minutes=1), text="plain note"),
+        ev.HealthChanged.model_validate({"seq": 4, "at": T0 + timedelta(minutes=2), "endpoint": "api",
+                                         "from": "up", "to": "down"}),
+        ev.NoteAdded(seq=5, at=T0 + timedelta(minutes=3), text="roll back", tag="decision"),
+        ev.RoleAssigned(seq=6, at=T0 + timedelta(minutes=4), role="commander", handle="bob"),
+        ev.MemberStatusChanged(seq=7, at=T0 + timedelta(minutes=5), handle="bob", status="resting"),
+        ev.SeverityChanged(seq=8, at=T0 + timedelta(minutes=6), severity="SEV1"),
+        ev.StatusChanged(seq=9, at=T0 + timedelta(minutes=7), status="resolved"),
+        ev.RetroNote(seq=10, at=T0 + timedelta(days=2), text="later", about=T0),
+    ]
+    cursor = ReplayCursor(events)
+    assert [(k.position, k.label) for k in cursor.key_moments] == [
+        (2, "declared SEV2"), (4, "api up → down"), (5, "decision"), (6, "bob takes commander"),
+        (8, "severity SEV2 → SEV1"), (9, "status resolved")]
+    cursor.seek_position(3)
+    assert cursor.next_key_moment().endpoints["api"].state == "down"
+    assert cursor.position == 4 and cursor.time == T0 + timedelta(minutes=2)
+    cursor.next_key_moment()
+    cursor.next_key_moment()
+    assert cursor.state.commander == "bob"
+    cursor.previous_key_moment()
+    assert cursor.position == 5 and cursor.state.commander is None
+    cursor.seek_position(9)
+    cursor.next_key_moment()
+    assert cursor.position == 9  # nothing after: stays
+    # the record ends with the incident, not with the retro note written two days later
+    assert cursor.end == T0 + timedelta(minutes=7)
+    cursor.to_end()
+    assert cursor.position == 9 and cursor.state.status == "resolved" and not cursor.state.retro_notes
+    cursor.home()
+    assert cursor.position == 0 and cursor.time == T0
+
+
+def test_play_advances_time_and_stops_at_the_end():
+    events = incident_events(20)
+    cursor = ReplayCursor(events)
+    cursor.advance(25)
+    assert cursor.time == T0 + timedelta(seconds=25) and cursor.position == 5  # events up to 0:20
+    cursor.advance(10_000)
+    assert cursor.time == cursor.end and cursor.at_end()
+    cursor.advance(-10_000)
+    assert cursor.time == cursor.start and cursor.position == 2  # both events at T0 are in
+
+
+def test_extend_takes_new_events_without_refolding():
+    events = incident_events(10)
+    cursor = ReplayCursor(events[:6], checkpoint_every=4)
+    cursor.extend(events[6:])
+    assert cursor.final_state == fold(events)
+    assert cursor.seek_position(9) == fold(events[:9])
