@@ -91,12 +91,14 @@ class ServiceSpec(_Strict):
     degraded_when: tuple[str, ...] = ("[BODY].status == ok", "[RESPONSE_TIME] < 800")
     baseline_ms: int = Field(default=20, ge=0, le=10_000, description="answer time when not slow")
     jitter_ms: int = Field(default=10, ge=0, le=10_000, description="random extra answer time")
-    phases: tuple[Phase, ...] = Field(min_length=1)
+    phases: tuple[Phase, ...] = ()
 
     @model_validator(mode="after")
     def _timeline_in_order(self) -> ServiceSpec:
         if isinstance(self.port, int) and not 0 <= self.port <= 999:
             raise ValueError("port is an offset from [scenario] base_port, between 0 and 999")
+        if not self.phases:
+            raise ValueError("a service needs a timeline: at least one [[services.phases]]")
         times = [p.at for p in self.phases]
         for earlier, later in zip(times, times[1:]):
             if later <= earlier:
@@ -152,11 +154,13 @@ class Scenario(_Strict):
     """A whole scenario file."""
 
     scenario: ScenarioInfo
-    services: tuple[ServiceSpec, ...] = Field(min_length=1, max_length=50)
+    services: tuple[ServiceSpec, ...] = ()
     injects: tuple[Inject, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        if not 1 <= len(self.services) <= 50:
+            raise ValueError("a scenario has between 1 and 50 [[services]]")
         names = [s.name for s in self.services]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
