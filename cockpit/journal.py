@@ -129,6 +129,10 @@ class Journal:
             data = self.path.read_bytes()
         except FileNotFoundError:
             raise JournalError(f"{self.path}: no such session file") from None
+        except PermissionError:
+            raise JournalError(
+                f"cannot read {self.path}: permission denied. Its owner can let a team open it"
+                f" with `cockpit open {self.path} --share-group GROUP`") from None
         except OSError as exc:
             raise JournalError(f"cannot read {self.path}: {exc.strerror}") from None
         end = _valid_end(data)

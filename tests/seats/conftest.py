@@ -7,6 +7,7 @@ import select
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -15,15 +16,18 @@ WORKER = Path(__file__).with_name("seat_worker.py")
 
 
 class SeatProcess:
-    """One ``seat_worker.py`` process; ``expect`` waits for a line it prints, with a deadline."""
+    """One ``seat_worker.py`` process; ``expect`` waits for a line it prints, with a deadline.
+
+    ``prefix`` goes before the interpreter, e.g. ``setpriv`` to run the seat as another user.
+    """
 
     def __init__(self, mode: str, session: Path, handle: str, *args: str, log_dir: Path,
-                 **popen: object) -> None:
+                 prefix: Sequence[str] = (), **popen: object) -> None:
         self.handle = handle
         self.log = log_dir / f"{handle}-{mode}-{time.monotonic_ns()}.stderr"
         with open(self.log, "wb") as stderr:
             self.proc = subprocess.Popen(
-                [sys.executable, str(WORKER), mode, str(session), handle, *args],
+                [*prefix, sys.executable, str(WORKER), mode, str(session), handle, *args],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, **popen)
         self.lines: list[str] = []
         self._buffer = b""
@@ -94,8 +98,9 @@ def seats(tmp_path: Path):
     log_dir = tmp_path / "seat-logs"
     log_dir.mkdir()
 
-    def start(mode: str, session: Path, handle: str, *args: str, **popen: object) -> SeatProcess:
-        seat = SeatProcess(mode, session, handle, *args, log_dir=log_dir, **popen)
+    def start(mode: str, session: Path, handle: str, *args: str, prefix: Sequence[str] = (),
+              **popen: object) -> SeatProcess:
+        seat = SeatProcess(mode, session, handle, *args, log_dir=log_dir, prefix=prefix, **popen)
         started.append(seat)
         return seat
 

@@ -13,6 +13,7 @@ parent checks, flushed at once so a SIGKILL loses nothing already said:
   health changes the file does not know yet; prints ``lease`` when it takes the lease over.
 - ``retry``: record one note; on a write error print ``error <message>``, then wait for a line
   on stdin and retry; prints ``recorded <seq>`` when it lands.
+- ``lease``: try the poller lease once; prints ``held`` or ``error <message>``.
 """
 
 from __future__ import annotations
@@ -115,6 +116,11 @@ def retry(session: Session) -> None:
         return
 
 
+def lease(session: Session) -> None:
+    mine = PollerLease(session.path)
+    say("held" if mine.try_acquire() else f"error {mine.error}")
+
+
 def main() -> None:
     mode, path, handle, *rest = sys.argv[1:]
     session = Session.open(path, handle=handle)
@@ -126,6 +132,8 @@ def main() -> None:
         poll(session, rest[0], float(rest[1]))
     elif mode == "retry":
         retry(session)
+    elif mode == "lease":
+        lease(session)
 
 
 if __name__ == "__main__":

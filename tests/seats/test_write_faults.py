@@ -1,0 +1,177 @@
+"""Seats that may not or cannot write: read-only seats, a full disk, a file of another user."""
+
+from __future__ import annotations
+
+import grp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from cockpit.domain import events as ev
+from cockpit.journal import Journal, JournalWriteError
+from cockpit.seats import ShareError, poller_lock_path, share_with_group
+from cockpit.session import ReadOnlySession, Session
+
+OTHER_UID = 65534  # "nobody": a teammate who is not the session's owner
+
+
+def test_read_only_seat_refuses_every_recording_action_and_leaves_the_file_alone(session_file):
+    before = session_file.read_bytes()
+    wall = Session.open(session_file, handle="wall", read_only=True)
+    for action in (ev.NoteAdded(text="hello"), ev.StepDone(step="open-bridge"),
+                   ev.SeverityChanged(severity="SEV1"), ev.StatusChanged(status="resolved")):
+        with pytest.raises(ReadOnlySession, match="read-only.*without --read-only"):
+            wall.record(action)
+    assert session_file.read_bytes() == before and wall.pending == []
+    # its own coming and going is recorded, so the other seats see who is watching
+    wall.record(ev.SeatJoined(handle="wall", read_only=True))
+    assert Session.open(session_file).state.seats == {"wall": True}
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 256 KiB tmpfs: a disk that really fills up."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); needs root")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def _fill(folder: Path) -> Path:
+    filler = folder / "filler"
+    with open(filler, "wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 4096)
+        except OSError:
+            pass
+    return filler
+
+
+def test_full_disk_keeps_the_event_says_so_and_writes_it_once_space_is_back(
+        small_disk, make_session, clock):
+    session = make_session(path=small_disk / "incident.toml")
+    follower = Session.open(session.path, handle="bob")
+    filler = _fill(small_disk)
+    landed = []
+    with pytest.raises(JournalWriteError, match="the disk is full"):
+        for i in range(200):  # the file's last page may still take a few events
+            clock.advance(1)
+            landed.append(session.record(ev.NoteAdded(text=f"note {i}")))
+    refused_at = clock.now()
+    assert [e.text for e in session.pending] == [f"note {len(landed)}"]
+    assert "disk is full" in (session.last_error or "")
+    on_disk = Journal(session.path).load()
+    assert on_disk.recovery is None  # nothing partial was left behind
+    assert [e["seq"] for e in on_disk.events] == list(range(1, 3 + len(landed) + 1))
+    assert [e.text for e in follower.refresh()] == [e.text for e in landed]
+
+    clock.advance(30)
+    with pytest.raises(JournalWriteError):  # still full: still kept
+        session.retry_pending()
+    assert len(session.pending) == 1
+
+    filler.unlink()
+    assert session.retry_pending() is True
+    assert session.pending == [] and session.last_error is None
+    kept = follower.refresh()
+    assert [(e.text, e.at) for e in kept] == [(f"note {len(landed)}", refused_at)]
+    assert kept[0].seq == 3 + len(landed) + 1
+
+
+@pytest.fixture
+def shared_folder():
+    """A folder outside the test's private tmp dir, so another Unix user can reach it."""
+    folder = Path(tempfile.mkdtemp(prefix="cockpit-shared-"))
+    folder.chmod(0o777)
+    yield folder
+    shutil.rmtree(folder)
+
+
+def _as_teammate(group: int | None = None) -> dict:
+    """Arguments running a process as another Unix user (and member of ``group``).
+
+    ``setpriv`` switches user before exec (with every capability dropped), reaching the venv's
+    interpreter where a plain ``Popen(user=...)`` is refused by its path under ``/root``.
+    """
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to run a seat as another Unix user")
+    groups = f"--groups={group}" if group is not None else "--clear-groups"
+    return {"prefix": ["setpriv", f"--reuid={OTHER_UID}", f"--regid={OTHER_UID}", groups],
+            "cwd": "/"}
+
+
+def _cockpit(*args: str, prefix: Sequence[str] = (), **popen) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*prefix, sys.executable, "-m", "cockpit", *args], capture_output=True,
+                          text=True, timeout=60, **popen)
+
+
+def test_a_teammate_who_cannot_write_is_told_the_fix_and_nothing_is_lost_once_shared(
+        shared_folder, make_session, seats):
+    team = grp.getgrnam("users")
+    path = make_session(path=shared_folder / "incident.toml").path
+    teammate = _as_teammate(team.gr_gid)
+
+    unreadable = _cockpit("log", str(path), "hello", **teammate)
+    assert unreadable.returncode == 2
+    assert "permission denied" in unreadable.stderr and "--share-group GROUP" in unreadable.stderr
+    assert "Traceback" not in unreadable.stderr
+
+    path.chmod(0o644)  # readable, not writable: the usual "I can look but not log" case
+    refused = _cockpit("log", str(path), "hello", **teammate)
+    assert refused.returncode == 1
+    assert "cannot write" in refused.stderr and "--share-group GROUP" in refused.stderr
+
+    seat = seats("retry", path, "bob", **teammate)
+    assert "permission denied" in seat.expect("error", timeout=20)
+    lease = seats("lease", path, "bob", **teammate)
+    lease.expect("held", timeout=20)  # no lock file yet: it created one itself...
+    poller_lock_path(path).unlink()
+    poller_lock_path(path).touch(mode=0o600)  # ...but the owner's own lock file is not its to open
+    denied = seats("lease", path, "bob", **teammate)
+    assert "--share-group GROUP" in denied.expect("error", timeout=20)
+
+    assert share_with_group(path, "users") == []
+    seat.send("retry")
+    seq = int(seat.expect("recorded").split()[1])
+    mine = Session.open(path).events[seq - 1]
+    assert (mine.by, mine.text) == ("bob", "kept while the disk refused")
+    shared = seats("lease", path, "carol", **teammate)
+    shared.expect("held", timeout=20)
+    assert _cockpit("log", str(path), "now I can", **teammate).returncode == 0
+
+
+def test_share_with_group_explains_what_it_cannot_do(session_file):
+    with pytest.raises(ShareError, match="no Unix group named 'no-such-team'.*getent group"):
+        share_with_group(session_file, "no-such-team")
+    with pytest.raises(ShareError, match="no session file"):
+        share_with_group(session_file.with_name("missing.toml"), "users")
+    notes = share_with_group(session_file, "users")  # the test's own folder is private (0700)
+    assert os.stat(session_file).st_mode & 0o060 == 0o060
+    assert os.stat(session_file).st_gid == grp.getgrnam("users").gr_gid
+    assert os.stat(poller_lock_path(session_file)).st_gid == grp.getgrnam("users").gr_gid
+    if os.stat(session_file.parent).st_mode & 0o001 == 0:
+        assert notes and "cannot enter" in notes[0] and "chmod g+rwx" in notes[0]
+
+
+def test_sharing_a_file_of_another_user_names_the_command_for_its_owner(shared_folder):
+    path = shared_folder / "theirs.toml"
+    Journal.create(path, {"session": "theirs"})
+    teammate = _as_teammate()
+    done = subprocess.run(
+        [*teammate["prefix"], sys.executable, "-c",
+         "import sys; from cockpit.seats import share_with_group, ShareError\n"
+         "try: share_with_group(sys.argv[1], 'users')\nexcept ShareError as e: print(e)",
+         str(path)], capture_output=True, text=True, check=True, cwd="/")
+    assert "Only the file's owner" in done.stdout
+    assert f"chgrp users {path} {poller_lock_path(path)} && chmod g+rw" in done.stdout
