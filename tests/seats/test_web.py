@@ -1,0 +1,103 @@
+"""``cockpit web``: a read-only seat served to browsers on loopback."""
+
+from __future__ import annotations
+
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from cockpit.ui.web import seat_command
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(url: str, server: subprocess.Popen, timeout: float = 30.0) -> str:
+    """The page, once the server answers (it is a fresh interpreter: give it time to start)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                assert response.status == 200
+                return response.read().decode()
+        except (urllib.error.URLError, ConnectionError):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"no answer from {url}: {server.stderr.read().decode()}")
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def web(tmp_path):
+    started = []
+
+    def start(*args: str) -> subprocess.Popen:
+        proc = subprocess.Popen([sys.executable, "-m", "cockpit", "web", *args],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_web_serves_the_incident_page_on_loopback(session_file, web):
+    port = _free_port()
+    server = web(str(session_file), "--port", str(port))
+    page = _get(f"http://127.0.0.1:{port}/", server)
+    assert "Cockpit · Checkout API returning 500s" in page
+    assert f"ws://127.0.0.1:{port}/ws" in page  # the terminal streams from the same loopback port
+    with pytest.raises(OSError):  # nothing listens beyond loopback
+        socket.create_connection((_outward_address(), port), timeout=1).close()
+
+
+def _outward_address() -> str:
+    """This host's address on its default route (not loopback)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: no packet is sent for a UDP connect
+            address = probe.getsockname()[0]
+        except OSError:
+            pytest.skip("no network interface besides loopback")
+    if address.startswith("127."):
+        pytest.skip("no network interface besides loopback")
+    return address
+
+
+def test_each_browser_tab_runs_a_quoted_read_only_wall_seat(tmp_path):
+    path = str(tmp_path / "it's $(rm -rf ~) here.toml")
+    words = shlex.split(seat_command(path))
+    assert words == [sys.executable, "-m", "cockpit", "open", path, "--read-only", "--as", "wall"]
+
+
+def test_a_title_with_markup_is_escaped_in_the_page(make_session, web):
+    path = make_session(title="<script>alert(1)</script> checkout").path
+    port = _free_port()
+    page = _get(f"http://127.0.0.1:{port}/", web(str(path), "--port", str(port)))
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; checkout" in page
+
+
+def test_busy_port_and_missing_session_are_clear_errors(session_file):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "cockpit", "web", str(session_file),
+                               "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+    missing = subprocess.run([sys.executable, "-m", "cockpit", "web", "nope.toml"],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "no session file at nope.toml" in missing.stderr
+    assert "Traceback" not in missing.stderr + done.stderr
