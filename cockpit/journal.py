@@ -204,7 +204,7 @@ class Journal:
         end, last = complete_end(chunk)
         if last is None:
             return []
-        events = parse_toml(chunk[:end].decode("utf-8")).get("events", [])
+        events = _parse(chunk[:end], self.path).get("events", [])
         self._offset += end
         self._last_seq = last
         return events
