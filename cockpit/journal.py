@@ -17,6 +17,7 @@ import errno
 import fcntl
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -189,10 +190,10 @@ class Journal:
             return []
         with open(self.path, "rb") as handle:
             # A shared lock keeps a writer from truncating a torn tail under this read, which
-            # could splice old and new bytes into one event; a busy lock just means "next time".
-            try:
-                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
+            # could splice old and new bytes into one event. A writer holds the lock for one
+            # write + fsync (a few ms), so wait that long; a lock held longer (a hung disk) must
+            # not freeze the seat's screen, and just means "next time".
+            if not _lock_shared_briefly(handle.fileno()):
                 return []
             if self._offset == 0:  # never loaded: the header is not an event
                 self._offset = _header_end(handle.read())
@@ -276,6 +277,16 @@ class Journal:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _lock_shared_briefly(fd: int, attempts: int = 10, pause: float = 0.002) -> bool:
+    for _ in range(attempts):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            time.sleep(pause)
+    return False
 
 
 def _set_aside(path: Path, tail: bytes) -> Path:
