@@ -13,6 +13,7 @@ the file in which no event is later than it.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -186,8 +187,14 @@ class ReplayCursor:
         moment = min(max(moment, self.start), max(self.end, self._time))
         return self.seek(moment)
 
+    @property
+    def incident_length(self) -> int:
+        """How many events the incident's record holds (retro notes written later stay out)."""
+        return self.position_at(self.end)
+
     def next_event(self) -> IncidentState:
-        return self.seek_position(self._position + 1)
+        """One event on, stopping at the incident's last event."""
+        return self.seek_position(min(self._position + 1, max(self.incident_length, self._position)))
 
     def previous_event(self) -> IncidentState:
         return self.seek_position(self._position - 1)
@@ -195,7 +202,9 @@ class ReplayCursor:
     def next_key_moment(self) -> IncidentState:
         positions = [k.position for k in self.key_moments]
         index = bisect_right(positions, self._position)
-        return self.seek_position(positions[index]) if index < len(positions) else self._state
+        if index < len(positions) and positions[index] <= self.incident_length:
+            return self.seek_position(positions[index])
+        return self._state
 
     def previous_key_moment(self) -> IncidentState:
         positions = [k.position for k in self.key_moments]
@@ -207,13 +216,43 @@ class ReplayCursor:
 
     def to_end(self) -> IncidentState:
         """The last event of the incident (retro notes after it stay out of the picture)."""
-        return self.seek_position(self.position_at(self.end))
+        return self.seek_position(self.incident_length)
 
     def at_end(self) -> bool:
-        return self._time >= self.end and self._position >= self.position_at(self.end)
+        return self._time >= self.end and self._position >= self.incident_length
 
     def _move(self, position: int, moment: datetime) -> None:
         if position != self._position:
             self._state = self._fold_to(position)
         self._position = position
         self._time = moment
+
+
+_RELATIVE = re.compile(r"^T?\+\s*(?:(\d+):)?(\d{1,3}):(\d{2})$", re.IGNORECASE)
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*UTC)?$", re.IGNORECASE)
+
+
+class NotATime(ValueError):
+    """What was typed after ``g`` is neither T+mm:ss nor a clock time."""
+
+
+def parse_goto(text: str, *, origin: datetime, start: datetime) -> datetime:
+    """Where ``g`` goes: ``T+mm:ss`` / ``T+h:mm:ss`` after ``origin`` (the declaration), or a
+    UTC clock time ``hh:mm[:ss]``: the first such moment from ``start`` (the next day's when the
+    incident crossed midnight).
+    """
+    typed = text.strip()
+    relative = _RELATIVE.match(typed)
+    if relative:
+        hours, minutes, seconds = (int(g or 0) for g in relative.groups())
+        if seconds >= 60:
+            raise NotATime(f"{typed!r}: seconds go up to 59")
+        return origin + timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    clock = _CLOCK.match(typed)
+    if clock:
+        hour, minute, second = (int(g or 0) for g in clock.groups())
+        if hour > 23 or minute > 59 or second > 59:
+            raise NotATime(f"{typed!r} is not a time of day")
+        day = start.replace(hour=hour, minute=minute, second=second, microsecond=0)
+        return day + timedelta(days=1) if day < start.replace(microsecond=0) else day
+    raise NotATime(f"{typed!r} is not a time: type T+12:30 (after the declaration) or 04:31[:05] (UTC)")

@@ -1,0 +1,382 @@
+"""Replay: the cockpit's own panes, read-only, showing a saved incident at the cursor's time.
+
+A time bar under the header marks the key moments (◆) and retro notes (✎) and the cursor (█).
+Space plays at 1× to 600× (``+``/``-``), ←/→ step one event, ``[``/``]`` jump between key
+moments, Home/End go to either end, ``g`` goes to ``T+mm:ss`` or a UTC clock time, ``r``
+appends a retro note about the cursor's time. The incident's own events never change: retro
+notes are appended through ``Session.record``, the one write path.
+
+The replay keys are bound with priority on the screen, so they work whichever pane has focus
+(the panes' own keys, e.g. ``r`` to reopen a step, would otherwise win); anything a pane
+proposes to record is refused with a word on how to add a retro note instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import datetime
+
+from rich.style import Style
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Static
+
+from cockpit.domain import events as ev
+from cockpit.domain.durations import format_clock
+from cockpit.journal import JournalWriteError
+from cockpit.retro.replay import NotATime, ReplayCursor, parse_goto
+from cockpit.retro.report import split_question
+from cockpit.session import Session
+from cockpit.settings import Config
+from cockpit.text import printable
+from cockpit.ui.header import IncidentHeader
+from cockpit.ui.panes.calm import CalmPane
+from cockpit.ui.panes.describe import describe
+from cockpit.ui.panes.health import HealthPane
+from cockpit.ui.panes.impact import ImpactPane
+from cockpit.ui.panes.protocol import ProtocolPane
+from cockpit.ui.panes.rows import Propose, TickingText, tone_style
+from cockpit.ui.panes.team import TeamPane
+from cockpit.ui.panes.timeline import TimelinePane
+from cockpit.ui.prompts import TextPrompt
+
+PANES = (("impact", "Impact"), ("protocol", "Protocol"), ("team", "Team"), ("calm", "Calm"),
+         ("health", "Health"), ("timeline", "Timeline"))
+SPEEDS = (1, 2, 5, 10, 30, 60, 120, 300, 600)
+DEFAULT_SPEED = 60
+PLAY_INTERVAL = 0.1
+WIDE = (120, 36)
+SMALLEST = (80, 24)
+KEYS = ("space play/pause  ←/→ event  [/] key moment  Home/End  +/- speed  g go to  "
+        "r retro note  1-6 panes  ^q quit")
+KEYS_NARROW = "space play ←/→ event [/] key +/- speed g go to r retro note ^q quit"
+
+
+class EventsUpTo:
+    """The first ``length`` events, as one object whose length the cursor moves.
+
+    Handing the timeline the same object each time lets it add only the new rows while the
+    replay plays forward (it rebuilds when the cursor goes back).
+    """
+
+    def __init__(self, events: list[ev.Event]) -> None:
+        self._events = events
+        self.length = 0
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if isinstance(index, slice):
+            return self._events[: self.length][index]
+        if index < 0:
+            index += self.length
+        if not 0 <= index < self.length:
+            raise IndexError(index)
+        return self._events[index]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._events[: self.length])
+
+
+class TimeBar(Widget):
+    """Two lines: the incident's span with key moments, retro notes and the cursor; then where
+    the cursor is, the play state and the current event."""
+
+    DEFAULT_CSS = "TimeBar { height: 2; padding: 0 1; background: $panel; }"
+
+    def __init__(self, cursor: ReplayCursor, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.cursor = cursor
+        self.playing = False
+        self.speed = DEFAULT_SPEED
+        self.origin = cursor.start
+
+    def column(self, moment: datetime, width: int) -> int:
+        start, end = self.cursor.start, self.cursor.end
+        span = (end - start).total_seconds()
+        if width <= 1 or span <= 0:
+            return 0
+        fraction = (moment - start).total_seconds() / span
+        return max(0, min(width - 1, round(fraction * (width - 1))))
+
+    def track(self, width: int) -> Text:
+        cells = ["─"] * width
+        for moment in self.cursor.key_moments:
+            cells[self.column(moment.at, width)] = "◆"
+        for note in self.cursor.final_state.retro_notes:
+            if note.about is not None and self.cursor.start <= note.about <= self.cursor.end:
+                cells[self.column(note.about, width)] = "✎"
+        here = self.column(self.cursor.time, width)
+        line = Text("".join(cells[:here]), style=Style(dim=True))
+        line.append("█", style=Style(bold=True))
+        line.append("".join(cells[here + 1:]), style=Style(dim=True))
+        return line
+
+    def render(self) -> Text:
+        width = max(self.size.width, 20)
+        cursor = self.cursor
+        start, end = f"{cursor.start:%H:%M:%S} ", f" {cursor.end:%H:%M:%S}"
+        line = Text(start, style=Style(dim=True))
+        line.append_text(self.track(max(width - len(start) - len(end), 4)))
+        line.append(end, style=Style(dim=True))
+        state = Text()
+        state.append("REPLAY", style=Style(reverse=True, bold=True))
+        state.append(" ▶ playing" if self.playing else " ‖ paused", style=Style(bold=True))
+        offset = (cursor.time - self.origin).total_seconds()
+        state.append(f" {self.speed}×   T{'+' if offset >= 0 else ''}{format_clock(offset)}"
+                     f"  {cursor.time:%H:%M:%S} UTC   event {cursor.position:,} of {cursor.incident_length:,}   ")
+        current = cursor.current
+        if current is not None:
+            state.append(f"{current.at:%H:%M:%S} ", style=Style(dim=True))
+            state.append(printable(describe(current), one_line=True))
+        state.truncate(width, overflow="ellipsis")
+        return Text.assemble(line, "\n", state, no_wrap=True)
+
+
+class ReplayScreen(Screen[None]):
+    """One saved incident, scrubbed through with the cursor; every pane shows its state."""
+
+    CSS = """
+    ReplayScreen #replay-keys { height: 1; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("space", "play", "play/pause", priority=True),
+        Binding("left", "step(-1)", "previous event", priority=True),
+        Binding("right", "step(1)", "next event", priority=True),
+        Binding("left_square_bracket", "key_moment(-1)", "previous key moment", priority=True),
+        Binding("right_square_bracket", "key_moment(1)", "next key moment", priority=True),
+        Binding("home", "home", "start", priority=True),
+        Binding("end", "end", "end", priority=True),
+        Binding("plus,equals_sign", "speed(1)", "faster", priority=True),
+        Binding("minus", "speed(-1)", "slower", priority=True),
+        Binding("g", "go_to", "go to a time", priority=True),
+        Binding("r", "retro_note", "retro note", priority=True),
+        *(Binding(str(i), f"show_pane('{name}')", title, show=False)
+          for i, (name, title) in enumerate(PANES, 1)),
+    ]
+
+    def __init__(self, session: Session, *, config: Config | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.config = config or Config()
+        self.cursor = ReplayCursor(session.events)
+        self.upto = EventsUpTo(self.cursor.events)  # type: ignore[arg-type]
+        self.active_pane = "timeline"
+        self._timer: Timer | None = None
+        self._last_tick = 0.0
+        self.cursor.to_end()
+
+    @property
+    def origin(self) -> datetime:
+        """T+0: the declaration, as on the live cockpit's clock."""
+        return self.cursor.final_state.declared_at or self.cursor.start
+
+    def compose(self) -> ComposeResult:
+        yield IncidentHeader(id="header")
+        bar = TimeBar(self.cursor, id="timebar")
+        bar.origin = self.origin
+        yield bar
+        yield TickingText(id="tabs")
+        with Container(id="panes"):
+            yield ImpactPane(matrix=self.config.severity, id="impact")
+            yield ProtocolPane(id="protocol")
+            yield TeamPane(limits=self.config.roster, roster=self.config.people, id="team")
+            yield HealthPane(id="health")
+            yield CalmPane(handle=self.session.handle, animate=False, id="calm")
+            yield TimelinePane(id="timeline")
+        yield TickingText(id="replay-keys")
+        yield Static(Text("The terminal is too small for the replay.\n"
+                          "Make it at least 80 columns by 24 rows."), id="too-small")
+
+    def on_mount(self) -> None:
+        self._layout_for(self.app.size.width, self.app.size.height)
+        self.show_cursor()
+        self.query_one("#timeline", TimelinePane).focus_pane()
+
+    def on_resize(self, event) -> None:  # type: ignore[no-untyped-def]
+        self._layout_for(event.size.width, event.size.height)
+
+    def _layout_for(self, width: int, height: int) -> None:
+        tiny = width < SMALLEST[0] or height < SMALLEST[1]
+        wide = not tiny and width >= WIDE[0] and height >= WIDE[1]
+        self.set_class(tiny, "-tiny")
+        self.set_class(wide, "-wide")
+        self.set_class(not tiny and not wide, "-narrow")
+        for name, _ in PANES:
+            self.query_one(f"#{name}").set_class(name == self.active_pane, "-active")
+        self._draw_tabs()
+        keys = KEYS if width >= len(KEYS) + 2 else KEYS_NARROW
+        self.query_one("#replay-keys", TickingText).set_text(Text(keys, style=Style(dim=True)))
+
+    def _draw_tabs(self) -> None:
+        line = Text()
+        for index, (name, title) in enumerate(PANES, 1):
+            label = f"[{index} {title}]" if name == self.active_pane else f" {index} {title} "
+            line.append(label, style=Style(reverse=True, bold=True) if name == self.active_pane else "")
+            line.append(" ")
+        line.append("read-only", style=tone_style(self.app.theme_variables, "warn"))
+        self.query_one("#tabs", TickingText).set_text(line)
+
+    # -- showing the cursor --------------------------------------------------------------------
+
+    def show_cursor(self) -> None:
+        """Hand the state at the cursor to the header and every pane; they only render."""
+        state, now = self.cursor.state, self.cursor.time
+        self.query_one(IncidentHeader).show(state, now, drill=self.session.drill, watchers=[])
+        for name in ("impact", "protocol", "team", "health", "calm"):
+            self.query_one(f"#{name}").show(state, now)  # type: ignore[attr-defined]
+        timeline = self.query_one("#timeline", TimelinePane)
+        self.upto.length = self.cursor.position
+        current = self.cursor.current
+        timeline.show_events(self.upto, highlight_seq=current.seq if current else None)  # type: ignore[arg-type]
+        timeline.show(state, now)
+        bar = self.query_one(TimeBar)
+        bar.playing = self._timer is not None
+        bar.refresh()
+
+    # -- keys ------------------------------------------------------------------------------------
+
+    def action_play(self) -> None:
+        if self._timer is not None:
+            self._pause()
+        else:
+            if self.cursor.at_end():
+                self.cursor.home()
+            self._last_tick = time.monotonic()
+            self._timer = self.set_interval(PLAY_INTERVAL, self._play_tick)
+        self.show_cursor()
+
+    def _pause(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _play_tick(self) -> None:
+        now = time.monotonic()
+        elapsed, self._last_tick = now - self._last_tick, now
+        self.cursor.advance(elapsed * self.query_one(TimeBar).speed)
+        if self.cursor.at_end():
+            self._pause()
+        self.show_cursor()
+
+    def action_step(self, direction: int) -> None:
+        self._pause()
+        self.cursor.next_event() if direction > 0 else self.cursor.previous_event()
+        self.show_cursor()
+
+    def action_key_moment(self, direction: int) -> None:
+        self._pause()
+        self.cursor.next_key_moment() if direction > 0 else self.cursor.previous_key_moment()
+        self.show_cursor()
+
+    def action_home(self) -> None:
+        self._pause()
+        self.cursor.home()
+        self.show_cursor()
+
+    def action_end(self) -> None:
+        self._pause()
+        self.cursor.to_end()
+        self.show_cursor()
+
+    def action_speed(self, direction: int) -> None:
+        bar = self.query_one(TimeBar)
+        index = SPEEDS.index(bar.speed) if bar.speed in SPEEDS else SPEEDS.index(DEFAULT_SPEED)
+        bar.speed = SPEEDS[max(0, min(len(SPEEDS) - 1, index + direction))]
+        bar.refresh()
+
+    def action_show_pane(self, name: str) -> None:
+        self.active_pane = name
+        self._layout_for(self.app.size.width, self.app.size.height)
+        self.query_one(f"#{name}").focus_pane()  # type: ignore[attr-defined]
+
+    @work(exclusive=True, group="replay-goto")
+    async def action_go_to(self) -> None:
+        self._pause()
+        typed = await self.app.push_screen_wait(TextPrompt(
+            "Go to a time", placeholder="T+12:30 after the declaration, or 04:31[:05] UTC"))
+        if not typed:
+            return
+        try:
+            moment = parse_goto(typed, origin=self.origin, start=self.cursor.start)
+        except NotATime as exc:
+            self.notify(str(exc), title="Go to", severity="warning", markup=False)
+            return
+        self.cursor.seek(min(max(moment, self.cursor.start), self.cursor.end))
+        self.show_cursor()
+
+    @work(exclusive=True, group="replay-retro")
+    async def action_retro_note(self) -> None:
+        self._pause()
+        about = self.cursor.time
+        offset = format_clock((about - self.origin).total_seconds())
+        typed = await self.app.push_screen_wait(TextPrompt(
+            f"Retro note about T+{offset} ({about:%H:%M:%S} UTC)",
+            placeholder="happening: / how: / impact: picks the question; plain text is a note"))
+        if not typed:
+            return
+        question, text = split_question(typed)
+        note = ev.RetroNote(text=text, about=about, **({"question": question} if question else {}))
+        try:
+            self.session.record(note)
+        except JournalWriteError as exc:
+            self.notify(f"{exc}\nThe retro note is kept in memory and written with the next one.",
+                        title="Not saved yet", severity="error", timeout=15, markup=False)
+            return
+        self.cursor.extend(self.session.events[len(self.cursor):])
+        self.notify(f"Retro note saved, about T+{offset}.", title="Retro note", markup=False)
+        self.show_cursor()
+
+    def on_propose(self, message: Propose) -> None:
+        message.stop()
+        self.notify("This is a replay: the incident's record stays as it was. Press r to add a "
+                    "retro note about this moment.", title="Read-only", severity="warning")
+
+
+class ReplayApp(App[int]):
+    """``cockpit replay SESSION``: the replay screen on its own."""
+
+    TITLE = "Cockpit replay"
+    CSS_PATH = "cockpit.tcss"
+    BINDINGS = [Binding("ctrl+q", "quit", "quit", priority=True)]
+
+    def __init__(self, session: Session, *, config: Config | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.config = config or Config()
+
+    def on_mount(self) -> None:
+        from cockpit.ui.themes import preferred_theme, register_themes
+
+        self.theme = preferred_theme(register_themes(self), self.config)
+        self.push_screen(ReplayScreen(self.session, config=self.config))
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        self.exit(0)
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    from cockpit.cli import UsageError, open_session
+    from cockpit.settings import ConfigError, load_config
+
+    session = open_session(args.session, handle=getattr(args, "handle", None))
+    if not session.events:
+        raise UsageError(f"{session.path} holds no events yet: nothing to replay")
+    try:
+        config = load_config(getattr(args, "config", None))
+    except ConfigError:
+        if getattr(args, "config", None):
+            raise
+        config = Config()
+    try:
+        return ReplayApp(session, config=config).run() or 0
+    finally:
+        session.close()
