@@ -76,7 +76,7 @@ def step_line(state: IncidentState, now: datetime) -> Content:
         holders = state.holders(view.step.owner)
         owner = ROLE_TITLES.get(view.step.owner, view.step.owner)
         who = f" ({owner}: {', '.join(holders)})" if holders else f" ({owner}, unassigned)"
-        parts.append((printable(who, one_line=True), "$text-muted"))
+        parts.append((" " + printable(who, one_line=True), "$text-muted"))
     return Content.assemble(*parts)
 
 

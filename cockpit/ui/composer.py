@@ -103,8 +103,10 @@ class UpdateComposer(ModalScreen[Event | None]):
 
     def on_mount(self) -> None:
         self.query_one("#composer-retry").display = False
+        area = self.query_one(TextArea)
+        area.match_cursor_bracket = False  # prose, not code: "[SEV2]" needs no bracket matching
         self._redraft(force=True)
-        self.query_one(TextArea).focus()
+        area.focus()
 
     def _hint(self) -> str:
         if self.config.updates.webhook:

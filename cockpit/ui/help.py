@@ -7,61 +7,84 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEY_GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    ("Record", (
-        ("n", "note"),
-        ("d", "decision"),
-        ("a", "action (follow-up)"),
-        ("h", "hypothesis"),
-    )),
-    ("Incident", (
-        ("s", "set severity"),
-        ("u", "status update"),
-        ("c", "calm mode"),
-        ("ctrl+p", "command palette"),
-    )),
-    ("Panes", (
-        ("1", "Impact"),
-        ("2", "Protocol"),
-        ("3", "Team"),
-        ("4", "Calm"),
-        ("5", "Health"),
-        ("6", "Timeline"),
-    )),
-    ("Inside a pane", (
-        ("↑ ↓  j k", "move"),
-        ("PgUp PgDn", "page"),
-        ("Home End", "first / last"),
-        ("Enter space", "act on the row"),
-    )),
-    ("Impact · Protocol · Team", (
-        ("Enter", "answer / tick the step / assign"),
-        ("space", "same as Enter"),
-    )),
-    ("Status update", (
-        ("ctrl+s", "send: record, copy, post"),
-        ("tab", "next field"),
-        ("ctrl+r", "retry a failed post"),
-        ("esc", "close"),
-    )),
-    ("Anywhere", (
-        ("?", "this help"),
-        ("esc", "close a dialog / calm mode"),
-        ("ctrl+q", "quit"),
-    )),
+Group = tuple[str, tuple[tuple[str, str], ...]]
+
+HELP_COLUMNS: tuple[tuple[Group, ...], ...] = (
+    (
+        ("Record", (
+            ("n", "note"),
+            ("d", "decision"),
+            ("a", "action (follow-up)"),
+            ("h", "hypothesis"),
+        )),
+        ("Incident", (
+            ("s", "severity"),
+            ("t", "status · resolve"),
+            ("u", "status update"),
+            ("c", "calm mode"),
+        )),
+        ("Panes", (
+            ("1–6", "show a pane"),
+            ("↑ ↓", "move"),
+            ("PgUp/Dn", "page"),
+            ("Home/End", "first · last"),
+            ("Enter", "act on the row"),
+            ("space", "act on the row"),
+        )),
+    ),
+    (
+        ("Impact", (
+            ("Enter", "answer a field"),
+        )),
+        ("Protocol", (
+            ("Enter", "mark done"),
+            ("x", "skip + reason"),
+            ("r", "reopen"),
+            ("p", "add a protocol"),
+        )),
+        ("Team", (
+            ("Enter", "status·role·ask"),
+            ("+", "add a person"),
+            ("r", "assign a role"),
+            ("o", "hand over"),
+            ("k", "ask-timer"),
+        )),
+        ("Health", (
+            ("Enter", "endpoint detail"),
+        )),
+    ),
+    (
+        ("Timeline", (
+            ("f", "filter"),
+        )),
+        ("Status update", (
+            ("ctrl+s", "send"),
+            ("ctrl+r", "retry the post"),
+            ("tab", "next field"),
+        )),
+        ("Anywhere", (
+            ("?", "this help"),
+            ("ctrl+p", "command palette"),
+            ("esc", "close · back"),
+            ("ctrl+q", "quit"),
+        )),
+    ),
 )
+"""DESIGN §7's keys, then each pane's own, then the dialogs', in three columns for 80×24."""
+KEY_GROUPS: tuple[Group, ...] = tuple(group for column in HELP_COLUMNS for group in column)
+PANE_NAMES = "1 Impact · 2 Protocol · 3 Team · 4 Calm · 5 Health · 6 Timeline"
 
 
 def group_text(title: str, keys: tuple[tuple[str, str], ...]) -> Content:
     width = max(len(key) for key, _ in keys)
     parts: list[str | tuple[str, str]] = [(title, "bold $accent"), "\n"]
     for key, what in keys:
-        parts += [(f" {key:<{width}} ", "bold $text"), (f" {what}\n", "$text-muted")]
+        parts += [(f"{key:<{width}}  ", "bold $text"), (f"{what}\n", "$text-muted")]
     return Content.assemble(*parts).rstrip()
 
 
@@ -72,28 +95,35 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > Vertical {
-        width: 78;
+        width: 80;
         max-width: 100%;
         height: auto;
         max-height: 100%;
         border: round $primary;
         border-title-color: $text;
+        border-subtitle-color: $text-muted;
         background: $surface;
         padding: 0 1;
     }
     HelpScreen VerticalScroll { height: auto; max-height: 1fr; }
-    HelpScreen Grid { grid-size: 2; grid-gutter: 0 2; height: auto; }
+    HelpScreen Horizontal { height: auto; }
+    HelpScreen .help-column { width: 1fr; height: auto; margin-right: 2; }
+    HelpScreen .help-column.-last { margin-right: 0; }
     HelpScreen .help-group { height: auto; margin-bottom: 1; }
-    HelpScreen .help-hint { color: $text-muted; text-align: right; width: 100%; }
+    HelpScreen .help-panes { color: $text-muted; margin-bottom: 1; }
     """
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Help · keys"
-            with VerticalScroll(), Grid():
-                for title, keys in KEY_GROUPS:
-                    yield Static(group_text(title, keys), classes="help-group")
-            yield Static("esc close", classes="help-hint", markup=False)
+            box.border_subtitle = "esc close"
+            yield Static(PANE_NAMES, classes="help-panes", markup=False)
+            with VerticalScroll(), Horizontal():
+                for index, column in enumerate(HELP_COLUMNS):
+                    last = " -last" if index == len(HELP_COLUMNS) - 1 else ""
+                    with Vertical(classes="help-column" + last):
+                        for title, keys in column:
+                            yield Static(group_text(title, keys), classes="help-group")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -8,6 +8,7 @@ instruction instead and never ticks.
 
 from __future__ import annotations
 
+from textual.timer import Timer
 from textual.widgets import Static
 
 PHASES = ("breathe in", "hold", "breathe out", "hold")
@@ -36,11 +37,17 @@ class BreathingPacer(Static):
     def __init__(self, *, animate: bool = True, id: str | None = None, classes: str | None = None) -> None:
         self.animated = animate
         self.tick = 0
+        self._timer: Timer | None = None
         super().__init__(pacer_text(0) if animate else STILL, id=id, classes=classes, markup=False)
 
     def on_mount(self) -> None:
         if self.animated:
-            self.set_interval(1.0, self.advance)
+            self._timer = self.set_interval(1.0, self.advance)
+
+    def hold(self) -> None:
+        """Stop on the current line: for still screenshots, where a tick would change the picture."""
+        if self._timer is not None:
+            self._timer.stop()
 
     def advance(self) -> None:
         """One second on: the next bar, or the next phase."""

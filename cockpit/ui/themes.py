@@ -32,6 +32,7 @@ DEFAULT_THEME = "calm"
 MIN_CONTRAST = 3.0
 """WCAG's floor for large or bold text; state words and symbols are bold."""
 
+SHOWN_PROBLEMS = 3
 _STATE_COLOURS = ("success", "warning", "error", "text-success", "text-warning", "text-error",
                   "foreground")
 _BACKGROUNDS = ("background", "surface", "panel")
@@ -118,7 +119,10 @@ def read_theme(path: Path) -> Theme:
     if not problems:
         problems = contrast_problems(theme)
     if problems:
-        raise ConfigError(f"{path}: theme {spec.name!r} is not usable: " + "; ".join(problems))
+        shown = "; ".join(problems[:SHOWN_PROBLEMS])
+        more = len(problems) - SHOWN_PROBLEMS
+        raise ConfigError(f"{path}: theme {spec.name!r} is not usable: {shown}"
+                          + (f"; and {more} more" if more > 0 else ""))
     return theme
 
 

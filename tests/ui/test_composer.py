@@ -1,0 +1,247 @@
+"""The status update composer: drafted from the state, recorded first, copied, then posted.
+
+Behaviour runs in the real CockpitApp against a real webhook server on 127.0.0.1. The snapshots
+use a bare host app with the same attributes, so they show this screen and nothing that other
+panes or reminders would draw behind or over it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from aiohttp import web
+from textual.app import App
+from textual.widgets import Button, Input, RadioSet, Static, TextArea
+
+from cockpit.domain import events as ev
+from cockpit.session import Session
+from cockpit.settings import Config, UpdateSettings
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.composer import UpdateComposer
+from cockpit.ui.themes import register_themes
+
+SIZE = (100, 36)
+
+
+@dataclass
+class Webhook:
+    url: str = ""
+    received: list[dict] = field(default_factory=list)
+    status: int = 200
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@pytest.fixture
+async def webhook():
+    hook = Webhook()
+
+    async def receive(request: web.Request) -> web.Response:
+        hook.received.append(await request.json())
+        hook.arrived.set()
+        return web.Response(status=hook.status, text="ok" if hook.status == 200 else "no_service")
+
+    app = web.Application()
+    app.router.add_post("/services/T1/B2/s3cr3t", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    hook.url = f"http://127.0.0.1:{runner.addresses[0][1]}/services/T1/B2/s3cr3t"
+    yield hook
+    await runner.cleanup()
+
+
+@pytest.fixture
+def incident(make_session, clock):
+    """Twelve minutes in: a commander, a down endpoint, a decision."""
+    session = make_session()
+    clock.advance(minutes=2)
+    session.record(ev.RoleAssigned(role="commander", handle="alice"))
+    session.record(ev.ImpactAssessed(field="services", value="checkout"))
+    session.record(ev.HealthChanged(endpoint="payments-api", **{"from": "up"}, to="down",
+                                    detail="timeout after 2.0s"))
+    clock.advance(minutes=10)
+    session.record(ev.NoteAdded(text="roll back deploy 2026.11.27-3", tag="decision", by="bob"))
+    return session
+
+
+def with_webhook(url: str | None) -> Config:
+    return Config(updates=UpdateSettings(webhook=url))
+
+
+def composer(app: App) -> UpdateComposer:
+    assert isinstance(app.screen, UpdateComposer), f"the composer is not open: {app.screen!r}"
+    return app.screen
+
+
+def status_text(app: App) -> str:
+    return str(composer(app).query_one("#composer-status", Static).render())
+
+
+def updates_on_disk(session: Session) -> list[ev.UpdatePosted]:
+    reopened = Session.open(session.path, read_only=True)
+    return [e for e in reopened.events if isinstance(e, ev.UpdatePosted)]
+
+
+async def test_u_opens_a_draft_from_the_state(incident):
+    app = CockpitApp(incident, config=Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u")
+        text = composer(app).query_one(TextArea).text
+        assert text.startswith("[SEV2] Checkout API returning 500s — INVESTIGATING")
+        assert "- Endpoints down: payments-api (timeout after 2.0s)" in text
+        assert "- 04:22 decision: roll back deploy 2026.11.27-3 (bob)" in text
+        assert "- On it: alice (Incident Commander)" in text
+        assert text.endswith("Next update by 04:52 UTC.")  # internal cadence: 30 minutes
+        assert composer(app).query_one("#composer-minutes", Input).value == "30"
+
+
+async def test_send_records_first_copies_and_posts_json(incident, webhook, clock):
+    app = CockpitApp(incident, config=with_webhook(webhook.url))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u")
+        area = composer(app).query_one(TextArea)
+        area.load_text("SEV2 checkout: rolling back deploy 3. Next update 04:52 UTC.")
+        await pilot.press("ctrl+s")
+        await asyncio.wait_for(webhook.arrived.wait(), 5)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, UpdateComposer)
+        assert app.clipboard == "SEV2 checkout: rolling back deploy 3. Next update 04:52 UTC."
+    assert webhook.received == [{"text": "SEV2 checkout: rolling back deploy 3. Next update 04:52 UTC."}]
+    [update] = updates_on_disk(incident)
+    assert update.text == "SEV2 checkout: rolling back deploy 3. Next update 04:52 UTC."
+    assert update.audience == "internal"
+    assert update.next_update_at == clock.now() + timedelta(minutes=30)
+
+
+async def test_external_audience_redrafts_with_its_cadence(incident):
+    app = CockpitApp(incident, config=Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u")
+        screen = composer(app)
+        screen.query_one(RadioSet).focus()
+        await pilot.press("right", "enter")
+        await pilot.pause()
+        text = screen.query_one(TextArea).text
+        assert screen.query_one("#composer-minutes", Input).value == "20"
+        assert "(status update)" in text and "bob" not in text
+        assert text.endswith("Next update by 04:42 UTC.")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    [update] = updates_on_disk(incident)
+    assert update.audience == "external"
+
+
+async def test_edited_text_survives_an_audience_change(incident):
+    app = CockpitApp(incident, config=Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u")
+        screen = composer(app)
+        screen.query_one(TextArea).load_text("my own words")
+        screen.query_one(RadioSet).focus()
+        await pilot.press("right", "enter")
+        await pilot.pause()
+        assert screen.query_one(TextArea).text == "my own words"
+
+
+async def test_failed_post_is_shown_and_retried_without_recording_twice(incident, webhook):
+    webhook.status = 500
+    app = CockpitApp(incident, config=with_webhook(webhook.url))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u", "ctrl+s")
+        await asyncio.wait_for(webhook.arrived.wait(), 5)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = status_text(app)
+        assert "Post failed: 127.0.0.1:" in status and "answered HTTP 500: no_service" in status
+        assert "The update is recorded; ctrl+r retries." in status
+        assert "s3cr3t" not in status
+        assert composer(app).query_one("#composer-retry", Button).display
+        assert len(updates_on_disk(incident)) == 1  # recorded before the post was tried
+
+        webhook.status, webhook.arrived = 200, asyncio.Event()
+        await pilot.press("ctrl+r")
+        await asyncio.wait_for(webhook.arrived.wait(), 5)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, UpdateComposer)
+    assert len(webhook.received) == 2 and webhook.received[0] == webhook.received[1]
+    assert len(updates_on_disk(incident)) == 1
+
+
+async def test_refused_connection_keeps_the_update(incident):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
+    app = CockpitApp(incident, config=with_webhook(closed))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u", "ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "cannot connect to 127.0.0.1:" in status_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, UpdateComposer)
+    assert len(updates_on_disk(incident)) == 1
+
+
+async def test_webhook_secret_missing_from_environment_is_explained(incident, monkeypatch):
+    monkeypatch.delenv("COCKPIT_WEBHOOK", raising=False)
+    app = CockpitApp(incident, config=with_webhook("env:COCKPIT_WEBHOOK"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u", "ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "$COCKPIT_WEBHOOK is empty or not set" in status_text(app)
+    [update] = updates_on_disk(incident)
+    assert "COCKPIT_WEBHOOK" not in str(update.to_record())
+
+
+async def test_read_only_seat_records_nothing(incident):
+    observer = Session.open(incident.path, clock=incident.clock, handle="bob", read_only=True)
+    app = CockpitApp(observer, config=Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, UpdateComposer)
+        assert app.clipboard == ""
+    assert updates_on_disk(incident) == []
+
+
+async def test_empty_update_is_refused_with_a_reason(incident):
+    app = CockpitApp(incident, config=Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u")
+        composer(app).query_one(TextArea).load_text("   ")
+        await pilot.press("ctrl+s")
+        assert status_text(app) == "Nothing to send: the update is empty."
+    assert updates_on_disk(incident) == []
+
+
+# -- how it looks ---------------------------------------------------------------------------
+
+
+class Host(App[None]):
+    """The attributes screens rely on (session, config, record), without the cockpit around them."""
+
+    def __init__(self, session: Session, config: Config, theme: str) -> None:
+        super().__init__()
+        self.session, self.config, self.low_bandwidth = session, config, False
+        self.chosen_theme = theme
+
+    def record(self, event: ev.Event) -> ev.Event | None:
+        return self.session.record(event)
+
+    def on_mount(self) -> None:
+        register_themes(self)
+        self.theme = self.chosen_theme
+        self.push_screen(UpdateComposer(self.session.state, self.session.now(), self.config))
+
+
+@pytest.mark.parametrize("theme", ["calm", "colour-blind-safe"])
+def test_composer_snapshot(snap_compare, incident, theme):
+    assert snap_compare(Host(incident, Config(), theme), terminal_size=(80, 24))
