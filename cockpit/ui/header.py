@@ -1,0 +1,105 @@
+"""The header: the incident at a glance, the first thing the eye finds.
+
+Severity with its word, the title, the status, the incident clock (T+h:mm:ss), the commander,
+the next update due with its countdown, a DRILL badge, who else is watching. One line when the
+terminal is wide enough, two otherwise. Ticking changes only this widget's own text: never a
+relayout.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from cockpit.domain.durations import format_clock
+from cockpit.domain.state import IncidentState
+from cockpit.text import printable
+from cockpit.ui.panes.describe import SEVERITY_WORDS
+from cockpit.ui.panes.rows import tone_style
+
+SEVERITY_TONES = {"SEV1": "bad", "SEV2": "bad", "SEV3": "warn", "SEV4": "", "SEV5": ""}
+
+
+class IncidentHeader(Widget):
+    DEFAULT_CSS = """
+    IncidentHeader { height: 1; width: 1fr; background: $panel; padding: 0 1; }
+    IncidentHeader.-two-lines { height: 2; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._parts: tuple[Text, Text] = (Text(), Text())
+        self.pending = 0
+        """Entries typed here but not yet on disk (shown until they are saved)."""
+
+    def show(self, state: IncidentState, now: datetime, *, drill: bool, watchers: list[str]) -> None:
+        parts = (self._identity(state, drill), self._progress(state, now, watchers))
+        if parts != self._parts:
+            self._parts = parts
+            self._fit()
+            self.refresh()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Two lines only when one does not fit (the height changes only when that flips)."""
+        identity, progress = self._parts
+        self.set_class(cell_len(identity.plain) + 4 + cell_len(progress.plain) > self._width(),
+                       "-two-lines")
+
+    def _width(self) -> int:
+        return max(self.size.width, 1) if self.size.width else 160
+
+    def _tone(self, name: str) -> Style:
+        return tone_style(self.app.theme_variables, name)
+
+    def _identity(self, state: IncidentState, drill: bool) -> Text:
+        line = Text()
+        if state.severity:
+            badge = f" {state.severity} {SEVERITY_WORDS.get(state.severity, '')} "
+            tone = self._tone(SEVERITY_TONES.get(state.severity, "strong"))
+            line.append(badge, style=tone + Style(reverse=True, bold=True))
+            line.append("  ")
+        line.append(printable(state.title, one_line=True) or "(no title yet)", style="bold")
+        if drill:
+            line.append("  ")
+            line.append(" DRILL ", style=self._tone("warn") + Style(reverse=True, bold=True))
+        return line
+
+    def _progress(self, state: IncidentState, now: datetime, watchers: list[str]) -> Text:
+        line = Text()
+        resolved = state.status == "resolved"
+        line.append(state.status.upper(), style=self._tone("good") if resolved else Style(bold=True))
+        if state.declared_at is not None:
+            elapsed = ((state.resolved_at or now) - state.declared_at).total_seconds()
+            line.append(f"   T+{format_clock(elapsed)}")
+        commander = state.commander
+        line.append("   IC ")
+        line.append(printable(commander, one_line=True) if commander else "nobody",
+                    style="" if commander else self._tone("warn"))
+        due = state.next_update_due(now)
+        if due is not None:
+            left = (due - now).total_seconds()
+            line.append(f"   next update {due:%H:%M} ")
+            if left >= 0:
+                line.append(f"(in {format_clock(left)})")
+            else:
+                line.append(f"LATE {format_clock(-left)}", style=self._tone("bad"))
+        others = [w for w in watchers if w]
+        if others:
+            line.append("   watching: " + printable(", ".join(others), one_line=True),
+                        style=self._tone("dim"))
+        if self.pending:
+            line.append(f"   ⚠ {self.pending} not saved yet", style=self._tone("bad"))
+        return line
+
+    def render(self) -> Text:
+        identity, progress = self._parts
+        if not self.has_class("-two-lines"):
+            return Text.assemble(identity, "    ", progress)
+        return Text.assemble(identity, "\n", progress, no_wrap=True, overflow="ellipsis")

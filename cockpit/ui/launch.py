@@ -1,0 +1,199 @@
+"""Opening the cockpit from the command line: ``cockpit open``, ``cockpit new``, bare ``cockpit``.
+
+``run_cockpit`` is the one place the screen runs. Its crash handler puts the terminal back the
+way it found it (line discipline, cursor, main screen, mouse off) whatever happens inside, and
+anything typed that could not reach the session file is written to a rescue file next to it
+and named on stderr: what people typed is never lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cockpit.cli import UsageError, declare_from_args, open_session
+from cockpit.session import Session
+from cockpit.settings import Config, load_config
+
+RESET_TERMINAL = (
+    "\x1b[?1049l"  # leave the alternate screen
+    "\x1b[?25h"    # show the cursor
+    "\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l"  # mouse reporting off
+    "\x1b[?2004l"  # bracketed paste off
+    "\x1b[0m"      # default colours
+)
+
+
+def low_bandwidth_environment(enabled: bool) -> None:
+    """256 colours and no animation, set before Textual is imported (it reads them once)."""
+    if enabled:
+        os.environ["TEXTUAL_COLOR_SYSTEM"] = "256"
+        os.environ["TEXTUAL_ANIMATIONS"] = "none"
+
+
+def run_cockpit(session: Session, *, config: Config | None = None, monitor: Any = None,
+                drill: Any = None, low_bandwidth: bool = False) -> int:
+    """Run the cockpit on ``session`` until the person quits; returns the exit code."""
+    low_bandwidth_environment(low_bandwidth)
+    from cockpit.ui.app import CockpitApp
+
+    config = config or load_config()
+    return run_app(CockpitApp(session, config=config, monitor=monitor, drill=drill,
+                              low_bandwidth=low_bandwidth))
+
+
+def run_app(app: Any) -> int:
+    """Run a CockpitApp; the terminal is restored and unsaved entries rescued, whatever happens."""
+    saved = _terminal_state()
+    try:
+        code = app.run()
+    finally:
+        _restore_terminal(saved)
+        _rescue_pending(app.session)
+    return int(code if code is not None else (app.return_code or 0))
+
+
+def _terminal_state() -> Any:
+    try:
+        import termios
+
+        return termios.tcgetattr(sys.stdin.fileno())
+    except (ImportError, OSError, ValueError):  # not a terminal (tests, pipes)
+        return None
+
+
+def _restore_terminal(saved: Any) -> None:
+    if saved is None:
+        return
+    import termios
+
+    try:
+        termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, saved)
+        sys.stdout.write(RESET_TERMINAL)
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _rescue_pending(session: Session) -> Path | None:
+    """Write entries the session file refused to a file beside it, and say where."""
+    if not session.pending:
+        return None
+    try:
+        session.retry_pending()
+        return None
+    except Exception:  # noqa: BLE001 - whatever the disk says, the entries go somewhere
+        pass
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    for folder in (session.path.parent, Path.home(), Path("/tmp")):
+        target = folder / f"{session.path.name}.unsaved-{stamp}.jsonl"
+        try:
+            with open(target, "w", encoding="utf-8") as out:
+                for event in session.pending:
+                    out.write(json.dumps(event.to_record(), default=str) + "\n")
+        except OSError:
+            continue
+        print(f"cockpit: {len(session.pending)} entries could not be saved to {session.path}; "
+              f"they are in {target}", file=sys.stderr)
+        return target
+    print(f"cockpit: {len(session.pending)} entries could not be saved anywhere: "
+          + "; ".join(json.dumps(e.to_record(), default=str) for e in session.pending), file=sys.stderr)
+    return None
+
+
+def live_monitor(session: Session, config: Config, on_event: Any) -> Any:
+    """A Monitor for the session's endpoints that the config in force knows how to probe."""
+    if session.read_only:
+        return None
+    endpoints = [e for e in config.endpoints if e.name in session.state.endpoints]
+    if not endpoints:
+        return None
+    from cockpit.health.monitor import Monitor
+
+    return Monitor(endpoints, on_event, clock=session.clock)
+
+
+def run_open(args: argparse.Namespace) -> int:
+    """``cockpit open SESSION [--as HANDLE] [--read-only] [--share-group GROUP]``."""
+    low_bandwidth = bool(getattr(args, "low_bandwidth", False))
+    config = load_config(getattr(args, "config", None))
+    session = open_session(args.session, handle=args.handle, read_only=args.read_only)
+    if getattr(args, "share_group", None):
+        from cockpit.seats import share_with_group
+
+        for note in share_with_group(session.path, args.share_group):
+            print(f"cockpit: note: {note}", file=sys.stderr)
+    return _run_with_monitor(session, config, low_bandwidth)
+
+
+def _run_with_monitor(session: Session, config: Config, low_bandwidth: bool) -> int:
+    """The cockpit with a live Monitor whose events go through ``app.record``."""
+    low_bandwidth_environment(low_bandwidth)
+    from cockpit.ui.app import CockpitApp
+
+    app = CockpitApp(session, config=config, low_bandwidth=low_bandwidth)
+    app.monitor = live_monitor(session, config, app.record)
+    return run_app(app)
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """``cockpit new``: declare (asking for the title on screen when none was given), then open."""
+    low_bandwidth = bool(getattr(args, "low_bandwidth", False))
+    if not (args.title or "").strip():
+        low_bandwidth_environment(low_bandwidth)
+        title = _ask_title()
+        if not title:
+            print("cockpit: nothing declared", file=sys.stderr)
+            return 1
+        args.title = title
+    session, config = declare_from_args(args)
+    print(session.path)
+    return _run_with_monitor(session, config, low_bandwidth)
+
+
+def _ask_title() -> str | None:
+    from textual.app import App
+
+    from cockpit.ui.prompts import TextPrompt
+
+    class TitleApp(App[str | None]):
+        def on_mount(self) -> None:
+            self.push_screen(TextPrompt("What is happening? (the incident's title)",
+                                        placeholder="e.g. Checkout API returning 500s"), self.exit)
+
+    return TitleApp().run()
+
+
+def run_start(args: argparse.Namespace) -> int:
+    """Bare ``cockpit``: the start screen, then whatever was chosen there."""
+    low_bandwidth = bool(getattr(args, "low_bandwidth", False))
+    low_bandwidth_environment(low_bandwidth)
+    from cockpit.ui.start import DeclareIncident, ReplaySession, ResumeSession, StartApp, StartDrill
+
+    config = load_config(getattr(args, "config", None))
+    choice = StartApp(config).run()
+    if choice is None:
+        return 0
+    common = {"config": getattr(args, "config", None), "low_bandwidth": low_bandwidth,
+              "debug": getattr(args, "debug", False)}
+    if isinstance(choice, DeclareIncident):
+        return run_new(argparse.Namespace(**common, title=choice.title, severity=choice.severity,
+                                          protocol=None, session=None, handle=None, no_ui=False))
+    if isinstance(choice, ResumeSession):
+        return run_open(argparse.Namespace(**common, session=str(choice.path), handle=None,
+                                           read_only=False, share_group=None))
+    if isinstance(choice, StartDrill):
+        from cockpit.drill.cli import run_drill
+
+        return run_drill(argparse.Namespace(**common, scenario=choice.scenario, speed=1.0,
+                                            session=None, no_ui=False, duration=None, handle=None))
+    if isinstance(choice, ReplaySession):
+        from cockpit.ui.replay import run_replay
+
+        return run_replay(argparse.Namespace(**common, session=str(choice.path), handle=None))
+    raise UsageError(f"the start screen returned something unexpected: {choice!r}")

@@ -1,0 +1,72 @@
+"""Calm: keep your head.
+
+The incident clock and the countdown to the next update, the box-breathing pacer, the three
+size-up questions, and — after a long stretch at the wheel — a nudge to ask for support or hand
+over. ``c`` opens the same things full screen (calm mode). Only two short lines change each
+second, without relayout.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from cockpit.domain.state import IncidentState
+from cockpit.ui.calm_mode import NUDGE, QUESTIONS, clock_line, nudge_line
+from cockpit.ui.pacer import BreathingPacer
+
+LONG_STRETCH = timedelta(minutes=90)
+"""After this long engaged without a break, the pane suggests support or a handover."""
+
+
+class CalmPane(Vertical):
+    TITLE = "Calm"
+    DEFAULT_CSS = """
+    CalmPane { border: round $panel-lighten-2; border-title-color: $text-muted; padding: 0 1;
+               background: $surface; height: 1fr; width: 1fr; }
+    CalmPane:focus-within, CalmPane:focus { border: round $accent; border-title-color: $text; }
+    CalmPane #calm-pane-clock { height: 1; }
+    CalmPane BreathingPacer { margin: 1 0; }
+    CalmPane .calm-pane-question { height: 1; text-style: bold; }
+    CalmPane #calm-pane-nudge { height: auto; margin-top: 1; color: $text-muted; }
+    """
+    can_focus = True
+
+    def __init__(self, *, handle: str = "", animate: bool = True, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.border_title = self.TITLE
+        self.handle = handle
+        self.animate = animate
+        self._nudge: str = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="calm-pane-clock")
+        yield BreathingPacer(animate=self.animate)
+        for question in QUESTIONS:
+            yield Static(Text(question), classes="calm-pane-question")
+        yield Static(id="calm-pane-nudge")
+
+    def focus_pane(self) -> None:
+        self.focus()
+
+    def show(self, state: IncidentState, now: datetime) -> None:
+        self.query_one("#calm-pane-clock", Static).update(clock_line(state, now), layout=False)
+        nudge = self.nudge(state, now)
+        if nudge != self._nudge:
+            self._nudge = nudge
+            self.query_one("#calm-pane-nudge", Static).update(Text(nudge))
+
+    def nudge(self, state: IncidentState, now: datetime) -> str:
+        """Empty until this seat's person has been engaged a long stretch (or a warning says so)."""
+        member = state.members.get(self.handle)
+        if member is None or state.resolved_at is not None:
+            return ""
+        text = nudge_line(state, now, self.handle)
+        if text != NUDGE or member.stretch(now) >= LONG_STRETCH:
+            return f"↳ {text}" if text == NUDGE else f"⚠ {text}. {NUDGE}"
+        return ""

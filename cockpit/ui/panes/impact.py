@@ -1,0 +1,121 @@
+"""Impact: how bad is it, and for whom?
+
+The size-up fields, answered from the keyboard (Enter on a field), the services that look
+affected because their endpoints are down, and the severity the answers suggest, with the reason.
+The lead sets the severity (``s``); the pane only suggests.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual import work
+
+from cockpit.domain.events import ImpactAssessed
+from cockpit.domain.severity import SeverityMatrix, suggest_severity
+from cockpit.domain.state import IncidentState
+from cockpit.domain.vocabulary import IMPACT_CHOICES, IMPACT_FIELDS, severity_rank
+from cockpit.text import printable
+from cockpit.ui.panes.describe import SEVERITY_WORDS
+from cockpit.ui.panes.rows import Pane, Propose, Row, RowList
+from cockpit.ui.prompts import ChoicePrompt, TextPrompt
+
+FIELD_LABELS = {
+    "customer_facing": "customer facing",
+    "users_affected": "users affected",
+    "functionality": "functionality",
+    "data": "data",
+    "revenue": "revenue",
+    "services": "services",
+    "regions": "regions",
+}
+QUESTIONS = {
+    "customer_facing": "Can customers see it?",
+    "users_affected": "How many users are affected?",
+    "functionality": "How much functionality is lost?",
+    "data": "Is any data at risk, lost or exposed?",
+    "revenue": "Is revenue affected?",
+    "services": "Which services are affected? (comma-separated)",
+    "regions": "Which regions are affected? (comma-separated)",
+}
+LABEL_WIDTH = 17
+
+
+def services_down(state: IncidentState) -> list[str]:
+    """Services whose endpoints are down or degraded right now: the likely 'services affected'."""
+    return sorted({(e.service or e.name) for e in state.endpoints.values()
+                   if e.state in ("down", "degraded")})
+
+
+class ImpactPane(Pane):
+    TITLE = "Impact"
+
+    def __init__(self, *, matrix: SeverityMatrix | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.matrix = matrix or SeverityMatrix()
+        self.state = IncidentState()
+
+    def show(self, state: IncidentState, now: datetime) -> None:
+        self.last_shown = (state, now)
+        self.state = state
+        self.rows.set_rows(self.render_rows(state))
+
+    def render_rows(self, state: IncidentState) -> list[Row]:
+        rows = []
+        for field in IMPACT_FIELDS:
+            value = printable(state.impact.get(field, ""), one_line=True)
+            line = Text(FIELD_LABELS[field].ljust(LABEL_WIDTH), style="dim")
+            if value and value != "unknown":
+                line.append(value)
+            else:
+                line.append("? not known yet", style="dim italic")
+            rows.append(Row(line, key=field))
+        suggested = services_down(state)
+        listed = {s.strip() for s in state.impact.get("services", "").split(",") if s.strip()}
+        missing = [s for s in suggested if s not in listed]
+        if missing:
+            rows.append(Row(Text.assemble(" " * LABEL_WIDTH, ("↳ down now: " + ", ".join(missing),
+                                                               "italic")), key="services"))
+        rows.append(Row(Text("")))
+        suggestion = suggest_severity(state.impact, self.matrix)
+        if suggestion.severity is None:
+            rows.append(Row(Text("suggested severity: answer the size-up first", style="dim")))
+        else:
+            line = Text("suggested ".ljust(LABEL_WIDTH), style="dim")
+            line.append(f"{suggestion.severity} {SEVERITY_WORDS[suggestion.severity]}", style="bold")
+            rows.append(Row(line))
+            for reason in suggestion.reasons:
+                rows.append(Row(Text(" " * LABEL_WIDTH + "· " + reason, style="dim")))
+        if state.severity:
+            line = Text("set by the lead".ljust(LABEL_WIDTH), style="dim")
+            line.append(f"{state.severity} {SEVERITY_WORDS.get(state.severity, '')}")
+            if suggestion.severity and severity_rank(suggestion.severity) < severity_rank(state.severity):
+                line.append("  ▲ suggestion is higher: s to review", style="bold")
+            else:
+                line.append("  (s to change)", style="dim")
+            rows.append(Row(line))
+        return rows
+
+    def on_row_list_activated(self, event: RowList.Activated) -> None:
+        event.stop()
+        self.edit(event.key)
+
+    @work(exclusive=True, group="impact-edit")
+    async def edit(self, field: str) -> None:
+        """Ask for one size-up answer and propose it when it changed."""
+        current = self.state.impact.get(field, "")
+        if field in IMPACT_CHOICES:
+            options = [(value, value) for value in IMPACT_CHOICES[field]]
+            answer = await self.app.push_screen_wait(
+                ChoicePrompt(QUESTIONS[field], options, selected=current or "unknown"))
+        else:
+            value = current
+            if field == "services" and services_down(self.state):
+                listed = [s.strip() for s in current.split(",") if s.strip()]
+                value = ", ".join(dict.fromkeys(listed + services_down(self.state)))
+            answer = await self.app.push_screen_wait(
+                TextPrompt(QUESTIONS[field], placeholder="e.g. checkout, payments", value=value))
+        if answer is not None and answer != current:
+            self.post_message(Propose(ImpactAssessed(field=field, value=answer)))

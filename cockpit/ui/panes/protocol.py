@@ -1,0 +1,196 @@
+"""Protocol: what do we do next, and what is late?
+
+The checklist of every protocol in force, one row per step: a symbol and a word for its state
+(never colour alone), the owner role and who holds it, and the timing that matters (due in,
+LATE by how much, the next occurrence of a recurring step). Enter or space marks a step done,
+``x`` skips it with a reason, ``r`` reopens it, ``p`` adds another protocol mid-incident.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from cockpit.domain.durations import format_clock
+from cockpit.domain.events import ProtocolAdded, StepDone, StepReopened, StepSkipped
+from cockpit.domain.protocol import StepView
+from cockpit.domain.state import IncidentState
+from cockpit.text import printable
+from cockpit.ui.panes.rows import Pane, Propose, Row, RowList, cells
+from cockpit.ui.prompts import ChoicePrompt, TextPrompt
+
+SOON = 120
+"""Seconds before a deadline at which a step is marked as coming up."""
+
+
+def step_symbol(view: StepView, now: datetime) -> tuple[str, str]:
+    """The symbol and the tone (see ``Pane.tone``) of a step's row."""
+    if not view.applies:
+        return "–", "dim"
+    if view.overdue is not None:
+        return "!", "bad"
+    if view.step.recurring:
+        return "↻", ""
+    if view.state == "done":
+        return "✔", "dim"
+    if view.state == "skipped":
+        return "⊘", "dim"
+    if view.due_at is not None and (view.due_at - now).total_seconds() <= SOON:
+        return "▶", "strong"
+    return "○", ""
+
+
+def step_timing(view: StepView, now: datetime, declared_at: datetime | None) -> str:
+    """The right-hand column: done when and by whom, skipped why, due in, LATE by."""
+    if not view.applies:
+        return f"only at {', '.join(view.step.when)}"
+    if view.overdue is not None:
+        return f"LATE {format_clock(view.overdue.total_seconds())}"
+    if view.state == "skipped" and not view.step.recurring:
+        return f"skipped: {printable(view.progress.reason, one_line=True) or 'no reason given'}"
+    if view.state == "done" and not view.step.recurring:
+        late = f", {format_clock(view.late_by.total_seconds())} late" if view.late_by else ""
+        at = view.progress.at
+        when = f" T+{format_clock((at - declared_at).total_seconds())}" if at and declared_at else ""
+        return f"done{when} {view.progress.by}{late}"
+    if view.due_at is not None:
+        left = format_clock((view.due_at - now).total_seconds())
+        if view.step.recurring:
+            return f"next in {left}"
+        return f"due in {left}"
+    return "open"
+
+
+class ProtocolPane(Pane):
+    TITLE = "Protocol"
+    DEFAULT_CSS = """
+    ProtocolPane #step-detail { height: 3; border-top: hkey $panel-lighten-2; }
+    """
+    BINDINGS = [
+        Binding("x", "skip", "skip step"),
+        Binding("r", "reopen", "reopen step"),
+        Binding("p", "add_protocol", "add protocol"),
+    ]
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.state = IncidentState()
+        self.views: dict[str, StepView] = {}
+
+    def show(self, state: IncidentState, now: datetime) -> None:
+        self.last_shown = (state, now)
+        self.state = state
+        views = state.step_views(now)
+        self.views = {v.step.id: v for v in views}
+        done = sum(1 for v in views if v.applies and not v.step.recurring and v.state != "open")
+        total = sum(1 for v in views if v.applies and not v.step.recurring)
+        late = sum(1 for v in views if v.overdue is not None)
+        names = " + ".join(p.name for p in state.protocols) or "none"
+        title = f"Protocol · {names} · {done}/{total} done"
+        self.set_title(title + (f" · {late} late" if late else ""))
+        self.rows.set_rows(self.render_rows(views, state, now))
+        self._describe_selected()
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        yield Static(id="step-detail")
+
+    def on_row_list_highlighted(self, event: RowList.Highlighted) -> None:
+        event.stop()
+        self._describe_selected()
+
+    def _describe_selected(self) -> None:
+        """The whole text of the step under the cursor: rows cut long steps short."""
+        view = self.views.get(self.rows.selected_key or "")
+        text = Text()
+        if view is not None:
+            text.append(printable(view.step.text, one_line=True))
+            if view.step.recurring:
+                text.append(f"  (every {format_clock(view.step.every.total_seconds())})",  # type: ignore[union-attr]
+                            style=self.tone("dim"))
+            text.append("\nEnter done · x skip · r reopen · p add a protocol", style=self.tone("dim"))
+        detail = self.query_one("#step-detail", Static)
+        if text != getattr(detail, "_shown_text", None):
+            detail._shown_text = text  # type: ignore[attr-defined]
+            detail.update(text, layout=False)
+    def render_rows(self, views: list[StepView], state: IncidentState, now: datetime) -> list[Row]:
+        width = self.width
+        timing_width = 20 if width >= 90 else 16
+        owner_width = 16 if width >= 60 else 0
+        text_width = max(10, width - 2 - owner_width - timing_width - 2)
+        several = len(state.protocols) > 1
+        rows: list[Row] = []
+        current_protocol = None
+        ordered = sorted(views, key=lambda v: not v.applies)  # steps that do not apply go last
+        for view in ordered:
+            if several and view.protocol != current_protocol and view.applies:
+                current_protocol = view.protocol
+                rows.append(Row(Text(view.protocol, style="bold underline")))
+            symbol, tone = step_symbol(view, now)
+            style = self.tone(tone)
+            line = Text(f"{symbol} ", style=style)
+            line.append(cells(printable(view.step.text, one_line=True), text_width),
+                        style=self.tone("dim") if tone == "dim" else "")
+            if owner_width:
+                owner = view.step.owner or ""
+                holders = state.holders(owner) if owner else []
+                who = f"{owner}: {holders[0]}" if holders else (f"{owner}: —" if owner else "")
+                line.append(" " + cells(who, owner_width - 1), style="dim")
+            line.append("  " + cells(step_timing(view, now, state.declared_at), timing_width),
+                        style=style)
+            rows.append(Row(line, key=view.step.id))
+        return rows
+
+    # -- acting on a step -------------------------------------------------------------------------
+
+    def on_row_list_activated(self, event: RowList.Activated) -> None:
+        event.stop()
+        view = self.views.get(event.key)
+        if view is None:
+            return
+        if view.state != "open" and not view.step.recurring:
+            self.app.notify(f"Already {view.state}: press r to reopen it.", timeout=4)
+            return
+        self.post_message(Propose(StepDone(step=view.step.id)))
+
+    def action_reopen(self) -> None:
+        view = self.views.get(self.rows.selected_key or "")
+        if view is not None and (view.state != "open"):
+            self.post_message(Propose(StepReopened(step=view.step.id)))
+
+    @work(exclusive=True, group="protocol-prompt")
+    async def action_skip(self) -> None:
+        view = self.views.get(self.rows.selected_key or "")
+        if view is None or view.state != "open":
+            return
+        reason = await self.app.push_screen_wait(
+            TextPrompt(f"Skip “{view.step.text}” — why?", placeholder="e.g. not customer facing"))
+        if reason:
+            self.post_message(Propose(StepSkipped(step=view.step.id, reason=reason)))
+
+    @work(exclusive=True, group="protocol-prompt")
+    async def action_add_protocol(self) -> None:
+        """Bring another runbook in (a breach found during an outage, say)."""
+        from cockpit.settings import ConfigError, available, load_protocol
+
+        config = getattr(self.app, "config", None)
+        active = {p.name for p in self.state.protocols}
+        names = [name for name in available("protocols", config) if name not in active]
+        if not names:
+            self.app.notify("Every known protocol is already in force.", timeout=4)
+            return
+        choice = await self.app.push_screen_wait(
+            ChoicePrompt("Add which protocol?", [(n, n) for n in names]))
+        if choice is None:
+            return
+        try:
+            protocol = load_protocol(choice, config)
+        except ConfigError as exc:
+            self.app.notify(str(exc), title="Cannot load that protocol", severity="error")
+            return
+        self.post_message(Propose(ProtocolAdded(protocol=protocol.name, steps=protocol.steps)))

@@ -1,0 +1,337 @@
+"""The building blocks every pane draws with.
+
+``RowList`` is a line-based list (Textual's line API): it renders only the rows on screen and,
+when new rows arrive, repaints only the lines that changed, so a countdown ticking once a second
+costs one line of output over SSH and never a relayout. It works as well for eight endpoints as
+for 10,000 timeline entries. ``TickingText`` is a one-or-two line label that repaints itself only
+when its text changes. ``Propose`` carries events a pane wants recorded up to the app: panes
+never record themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.color import Color, ColorParseError
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+
+from cockpit.domain.events import Event
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a pane. ``key`` names what Enter acts on; rows without one are not selectable."""
+
+    text: Text
+    key: str | None = None
+
+
+class Propose(Message):
+    """A pane asks the app to record these events, in order (e.g. a handover: release + assign)."""
+
+    def __init__(self, *events: Event) -> None:
+        super().__init__()
+        self.events = events
+
+
+class TickingText(Widget):
+    """A label for text that changes every second: repaints itself, never asks for a relayout."""
+
+    DEFAULT_CSS = "TickingText { height: 1; width: 1fr; }"
+
+    def __init__(self, text: Text | None = None, *, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._text = text or Text()
+
+    @property
+    def text(self) -> Text:
+        return self._text
+
+    def set_text(self, text: Text) -> None:
+        if text != self._text:
+            self._text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return self._text
+
+
+class RowList(ScrollView, can_focus=True):
+    """A scrolling list of ``Row`` with a cursor on the selectable rows."""
+
+    DEFAULT_CSS = """
+    RowList { height: 1fr; width: 1fr; background: $surface; overflow-x: hidden; }
+    RowList > .rowlist--cursor { background: $accent 25%; }
+    RowList:focus > .rowlist--cursor { background: $accent 45%; text-style: bold; }
+    """
+    COMPONENT_CLASSES = {"rowlist--cursor"}
+    BINDINGS = [
+        Binding("up", "move(-1)", "up", show=False),
+        Binding("down", "move(1)", "down", show=False),
+        Binding("pageup", "page(-1)", "page up", show=False),
+        Binding("pagedown", "page(1)", "page down", show=False),
+        Binding("home", "jump(0)", "first", show=False),
+        Binding("end", "jump(-1)", "last", show=False),
+        Binding("enter,space", "activate", "act", show=False),
+    ]
+
+    class Activated(Message):
+        """Enter or space on a selectable row."""
+
+        def __init__(self, rows: RowList, key: str) -> None:
+            super().__init__()
+            self.rows = rows
+            self.key = key
+
+        @property
+        def control(self) -> RowList:
+            return self.rows
+
+    class Highlighted(Message):
+        """The cursor moved to another row."""
+
+        def __init__(self, rows: RowList, key: str | None) -> None:
+            super().__init__()
+            self.rows = rows
+            self.key = key
+
+        @property
+        def control(self) -> RowList:
+            return self.rows
+
+    def __init__(self, *, follow_tail: bool = False, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._rows: Sequence[Row] = ()
+        self._count = 0
+        self.cursor: int | None = None
+        self.follow_tail = follow_tail
+        """Keep the newest row in view while the cursor is on the last row (the timeline)."""
+
+    # -- content ---------------------------------------------------------------------------------
+
+    @property
+    def rows(self) -> Sequence[Row]:
+        return self._rows
+
+    @property
+    def selected_key(self) -> str | None:
+        if self.cursor is None or self.cursor >= len(self._rows):
+            return None
+        return self._rows[self.cursor].key
+
+    def set_rows(self, rows: Sequence[Row], *, compare: bool = True) -> None:
+        """Show ``rows``, repainting only what changed; the cursor stays on the same key."""
+        old, old_count, old_key = self._rows, self._count, self.selected_key
+        at_tail = self.cursor is None or self.cursor >= old_count - 1
+        self._rows, self._count = rows, len(rows)
+        if self._count != old_count:
+            self.virtual_size = Size(self.size.width, self._count)
+        self._place_cursor(old_key, at_tail)
+        if compare and self._count == old_count:
+            top = int(self.scroll_y)
+            for y in range(top, min(top + self.size.height, len(rows))):
+                if rows[y] != old[y]:
+                    self.refresh_line(y)
+        else:
+            self.refresh()
+
+    def _place_cursor(self, key: str | None, at_tail: bool) -> None:
+        rows = self._rows
+        if self.follow_tail and at_tail:
+            self.cursor = len(rows) - 1 if rows else None
+            if rows:
+                self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+            return
+        if key is not None:
+            cursor = self.cursor or 0
+            if cursor < len(rows) and rows[cursor].key == key:
+                return
+            for index, row in enumerate(rows):
+                if row.key == key:
+                    self.cursor = index
+                    return
+        self.cursor = self._nearest_selectable(min(self.cursor or 0, max(len(rows) - 1, 0)), 1)
+
+    def _nearest_selectable(self, start: int, step: int) -> int | None:
+        rows = self._rows
+        for direction in (step, -step):
+            index = start
+            while 0 <= index < len(rows):
+                if rows[index].key is not None:
+                    return index
+                index += direction
+        return None
+
+    # -- keys ------------------------------------------------------------------------------------
+
+    def action_move(self, step: int) -> None:
+        if self.cursor is None:
+            self.cursor = self._nearest_selectable(0, 1)
+        else:
+            index = self.cursor + step
+            while 0 <= index < len(self._rows) and self._rows[index].key is None:
+                index += step
+            if 0 <= index < len(self._rows):
+                self._move_to(index)
+                return
+            self.scroll_to(y=0 if step < 0 else self.max_scroll_y, animate=False)
+        self.refresh()
+
+    def action_page(self, direction: int) -> None:
+        self.action_move(direction * max(self.size.height - 1, 1))
+
+    def action_jump(self, where: int) -> None:
+        if self._rows:
+            target = where if where >= 0 else len(self._rows) - 1
+            self._move_to(self._nearest_selectable(target, 1 if where >= 0 else -1) or 0)
+
+    def _move_to(self, index: int) -> None:
+        index = max(0, min(index, len(self._rows) - 1))
+        previous, self.cursor = self.cursor, index
+        if index < self.scroll_y:
+            self.scroll_to(y=index, animate=False)
+        elif index >= self.scroll_y + self.size.height:
+            self.scroll_to(y=index - self.size.height + 1, animate=False)
+        for y in (previous, index):
+            if y is not None:
+                self.refresh_line(y)
+        if previous != index:
+            self.post_message(self.Highlighted(self, self.selected_key))
+
+    def action_activate(self) -> None:
+        key = self.selected_key
+        if key is not None:
+            self.post_message(self.Activated(self, key))
+
+    def on_focus(self) -> None:
+        if self.cursor is not None:
+            self.refresh_line(self.cursor)
+
+    def on_blur(self) -> None:
+        if self.cursor is not None:
+            self.refresh_line(self.cursor)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self._rows))
+        self.refresh()
+
+    # -- drawing ---------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_y) + y
+        width = self.size.width
+        base = self.rich_style
+        if index >= len(self._rows):
+            return Strip.blank(width, base)
+        text = self._rows[index].text
+        if cell_len(text.plain) > width:
+            text = text.copy()
+            text.truncate(width, overflow="ellipsis")
+        style = base
+        if index == self.cursor and self._rows[index].key is not None:
+            style = base + self.get_component_rich_style("rowlist--cursor")
+        strip = Strip(list(text.render(self.app.console, end=""))).apply_style(style)
+        return strip.crop_extend(0, width, style)
+
+
+def cells(text: str, width: int) -> str:
+    """``text`` cut or padded to exactly ``width`` cells, cut with an ellipsis."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return text + " " * (width - cell_len(text))
+    out = ""
+    for char in text:
+        if cell_len(out + char) > width - 1:
+            break
+        out += char
+    return out + "…" + " " * (width - 1 - cell_len(out))
+
+
+class Pane(Vertical, can_focus=False):
+    """A titled, bordered pane holding one ``RowList``; subclasses fill it in ``show``."""
+
+    TITLE = ""
+    DEFAULT_CSS = """
+    Pane { border: round $panel-lighten-2; border-title-color: $text-muted; padding: 0 1;
+           background: $surface; height: 1fr; width: 1fr; }
+    Pane:focus-within { border: round $accent; border-title-color: $text; border-title-style: bold; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._title = self.TITLE
+        self.border_title = Text(self.TITLE)
+        self.last_shown: tuple[object, object] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield RowList(follow_tail=self.FOLLOW_TAIL)
+
+    FOLLOW_TAIL = False
+
+    @property
+    def rows(self) -> RowList:
+        return self.query_one(RowList)
+
+    @property
+    def width(self) -> int:
+        """Cells available for a row (a sensible guess before the first layout)."""
+        return self.rows.size.width or 60
+
+    def tone(self, name: str) -> Style:
+        """A style by meaning, in the theme's colours: ``bad``, ``warn``, ``good``, ``strong``,
+        ``dim``. Every toned text also carries a word or a symbol: colour is never alone."""
+        return tone_style(self.app.theme_variables, name)
+
+    @property
+    def heading(self) -> str:
+        """The border title as plain text."""
+        return self._title
+
+    def set_title(self, title: str) -> None:
+        """Change the border title (as plain text: names in it never act as markup)."""
+        if self._title != title:
+            self._title = title
+            self.border_title = Text(title)
+
+    def focus_pane(self) -> None:
+        self.rows.focus()
+
+    def on_resize(self) -> None:
+        if self.last_shown is not None:
+            self.call_after_refresh(self.reshow)
+
+    def reshow(self) -> None:
+        """Render again at the new width with what was shown last."""
+        if self.last_shown is not None:
+            state, now = self.last_shown
+            self.show(state, now)  # type: ignore[attr-defined]
+
+
+def tone_style(variables: dict[str, str], name: str) -> Style:
+    """The Rich style of a tone (``bad``, ``warn``, ``good``, ``strong``, ``dim``) in a theme."""
+    variable = {"bad": "error", "warn": "warning", "good": "success"}.get(name)
+    if variable:
+        try:
+            colour = Color.parse(variables.get(variable, "")).rich_color
+        except ColorParseError:
+            colour = None
+        return Style(color=colour, bold=True)
+    if name == "dim":
+        return Style(dim=True)
+    if name == "strong":
+        return Style(bold=True)
+    return Style()

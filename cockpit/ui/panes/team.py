@@ -1,0 +1,230 @@
+"""Team: who does what, and who is tired?
+
+One row per person (roles, status, time engaged), the core roles nobody holds yet, the open
+ask-timers ("bob: check replica lag, back in 10 min") counting down, and the roster warnings.
+Enter acts on the row (change a person's status, fill an empty role, acknowledge an ask); ``+``
+adds a person from the roster or by hand, ``r`` gives the selected person a role, ``o`` hands a
+role over with a short briefing, ``k`` starts an ask-timer.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from rich.text import Text
+from textual import work
+from textual.binding import Binding
+
+from cockpit.domain.durations import format_clock
+from cockpit.domain.events import (
+    AskDone, AskStarted, MemberJoined, MemberStatusChanged, RoleAssigned, RoleReleased,
+)
+from cockpit.domain.roster import RosterLimits, roster_warnings
+from cockpit.domain.state import Ask, IncidentState
+from cockpit.domain.vocabulary import MEMBER_STATUSES, ROLE_TITLES, ROLES
+from cockpit.text import printable
+from cockpit.ui.panes.rows import Pane, Propose, Row, RowList, cells
+from cockpit.ui.prompts import ChoicePrompt, TextPrompt
+
+CORE_ROLES = ("commander", "deputy", "scribe", "ops", "comms")
+"""Roles every major incident should have filled: an empty one is shown as a row to fill."""
+STATUS_SYMBOLS = {"engaged": "●", "paged": "◌", "resting": "◐", "off": "○"}
+ASK_PATTERN = re.compile(
+    r"^\s*(?P<handle>[\w.@-]+)\s*:\s*(?P<task>.+?)"
+    r"(?:[,;]?\s*(?:back\s+)?in\s+(?P<minutes>\d+(?:\.\d+)?)\s*(?:m|min|mins|minutes)?)?\s*$",
+    re.IGNORECASE,
+)
+DEFAULT_ASK_MINUTES = 10.0
+
+
+def parse_ask(text: str) -> tuple[str, str, float] | None:
+    """``"bob: check replica lag, back in 10 min"`` → ("bob", "check replica lag", 10.0)."""
+    match = ASK_PATTERN.match(text)
+    if not match:
+        return None
+    minutes = float(match["minutes"]) if match["minutes"] else DEFAULT_ASK_MINUTES
+    if minutes <= 0:
+        return None
+    return match["handle"], match["task"].strip(), minutes
+
+
+def ask_text(ask: Ask, now: datetime) -> tuple[str, bool]:
+    """The countdown of an ask and whether its time is up."""
+    left = (ask.due_at - now).total_seconds()
+    if left >= 0:
+        return f"{format_clock(left)} left", False
+    return f"time is up ({format_clock(-left)} ago): Enter to acknowledge", True
+
+
+class TeamPane(Pane):
+    TITLE = "Team"
+    BINDINGS = [
+        Binding("plus,equals_sign", "add_person", "add person"),
+        Binding("r", "assign_role", "assign role"),
+        Binding("o", "hand_over", "hand over"),
+        Binding("k", "ask", "ask-timer"),
+    ]
+
+    def __init__(self, *, limits: RosterLimits | None = None, roster: tuple = (),
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.limits = limits or RosterLimits()
+        self.roster = roster
+        """People from the config in force, offered when adding someone (besides the session's)."""
+        self.state = IncidentState()
+
+    def show(self, state: IncidentState, now: datetime) -> None:
+        self.last_shown = (state, now)
+        self.state = state
+        engaged = sum(1 for m in state.members.values() if m.status == "engaged")
+        people = len(state.members)
+        self.set_title(f"Team · {people} {'person' if people == 1 else 'people'} · {engaged} engaged")
+        self.rows.set_rows(self.render_rows(state, now))
+
+    def render_rows(self, state: IncidentState, now: datetime) -> list[Row]:
+        width = self.width
+        rows: list[Row] = []
+        roles_width = max(10, width - 2 - 10 - 10 - 8)
+        for member in sorted(state.members.values(),
+                             key=lambda m: (m.status == "off", min((ROLES.index(r) for r in state.roles_of(m.handle)), default=99), m.handle)):
+            roles = ", ".join(state.roles_of(member.handle)) or "no role"
+            line = Text(STATUS_SYMBOLS.get(member.status, "?") + " ",
+                        style=self.tone("dim") if member.status in ("off", "resting") else "")
+            line.append(cells(printable(member.handle, one_line=True), 10), style="bold")
+            line.append(cells(roles, roles_width), style="" if state.roles_of(member.handle) else self.tone("dim"))
+            line.append(cells(member.status, 8) + "  ")
+            line.append(format_clock(member.engaged_for(now).total_seconds()).rjust(8))
+            rows.append(Row(line, key=f"member:{member.handle}"))
+        if state.declared_at and not state.resolved_at:
+            for role in CORE_ROLES:
+                if not state.holders(role):
+                    line = Text("○ ", style=self.tone("dim"))
+                    line.append(cells(role, 10), style="bold")
+                    line.append("unassigned — Enter to assign", style=self.tone("dim"))
+                    rows.append(Row(line, key=f"role:{role}"))
+        for ask in sorted(state.open_asks(), key=lambda a: a.due_at):
+            countdown, expired = ask_text(ask, now)
+            line = Text("⏰ " if expired else "⏱ ", style=self.tone("warn") if expired else "")
+            line.append(printable(f"{ask.handle}: {ask.task}", one_line=True))
+            line.append(" · " + countdown, style=self.tone("warn") if expired else self.tone("dim"))
+            rows.append(Row(line, key=f"ask:{ask.seq}"))
+        for warning in roster_warnings(state, now, self.limits):
+            rows.append(Row(Text("⚠ " + printable(warning.text, one_line=True), style=self.tone("warn"))))
+        return rows
+
+    # -- acting ------------------------------------------------------------------------------------
+
+    def _selected(self, prefix: str) -> str | None:
+        key = self.rows.selected_key or ""
+        return key.split(":", 1)[1] if key.startswith(prefix + ":") else None
+
+    def on_row_list_activated(self, event: RowList.Activated) -> None:
+        event.stop()
+        kind, _, target = event.key.partition(":")
+        if kind == "member":
+            self.change_status(target)
+        elif kind == "role":
+            self.fill_role(target)
+        elif kind == "ask":
+            self.post_message(Propose(AskDone(ask=int(target))))
+
+    def _people_options(self, exclude: set[str] = frozenset()) -> list[tuple[str, str]]:
+        seen: dict[str, str] = {}
+        for person in (*self.state.people, *self.roster):
+            seen.setdefault(person.handle, f"{person.handle}  {person.name}  ({', '.join(person.roles)})")
+        for handle in self.state.members:
+            seen.setdefault(handle, handle)
+        return [(h, printable(label, one_line=True)) for h, label in seen.items() if h not in exclude]
+
+    async def _ask_person(self, title: str, exclude: set[str] = frozenset()) -> str | None:
+        """A handle from the roster, or typed by hand."""
+        options = self._people_options(exclude) + [("", "someone else… (type a handle)")]
+        choice = await self.app.push_screen_wait(ChoicePrompt(title, options))
+        if choice == "":
+            typed = await self.app.push_screen_wait(TextPrompt("Their handle?", placeholder="e.g. erin"))
+            return printable(typed, one_line=True).replace(" ", "") if typed else None
+        return choice
+
+    @work(exclusive=True, group="team-prompt")
+    async def action_add_person(self) -> None:
+        handle = await self._ask_person("Add who?", exclude=set(self.state.members))
+        if not handle:
+            return
+        status = await self.app.push_screen_wait(ChoicePrompt(
+            f"{handle} is…", [(s, s) for s in MEMBER_STATUSES], selected="paged"))
+        if status:
+            self.post_message(Propose(MemberJoined(handle=handle, status=status)))
+
+    @work(exclusive=True, group="team-prompt")
+    async def change_status(self, handle: str) -> None:
+        member = self.state.members.get(handle)
+        status = await self.app.push_screen_wait(ChoicePrompt(
+            f"{handle} is now…", [(s, s) for s in MEMBER_STATUSES],
+            selected=member.status if member else None))
+        if status and (member is None or status != member.status):
+            self.post_message(Propose(MemberStatusChanged(handle=handle, status=status)))
+
+    async def _choose_role(self, title: str, roles: list[str]) -> str | None:
+        options = [(r, f"{ROLE_TITLES[r]}" + (f"  (now {', '.join(self.state.holders(r))})"
+                                               if self.state.holders(r) else "")) for r in roles]
+        return await self.app.push_screen_wait(ChoicePrompt(title, options))
+
+    @work(exclusive=True, group="team-prompt")
+    async def fill_role(self, role: str) -> None:
+        handle = await self._ask_person(f"Who takes {ROLE_TITLES[role]}?")
+        if handle:
+            self.post_message(Propose(RoleAssigned(role=role, handle=handle)))
+
+    @work(exclusive=True, group="team-prompt")
+    async def action_assign_role(self) -> None:
+        handle = self._selected("member") or await self._ask_person("Give a role to whom?")
+        if not handle:
+            return
+        held = set(self.state.roles_of(handle))
+        role = await self._choose_role(f"Role for {handle}?", [r for r in ROLES if r not in held])
+        if role:
+            self.post_message(Propose(RoleAssigned(role=role, handle=handle)))
+
+    @work(exclusive=True, group="team-prompt")
+    async def action_hand_over(self) -> None:
+        """Hand a role to someone else with a short briefing: recorded as release + assign."""
+        selected = self._selected("member")
+        held = [r for r in ROLES if self.state.holders(r)]
+        if selected and self.state.roles_of(selected):
+            held = self.state.roles_of(selected)
+        if not held:
+            self.app.notify("Nobody holds a role yet: use r to assign one.", timeout=4)
+            return
+        role = held[0] if len(held) == 1 else await self._choose_role("Hand over which role?", held)
+        if not role:
+            return
+        giver = selected if selected in self.state.holders(role) else self.state.holders(role)[0]
+        taker = await self._ask_person(f"Hand {ROLE_TITLES[role]} from {giver} to whom?",
+                                       exclude={giver})
+        if not taker:
+            return
+        briefing = await self.app.push_screen_wait(TextPrompt(
+            f"Briefing for {taker} (what they need to know)",
+            placeholder="e.g. rollback in progress, next update 04:52"))
+        if briefing is None:
+            return
+        self.post_message(Propose(RoleReleased(role=role, handle=giver, briefing=briefing),
+                                  RoleAssigned(role=role, handle=taker, briefing=briefing)))
+
+    @work(exclusive=True, group="team-prompt")
+    async def action_ask(self) -> None:
+        selected = self._selected("member")
+        text = await self.app.push_screen_wait(TextPrompt(
+            "Ask-timer: who, what, back in how long?",
+            placeholder="bob: check replica lag, back in 10 min",
+            value=f"{selected}: " if selected else ""))
+        if not text:
+            return
+        parsed = parse_ask(text)
+        if parsed is None:
+            self.app.notify("Write it as: bob: check replica lag, back in 10 min",
+                            title="Could not read that ask", severity="warning")
+            return
+        handle, task, minutes = parsed
+        self.post_message(Propose(AskStarted(handle=handle, task=task, minutes=minutes)))

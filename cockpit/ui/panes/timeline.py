@@ -1,0 +1,136 @@
+"""Timeline: what happened when?
+
+Every event in plain words, newest at the bottom, with the time and who. One line-based widget
+draws only the rows on screen and formats each event once, when it first scrolls into view, so
+10,000 events cost no more to show than 50. ``f`` filters by kind (decisions, health, team…).
+The quick-entry keys (n, d, a, h) belong to the app: they work from any pane.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.style import Style
+from rich.text import Text
+from textual import work
+from textual.binding import Binding
+
+from cockpit.domain.events import Event, HealthChanged, NoteAdded
+from cockpit.domain.state import IncidentState
+from cockpit.text import printable
+from cockpit.ui.panes.describe import TIMELINE_GROUPS, describe, matches_group
+from cockpit.ui.panes.rows import Pane, Row, tone_style
+from cockpit.ui.prompts import ChoicePrompt
+
+ALL = "all"
+TAG_TONES = {"decision": "strong", "action": "strong", "hypothesis": "", "note": ""}
+HEALTH_TONES = {"down": "bad", "degraded": "warn", "up": "good", "unknown": "dim"}
+
+
+def timeline_line(event: Event, styles: dict[str, Style]) -> Text:
+    """``04:31:40  health    payments-api up → down (timeout after 2.0s)`` as plain Text."""
+    line = Text(f"{event.at:%H:%M:%S}  ", style=styles["dim"])
+    line.append(f"{printable(event.by, one_line=True)[:8]:<8}  ", style=styles["dim"])
+    tone = ""
+    if isinstance(event, NoteAdded):
+        tone = TAG_TONES.get(event.tag, "")
+    elif isinstance(event, HealthChanged):
+        tone = HEALTH_TONES.get(event.to, "")
+    elif event.kind in ("session.configured", "seat.joined", "seat.left", "health.summary"):
+        tone = "dim"
+    line.append(printable(describe(event), one_line=True), style=styles.get(tone, Style()))
+    return line
+
+
+class TimelineRows(Sequence[Row]):
+    """The events as rows, each formatted on first access and then kept."""
+
+    def __init__(self, events: list[Event], styles: dict[str, Style]) -> None:
+        self.events = events
+        self.styles = styles
+        self._cache: dict[int, Row] = {}
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def, override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        event = self.events[index]
+        key = event.seq or id(event)
+        row = self._cache.get(key)
+        if row is None:
+            row = Row(timeline_line(event, self.styles), key=str(event.seq))
+            self._cache[key] = row
+        return row
+
+
+class TimelinePane(Pane):
+    TITLE = "Timeline"
+    FOLLOW_TAIL = True
+    BINDINGS = [Binding("f", "filter", "filter")]
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.filter = ALL
+        self._source: Sequence[Event] = ()
+        self._seen = 0
+        self._shown: list[Event] = []
+        self._rows: TimelineRows | None = None
+
+    def show(self, state: IncidentState, now: datetime) -> None:
+        """The title only: the rows follow ``show_events``."""
+        self.last_shown = (state, now)
+        self._retitle()
+
+    def reshow(self) -> None:
+        self.rows.refresh()
+
+    def _retitle(self) -> None:
+        count = len(self._source)
+        title = f"Timeline · {count:,} event{'s' if count != 1 else ''}"
+        if self.filter != ALL:
+            title += f" · showing {self.filter} ({len(self._shown):,}) · f for all"
+        self.set_title(title)
+
+    def _matches(self, event: Event) -> bool:
+        return self.filter == ALL or matches_group(event, TIMELINE_GROUPS[self.filter])
+
+    def show_events(self, events: Sequence[Event], highlight_seq: int | None = None) -> None:
+        """Show ``events``; when they extend what was shown, only the new ones are looked at."""
+        if self._rows is not None and events is self._source and len(events) >= self._seen:
+            self._shown.extend(e for e in events[self._seen:] if self._matches(e))
+        else:
+            self._shown = [e for e in events if self._matches(e)]
+            self._rows = TimelineRows(self._shown, self._styles())
+        self._source, self._seen = events, len(events)
+        self.rows.set_rows(self._rows, compare=False)
+        if highlight_seq is not None:
+            self.highlight(highlight_seq)
+        self._retitle()
+
+    def highlight(self, seq: int) -> None:
+        """Put the cursor on the event with ``seq`` (or the last one before it)."""
+        index = None
+        for position, event in enumerate(self._shown):
+            if event.seq <= seq:
+                index = position
+            else:
+                break
+        if index is not None:
+            self.rows._move_to(index)
+
+    def _styles(self) -> dict[str, Style]:
+        variables = self.app.theme_variables
+        return {name: tone_style(variables, name) for name in ("bad", "warn", "good", "strong", "dim")}
+
+    @work(exclusive=True, group="timeline-filter")
+    async def action_filter(self) -> None:
+        options = [(ALL, "everything")] + [(name, name) for name in TIMELINE_GROUPS]
+        choice = await self.app.push_screen_wait(
+            ChoicePrompt("Show which entries?", options, selected=self.filter))
+        if choice is not None and choice != self.filter:
+            self.filter = choice
+            self._rows = None
+            self.show_events(self._source)
