@@ -7,20 +7,24 @@ with ``Session.refresh``, so nothing here coordinates writes. What the journal c
   show health from the file. The lease is an ``flock`` on ``<session>.poller.lock``; the kernel
   drops it when the holder exits or dies (even by SIGKILL), so another seat retrying once per
   interval takes over within two intervals, without any heartbeat or stale-lock guessing.
+- **Who is watching**, even after a seat died without saying goodbye: :class:`SeatPresence`.
 - **Sharing with a team** of different Unix users: :func:`share_with_group`.
 - **Telling a seat it lost a race**: :func:`already_decided` explains why an action recorded at
   the same moment as another seat's changed nothing ("already done by alice").
-- **Not recording a change twice** when the poller changes hands: :func:`is_news`.
+- **Not recording a change twice** when the poller changes hands: :func:`health_news`.
 
 No Textual here: the app calls these, and the tests drive them from plain processes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import grp
+import json
 import os
+import secrets
 import shlex
 import stat
 from pathlib import Path
@@ -28,6 +32,7 @@ from pathlib import Path
 from cockpit.cli import UsageError
 from cockpit.domain import events as ev
 from cockpit.domain.state import IncidentState
+from cockpit.session import Session
 
 
 class ShareError(UsageError, ValueError):
@@ -113,8 +118,133 @@ def _lock_failure(lock: Path, session: Path, exc: OSError) -> str:
     return f"cannot open {lock}: {exc.strerror}; this seat will not poll the endpoints"
 
 
+class SeatPresence:
+    """Which seats are still there, even when one died without recording ``seat.left``.
+
+    A seat killed by SIGKILL or a dropped SSH connection never says goodbye, and ``state.seats``
+    would show it watching forever. So each seat keeps a small file in ``<session>.seats/``
+    holding its handle, and holds an ``flock`` on it for as long as it runs; the kernel drops the
+    lock when the process dies. The polling seat calls :func:`record_departures` once per interval,
+    recording ``seat.left`` for the handles whose every seat is gone.
+    """
+
+    def __init__(self, session_path: str | os.PathLike[str]) -> None:
+        self.session_path = Path(session_path)
+        self.folder = self.session_path.with_name(f"{self.session_path.name}.seats")
+        self._fd: int | None = None
+        self._mark: Path | None = None
+
+    def mark(self, handle: str, *, read_only: bool = False) -> bool:
+        """Say this seat is here. False when the folder cannot be written (then it is not shown
+        as departed either: only marked seats are ever reaped)."""
+        if self._fd is not None:
+            return True
+        try:
+            mode = stat.S_IMODE(os.stat(self.session_path).st_mode) & 0o666
+            _make_folder_like(self.folder, self.session_path)
+            fd, name = self._locked_file(mode, json.dumps({"handle": handle, "read_only": read_only}))
+        except OSError:
+            return False
+        self._fd, self._mark = fd, name
+        return True
+
+    def _locked_file(self, mode: int, content: str) -> tuple[int, Path]:
+        """Write and lock under a temporary name, then rename: never seen unlocked."""
+        token = f"{os.getpid()}-{secrets.token_hex(4)}"
+        draft = self.folder / f".{token}"
+        fd = os.open(draft, os.O_RDWR | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            os.write(fd, content.encode())
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            final = self.folder / f"{token}.seat"
+            os.rename(draft, final)
+        except OSError:
+            os.close(fd)
+            draft.unlink(missing_ok=True)
+            raise
+        return fd, final
+
+    def clear(self) -> None:
+        """This seat leaves (after recording ``seat.left``)."""
+        if self._fd is not None:
+            if self._mark is not None:
+                self._mark.unlink(missing_ok=True)
+            os.close(self._fd)
+            self._fd = self._mark = None
+
+    def departed(self) -> list[tuple[str, bool]]:
+        """(handle, read_only) of seats that died, when no other seat of that handle lives.
+
+        Their files are removed, so each departure is reported once.
+        """
+        live: set[str] = set()
+        dead: dict[str, bool] = {}
+        try:
+            names = sorted(self.folder.glob("*.seat"))
+        except OSError:
+            return []
+        for path in names:
+            if path == self._mark:
+                continue
+            seat = _probe(path)
+            if seat is None:
+                continue
+            handle, read_only, alive = seat
+            if alive:
+                live.add(handle)
+            else:
+                dead[handle] = read_only
+        return [(h, ro) for h, ro in sorted(dead.items()) if h not in live]
+
+
+def record_departures(session: Session, presence: SeatPresence) -> list[ev.Event]:
+    """Record ``seat.left`` for every watching seat that died; the polling seat calls this once
+    per interval, so the header stops showing seats that are gone."""
+    return [session.record(ev.SeatLeft(handle=handle, read_only=read_only))
+            for handle, read_only in presence.departed() if handle in session.state.seats]
+
+
+def _make_folder_like(folder: Path, session: Path) -> None:
+    """``folder`` with the session file's group, and its read/write bits (plus x) whatever the umask."""
+    try:
+        folder.mkdir()
+    except FileExistsError:
+        return
+    info = os.stat(session)
+    mode = stat.S_IMODE(info.st_mode) & 0o666
+    os.chmod(folder, mode | ((mode & 0o444) >> 2))
+    with contextlib.suppress(OSError):
+        os.chown(folder, -1, info.st_gid)
+
+
+def _probe(path: Path) -> tuple[str, bool, bool] | None:
+    """(handle, read_only, alive) of one seat file; a dead seat's file is removed."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            alive = False
+        except BlockingIOError:
+            alive = True
+        try:
+            info = json.loads(os.pread(fd, 4096, 0))
+            handle, read_only = str(info["handle"]), bool(info.get("read_only", False))
+        except (ValueError, KeyError, TypeError):
+            return None
+        if not alive:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return handle, read_only, alive
+    finally:
+        os.close(fd)
+
+
 def share_with_group(path: str | os.PathLike[str], group: str) -> list[str]:
-    """Let the members of ``group`` write the session: chgrp and g+rw on it and its lock file.
+    """Let the members of ``group`` write the session: chgrp and g+rw on it, on its poller lock
+    and on its seats folder.
 
     Returns notes about what still stands in the way (a folder the group cannot enter or write);
     raises :class:`ShareError` naming the command to run when the change itself is refused.
@@ -128,13 +258,19 @@ def share_with_group(path: str | os.PathLike[str], group: str) -> list[str]:
                              " and your own are shown by `id -Gn`") from None
         gid = int(group)
     lock = poller_lock_path(session)
-    targets = [session, lock]
-    fix = (f"chgrp {shlex.quote(group)} {_quoted(targets)} && chmod g+rw {_quoted(targets)}")
+    seats = SeatPresence(session).folder
+    targets = [session, lock, seats]
+    fix = (f"chgrp {shlex.quote(group)} {_quoted(targets)} && chmod g+rw {_quoted(targets[:2])}"
+           f" && chmod g+rwx {_quoted(targets[2:])}")
     try:
-        lock.touch(exist_ok=True)
-        for target in targets:
+        for target in targets:  # the session first: nothing is created unless it may be shared
+            if target == lock:
+                lock.touch(exist_ok=True)
+            elif target == seats:
+                seats.mkdir(exist_ok=True)
             os.chown(target, -1, gid)
-            os.chmod(target, stat.S_IMODE(os.stat(target).st_mode) | 0o060)
+            extra = 0o070 if target.is_dir() else 0o060
+            os.chmod(target, stat.S_IMODE(os.stat(target).st_mode) | extra)
     except FileNotFoundError:
         raise ShareError(f"no session file at {session}") from None
     except OSError as exc:
@@ -188,12 +324,18 @@ def already_decided(state: IncidentState, recorded: ev.Event) -> str | None:
     return f"already {verb} by {progress.by} at {progress.at:%H:%M:%S}"
 
 
-def is_news(state: IncidentState, endpoint: str, to: str) -> bool:
-    """Whether a health change to ``to`` is not yet in the file.
+def health_news(state: IncidentState, change: ev.HealthChanged) -> ev.HealthChanged | None:
+    """``change`` as the file should record it, or None when the file already says so.
 
-    A seat that takes over polling starts its monitor from ``unknown``; its first conclusive probe
-    would record "unknown → up" for an endpoint the file already shows up. Checking here keeps
-    every change recorded once, whichever seat polled.
+    A seat that takes over polling starts its monitor from ``unknown``: its first conclusive probe
+    reports "unknown -> up" for an endpoint the file already shows up (None: nothing to record),
+    or "unknown -> up" for one the dead poller last saw down (recorded as "down -> up"). So every
+    change lands once, with the right "from", whichever seat polled.
     """
-    known = state.endpoints.get(endpoint)
-    return (known.state if known else "unknown") != to
+    known = state.endpoints.get(change.endpoint)
+    current = known.state if known else "unknown"
+    if current == change.to:
+        return None
+    if current == change.from_:
+        return change
+    return change.model_copy(update={"from_": current})

@@ -14,6 +14,8 @@ parent checks, flushed at once so a SIGKILL loses nothing already said:
 - ``retry``: record one note; on a write error print ``error <message>``, then wait for a line
   on stdin and retry; prints ``recorded <seq>`` when it lands.
 - ``lease``: try the poller lease once; prints ``held`` or ``error <message>``.
+- ``presence [--read-only]``: mark this seat present, print ``marked``; a line ``bye`` on stdin
+  clears the mark (prints ``cleared``), as a seat leaving normally does.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import urllib.request
 
 from cockpit.domain import events as ev
 from cockpit.journal import JournalWriteError
-from cockpit.seats import PollerLease, already_decided, is_news
+from cockpit.seats import PollerLease, SeatPresence, already_decided, health_news
 from cockpit.session import Session
 
 
@@ -95,8 +97,10 @@ def poll(session: Session, url: str, interval: float) -> None:
             request = urllib.request.Request(url, headers={"X-Seat": session.handle})
             with urllib.request.urlopen(request, timeout=2) as response:
                 to = "up" if response.status == 200 else "down"
-            if is_news(session.state, "api", to):
-                session.record(ev.HealthChanged(endpoint="api", from_="unknown", to=to))
+            # a fresh monitor's view: every seat starts from "unknown"
+            change = health_news(session.state, ev.HealthChanged(endpoint="api", from_="unknown", to=to))
+            if change is not None:
+                session.record(change)
         time.sleep(max(0.0, interval - (time.monotonic() - started)))
 
 
@@ -121,6 +125,15 @@ def lease(session: Session) -> None:
     say("held" if mine.try_acquire() else f"error {mine.error}")
 
 
+def presence(session: Session, read_only: bool) -> None:
+    mine = SeatPresence(session.path)
+    say("marked" if mine.mark(session.handle, read_only=read_only) else "unmarked")
+    if sys.stdin.readline().strip() == "bye":
+        mine.clear()
+        say("cleared")
+        sys.stdin.readline()
+
+
 def main() -> None:
     mode, path, handle, *rest = sys.argv[1:]
     session = Session.open(path, handle=handle)
@@ -134,6 +147,8 @@ def main() -> None:
         retry(session)
     elif mode == "lease":
         lease(session)
+    elif mode == "presence":
+        presence(session, read_only=rest == ["--read-only"])
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import pytest
 
 from cockpit.domain import events as ev
 from cockpit.journal import Journal, JournalWriteError
-from cockpit.seats import ShareError, poller_lock_path, share_with_group
+from cockpit.seats import SeatPresence, ShareError, poller_lock_path, share_with_group
 from cockpit.session import ReadOnlySession, Session
 
 OTHER_UID = 65534  # "nobody": a teammate who is not the session's owner
@@ -174,4 +174,7 @@ def test_sharing_a_file_of_another_user_names_the_command_for_its_owner(shared_f
          "try: share_with_group(sys.argv[1], 'users')\nexcept ShareError as e: print(e)",
          str(path)], capture_output=True, text=True, check=True, cwd="/")
     assert "Only the file's owner" in done.stdout
-    assert f"chgrp users {path} {poller_lock_path(path)} && chmod g+rw" in done.stdout
+    lock, folder = poller_lock_path(path), SeatPresence(path).folder
+    assert (f"chgrp users {path} {lock} {folder} && chmod g+rw {path} {lock}"
+            f" && chmod g+rwx {folder}") in done.stdout
+    assert not lock.exists() and not folder.exists()  # nothing left behind by the failed try
