@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, TextArea
+from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextArea
 
 from cockpit.domain.events import Event, UpdatePosted
 from cockpit.domain.state import IncidentState
@@ -61,7 +61,7 @@ class UpdateComposer(ModalScreen[Event | None]):
     UpdateComposer RadioSet > RadioButton { width: auto; margin-right: 2; padding: 0; border: none; height: 1; }
     UpdateComposer #composer-minutes { width: 5; }
     UpdateComposer #composer-due { width: auto; padding-left: 1; color: $text-muted; }
-    UpdateComposer TextArea { height: 1fr; min-height: 6; max-height: 24; }
+    UpdateComposer TextArea { height: auto; min-height: 6; max-height: 70vh; }
     UpdateComposer #composer-status { height: auto; min-height: 1; color: $text-muted; }
     UpdateComposer #composer-status.failed { color: $text-error; }
     UpdateComposer .composer-buttons { height: 1; align-horizontal: right; }
@@ -224,5 +224,11 @@ class UpdateComposer(ModalScreen[Event | None]):
         status.set_class(failed, "failed")
 
     def action_close(self) -> None:
-        self.workers.cancel_group(self, "webhook")
+        """Close; an update that did not reach the webhook is still recorded and on the clipboard."""
+        posting = any(w.node is self and w.group == "webhook" and w.is_running for w in self.workers)
+        if posting or self.query_one("#composer-retry").display:
+            self.workers.cancel_group(self, "webhook")
+            self.app.notify("The update is recorded and on the clipboard, but not posted to the "
+                            "webhook: paste it where it needs to go.", title="Status update",
+                            severity="warning", timeout=15)
         self.dismiss(self.recorded)

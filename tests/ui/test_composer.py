@@ -186,6 +186,7 @@ async def test_refused_connection_keeps_the_update(incident):
         assert "cannot connect to 127.0.0.1:" in status_text(app)
         await pilot.press("escape")
         assert not isinstance(app.screen, UpdateComposer)
+        assert any("not posted to the webhook" in n.message for n in app._notifications)
     assert len(updates_on_disk(incident)) == 1
 
 
