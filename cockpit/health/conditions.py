@@ -117,13 +117,13 @@ class _Tokenizer:
                 name = self._function()
                 if name == "pat":
                     if not right:
-                        raise self.error("pat() belongs on the right of == or !=")
+                        raise self.error("pat() belongs on the right of == or !=", self.tokens[-1].column - 1)
                     self._pattern()
                     continue
                 depth += 1
                 if name == "any":
                     if not right:
-                        raise self.error("any() belongs on the right of == or !=")
+                        raise self.error("any() belongs on the right of == or !=", self.tokens[-1].column - 1)
                     self._any_items()
                     depth -= 1
             elif right and depth == 0:

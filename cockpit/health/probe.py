@@ -132,7 +132,10 @@ class _HeaderProblem(Exception):
 
 
 def _resolve_headers(headers: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, ...]]:
-    """Header values with ``env:NAME`` read now; also the values that must never be shown."""
+    """Header values with ``env:NAME`` read now; also the texts that must never be shown.
+
+    Those are each secret value and its longer words (``Bearer abc…`` hides ``abc…`` too).
+    """
     resolved, secrets = {}, []
     for name, value in headers.items():
         if value.startswith("env:"):
@@ -143,10 +146,9 @@ def _resolve_headers(headers: Mapping[str, str]) -> tuple[dict[str, str], tuple[
             if any(ch in found for ch in "\r\n\0"):
                 raise _HeaderProblem(f"header {name}: ${variable} holds a line break or NUL")
             value = found
+            secrets += [found, *(word for word in found.split() if len(word) >= 8)]
         resolved[name] = value
-        if len(value) >= 4:
-            secrets.append(value)
-    return resolved, tuple(secrets)
+    return resolved, tuple(sorted(set(secrets), key=len, reverse=True))
 
 
 def _clean(text: str, secrets: tuple[str, ...]) -> str:
@@ -156,11 +158,15 @@ def _clean(text: str, secrets: tuple[str, ...]) -> str:
     return text if len(text) <= DETAIL_CHARS else text[:DETAIL_CHARS - 1] + "…"
 
 
-def _excerpt(body: bytes, secrets: tuple[str, ...]) -> str:
-    text = body[:EXCERPT_CHARS * 4].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
+def _redact_body(body: bytes, secrets: tuple[str, ...]) -> bytes:
+    """A body that echoes a secret back is judged and shown with ``***`` in its place."""
     for secret in secrets:
-        text = text.replace(secret, "***")
-    return printable(text)
+        body = body.replace(secret.encode("utf-8", errors="replace"), b"***")
+    return body
+
+
+def _excerpt(body: bytes) -> str:
+    return printable(body[:EXCERPT_CHARS * 4].decode("utf-8", errors="replace")[:EXCERPT_CHARS])
 
 
 # -- the check ----------------------------------------------------------------------------------
@@ -210,13 +216,14 @@ async def _exchange(client: httpx.AsyncClient, check: Check, headers: dict[str, 
     finally:
         await response.aclose()
     total_ms = (time.perf_counter() - started) * 1000
+    body = _redact_body(body, secrets)
     seen = _Seen(response.status_code, total_ms, body, truncated, note.certificate_expiration_ms)
     outcome, detail = _judge(check, seen)
     if overdue:
         outcome, detail = Outcome.FAIL, f"body not complete after {format_seconds(check.timeout)}"
     return ProbeResult(outcome, _clean(detail, secrets), status=response.status_code,
                        headers_ms=headers_ms, total_ms=total_ms, new_connection=note.new,
-                       body_excerpt=_excerpt(body, secrets))
+                       body_excerpt=_excerpt(body))
 
 
 async def _read_capped(response: httpx.Response, limit: int, deadline: float) -> tuple[bytes, bool, bool]:

@@ -4,11 +4,12 @@ States are ``unknown``, ``up``, ``degraded`` and ``down``:
 
 * from ``unknown`` the first conclusive check sets the state directly (OK → up, WARN →
   degraded, FAIL → down): someone opening the cockpit mid-outage sees it at once;
-* ``down`` after ``down_after`` consecutive FAILs; back (up, or degraded on a WARN) after
-  ``up_after`` consecutive passes, with the failures of the outage forgotten;
+* ``down`` after ``down_after`` consecutive FAILs; out of it after ``up_after`` consecutive
+  passes (OK or WARN), with the failures of the outage forgotten: up if those were OKs, else
+  degraded;
 * ``degraded`` on a WARN, or while the FAILs among the last ``window`` checks reach
   ``degraded_ratio`` of the window (so one lost check in ten does not flip anything), and it
-  takes ``up_after`` consecutive passes to leave it;
+  takes ``up_after`` consecutive OKs to leave it;
 * ERROR never counts: it changes no counter. When no conclusive check has come for
   ``stale_after`` (default 3 × interval + timeout), the sweep makes the endpoint ``unknown``;
 * ``flapping`` is set while ``flap_changes`` changes happened within ``flap_window``.
@@ -90,6 +91,7 @@ class EndpointTracker:
         self.probes = 0
         self.failures = 0
         self.passes = 0
+        self.oks = 0
         self.flapping = False
         self._last: ProbeResult | None = None
         self._last_conclusive: float | None = None
@@ -109,9 +111,10 @@ class EndpointTracker:
         failed = result.outcome is Outcome.FAIL
         self._recent.append(failed)
         if failed:
-            self.failures, self.passes = self.failures + 1, 0
+            self.failures, self.passes, self.oks = self.failures + 1, 0, 0
         else:
             self.failures, self.passes = 0, self.passes + 1
+            self.oks = self.oks + 1 if result.outcome is Outcome.OK else 0
         if result.total_ms is not None:
             self._latencies.append(result.total_ms)
             self._summary_ms.append(result.total_ms)
@@ -128,7 +131,7 @@ class EndpointTracker:
         if silent <= self.thresholds.stale_after:
             return None
         why = f": {self._last.detail}" if self._last is not None and self._last.detail else ""
-        self.failures = self.passes = 0
+        self.failures = self.passes = self.oks = 0
         self._recent.clear()
         return self._move("unknown", f"no conclusive check for {format_seconds(silent)}{why}", now, at)
 
@@ -142,12 +145,12 @@ class EndpointTracker:
             if self.passes < limits.up_after:
                 return "down"
             self._recent.clear()
-            return "degraded" if outcome is Outcome.WARN else "up"
+            return "up" if self.oks >= limits.up_after else "degraded"
         if outcome is Outcome.WARN:
             return "degraded"
         if sum(self._recent) >= math.ceil(limits.degraded_ratio * limits.window - 1e-9):
             return "degraded"
-        if self.state == "degraded" and self.passes < limits.up_after:
+        if self.state == "degraded" and self.oks < limits.up_after:
             return "degraded"
         return "up"
 

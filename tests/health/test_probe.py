@@ -1,0 +1,169 @@
+"""One check against real servers on 127.0.0.1: outcomes, details, secrets, hostile bodies, TLS."""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+
+import pytest
+
+from cockpit.health.probe import Check, Outcome, probe
+from cockpit.health.transport import TRANSPORTS, make_client
+from cockpit.settings import EndpointConfig
+
+SECRET = "s3cr3t-token-value-9f8e7d"
+
+
+@pytest.fixture(params=TRANSPORTS)
+async def client(request):
+    kind = request.param
+    client = make_client(kind)
+    client.kind = kind
+    yield client
+    await client.aclose()
+
+
+async def check(client, endpoint: EndpointConfig):
+    return await probe(client, Check.of(endpoint), client.kind)
+
+
+async def test_ok_with_timings_and_status(client, fleet):
+    result = await check(client, fleet.endpoint("api", "/ok", conditions=["[STATUS] == 200"]))
+    assert (result.outcome, result.detail, result.status) == (Outcome.OK, "status 200", 200)
+    assert 0 < result.headers_ms <= result.total_ms < 2000
+    assert result.body_excerpt.startswith('{"status": "ok"')
+
+
+async def test_warn_when_conditions_pass_but_a_degraded_when_fails(client, fleet):
+    endpoint = fleet.endpoint("api", "/slow/120", degraded_when=["[RESPONSE_TIME] < 50"])
+    result = await check(client, endpoint)
+    assert result.outcome is Outcome.WARN
+    assert result.detail.startswith("response time 1") and result.detail.endswith("wanted < 50")
+
+
+async def test_fail_on_a_condition_names_what_it_saw(client, fleet):
+    result = await check(client, fleet.endpoint("api", "/status/503"))
+    assert (result.outcome, result.detail) == (Outcome.FAIL, "status 503")
+
+
+async def test_fail_on_a_missing_json_field_names_the_operand(client, fleet):
+    endpoint = fleet.endpoint("api", "/ok", conditions=["[STATUS] == 200", "[BODY].db.status == up"])
+    result = await check(client, endpoint)
+    assert (result.outcome, result.detail) == (Outcome.FAIL, "[BODY].db.status: missing")
+
+
+async def test_fail_on_timeout_after_the_endpoint_timeout(client, fleet):
+    result = await check(client, fleet.endpoint("api", "/hang", timeout="150ms"))
+    assert (result.outcome, result.detail) == (Outcome.FAIL, "timeout after 150ms")
+    assert 140 <= result.total_ms < 1000
+
+
+async def test_fail_on_refused(client, refused_url):
+    result = await check(client, EndpointConfig(name="api", url=refused_url))
+    assert (result.outcome, result.detail) == (Outcome.FAIL, "connection refused")
+
+
+async def test_fail_on_reset(client, fleet):
+    result = await check(client, fleet.endpoint("api", "/reset"))
+    assert result.outcome is Outcome.FAIL
+    assert result.detail in ("connection reset", "server closed the connection",
+                             "server closed the connection or broke HTTP")
+
+
+async def test_a_trickling_body_is_not_waited_for_past_the_timeout(client, fleet):
+    result = await check(client, fleet.endpoint("api", "/trickle", timeout="300ms"))
+    assert (result.outcome, result.detail) == (Outcome.FAIL, "body not complete after 300ms")
+    assert result.total_ms < 1000
+
+
+async def test_body_read_is_capped(client, fleet):
+    endpoint = fleet.endpoint("api", "/big", body_limit=4096, conditions=["[BODY].status == ok"])
+    result = await check(client, endpoint)
+    assert (result.outcome, result.detail) == (Outcome.FAIL, "[BODY].status: body is not JSON (cut at 4096 bytes)")
+    assert len(result.body_excerpt) == 500
+
+
+async def test_error_when_a_secret_is_missing_from_the_environment(client, fleet, monkeypatch):
+    monkeypatch.delenv("CHECK_TOKEN", raising=False)
+    endpoint = fleet.endpoint("api", "/echo-auth", headers={"Authorization": "env:CHECK_TOKEN"})
+    result = await check(client, endpoint)
+    assert (result.outcome, result.detail) == (Outcome.ERROR, "header Authorization: $CHECK_TOKEN is not set")
+    assert fleet.authorization == []
+
+
+async def test_secret_is_sent_but_never_shown(client, fleet, monkeypatch):
+    monkeypatch.setenv("CHECK_TOKEN", f"Bearer {SECRET}")
+    endpoint = fleet.endpoint("api", "/echo-auth", headers={"Authorization": "env:CHECK_TOKEN"},
+                              conditions=["[BODY] == all good"])
+    result = await check(client, endpoint)
+    assert fleet.authorization == [f"Bearer {SECRET}"]
+    assert result.outcome is Outcome.FAIL
+    assert "***" in result.detail and "***" in result.body_excerpt
+    for shown in (result.detail, result.body_excerpt, repr(result), repr(Check.of(endpoint))):
+        assert SECRET[:8] not in shown
+
+
+async def test_escape_sequences_in_a_body_never_reach_detail_or_excerpt(client, fleet):
+    endpoint = fleet.endpoint("api", "/hostile", conditions=["[BODY] == calm"])
+    result = await check(client, endpoint)
+    assert result.outcome is Outcome.FAIL
+    assert "red alert" in result.detail and "red alert" in result.body_excerpt
+    for shown in (result.detail, result.body_excerpt):
+        assert not any(ch in shown for ch in "\x1b\x07\x9b\r")
+
+
+async def test_connections_are_reused(client, fleet):
+    endpoint = fleet.endpoint("api", "/ok")
+    first, second = await check(client, endpoint), await check(client, endpoint)
+    assert (first.new_connection, second.new_connection) == (True, False)
+
+
+async def test_http_url_has_no_certificate_to_judge(client, fleet):
+    endpoint = fleet.endpoint("api", "/ok", conditions=["[CERTIFICATE_EXPIRATION] > 1h"])
+    result = await check(client, endpoint)
+    assert result.detail == "[CERTIFICATE_EXPIRATION]: no TLS certificate (not https)"
+
+
+@pytest.fixture
+def certificate(tmp_path, monkeypatch):
+    """A self-signed certificate for 127.0.0.1, valid 30 days, trusted through SSL_CERT_FILE."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+async def test_certificate_expiration_over_tls(certificate, fleet):
+    from aiohttp import web
+
+    from tests.health.conftest import serve
+
+    async def ok(request):
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_get("/", ok)
+    runner, port = await serve(app, ssl_context=certificate)
+    url = f"https://127.0.0.1:{port}/"
+    try:
+        for kind in TRANSPORTS:
+            client = make_client(kind)
+            try:
+                passing = await probe(client, Check.of(EndpointConfig(
+                    name="tls", url=url, conditions=["[CERTIFICATE_EXPIRATION] > 48h"])), kind)
+                failing = await probe(client, Check.of(EndpointConfig(
+                    name="tls", url=url, conditions=["[CERTIFICATE_EXPIRATION] > 31d"])), kind)
+            finally:
+                await client.aclose()
+            assert passing.outcome is Outcome.OK, (kind, passing.detail)
+            assert failing.outcome is Outcome.FAIL and "[CERTIFICATE_EXPIRATION] is 2" in failing.detail, \
+                (kind, failing.detail)
+    finally:
+        await runner.cleanup()
