@@ -70,7 +70,7 @@ class SimulatedService:
         self._holder = _bound_socket(port)
         self.port: int = self._holder.getsockname()[1]
         self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.StreamWriter] = set()
+        self._connections: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
 
     @property
     def url(self) -> str:
@@ -93,12 +93,14 @@ class SimulatedService:
 
     async def _stop_listening(self) -> None:
         server, self._server = self._server, None
-        if server is None:
-            return
-        server.close()
-        for writer in list(self._connections):  # a dead process takes its connections with it
+        if server is not None:
+            server.close()
+        # A dead process takes its connections with it, answers half-written or not.
+        handlers = list(self._connections.values())
+        for writer, handler in list(self._connections.items()):
             writer.transport.abort()
-        self._connections.clear()
+            handler.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
 
     async def close(self) -> None:
         await self._stop_listening()
@@ -107,7 +109,19 @@ class SimulatedService:
     # -- answering -------------------------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._connections.add(writer)
+        handler = asyncio.current_task()
+        assert handler is not None
+        self._connections[writer] = handler
+        try:
+            await self._converse(reader, writer)
+        except asyncio.CancelledError:
+            pass  # the service went down; ending quietly keeps asyncio from logging it as an error
+        finally:
+            self._connections.pop(writer, None)
+            writer.close()
+
+    async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Answer requests on one connection until the client leaves or asks to close."""
         try:
             while True:
                 request = await _read_request(reader)
@@ -126,9 +140,6 @@ class SimulatedService:
             writer.write(_response(400, {"status": "error", "message": "bad request"}, keep_alive=False))
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
-        finally:
-            self._connections.discard(writer)
-            writer.close()
 
     async def _answer(self, path: str) -> tuple[int, dict[str, object]]:
         if path.split("?", 1)[0] != self.spec.path:

@@ -1,0 +1,155 @@
+"""``cockpit drill [SCENARIO] [--speed X] [--session PATH] [--no-ui --duration S] [--as HANDLE]``.
+
+Stages a scenario on loopback and opens the cockpit on it. With ``--no-ui`` it follows the drill
+in the terminal instead: one line per health change and per inject as they are recorded (UTC
+time, scenario time, sanitized text), until ``--duration`` seconds have passed or the story is
+over, then it closes the fleet and the health client and says where the session is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import signal
+import sys
+from typing import TextIO
+
+from cockpit.cli import EXIT_OK, RuntimeFailure, UsageError
+from cockpit.domain import events as ev
+from cockpit.domain.durations import format_clock
+from cockpit.drill.runner import DRILL_HANDLE, DrillError, DrillRunner
+from cockpit.drill.scenario import find_scenario
+from cockpit.journal import JournalWriteError
+from cockpit.session import Session
+from cockpit.settings import load_config, load_protocol
+from cockpit.text import printable
+
+DEFAULT_SCENARIO = "checkout-outage"
+EXIT_INTERRUPTED = 130
+_STATE_WORDS = {"up": "▲ UP", "degraded": "◆ DEGRADED", "down": "▼ DOWN", "unknown": "? UNKNOWN"}
+
+
+def run_drill(args: argparse.Namespace) -> int:
+    if args.duration is not None and not args.no_ui:
+        raise UsageError("--duration stops a headless drill: use it with --no-ui "
+                         "(with the screen, quit with ctrl+q)")
+    config = load_config(getattr(args, "config", None))
+    scenario = find_scenario(args.scenario or DEFAULT_SCENARIO, config)
+    protocol = load_protocol(scenario.scenario.protocol, config)
+    runner = DrillRunner(scenario, speed=args.speed)
+    try:
+        session = runner.start(config=config, protocol=protocol, path=args.session, handle=args.handle)
+    except DrillError as exc:
+        raise RuntimeFailure(str(exc)) from None
+    try:
+        if args.no_ui:
+            return asyncio.run(follow_headless(runner, session, duration=args.duration))
+        from cockpit.ui.launch import run_cockpit  # only the screen pays for Textual
+
+        code = run_cockpit(session, config=config, monitor=runner.monitor(session.record),
+                           drill=runner, low_bandwidth=getattr(args, "low_bandwidth", False))
+        print(f"drill session saved: {session.path}")
+        return code
+    finally:
+        runner.stop()
+        session.close()
+
+
+async def follow_headless(runner: DrillRunner, session: Session, *, duration: float | None,
+                          out: TextIO | None = None) -> int:
+    """Poll the fleet and print what is recorded until ``duration`` or the end of the story."""
+    info = runner.scenario.scenario
+    printer = _Printer(runner, session, out or sys.stdout)
+    printer.say(printable(f"drill {info.name!r}: {info.title}, at {runner.speed:g}x speed, "
+                          f"{_count(len(runner.endpoints), 'service')} on 127.0.0.1", one_line=True))
+    printer.say(f"session: {session.path}")
+
+    def record(event: ev.Event) -> None:
+        try:
+            session.record(event)
+        except JournalWriteError as exc:  # the session keeps it pending and writes it with the next
+            printer.say(f"warning: {exc}")
+        printer.catch_up()
+
+    monitor = runner.monitor(record)
+    loop = asyncio.get_running_loop()
+    interrupted = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, interrupted.set)
+    polling = asyncio.create_task(monitor.run(), name="health monitor")
+    deadline = loop.time() + min(duration if duration is not None else math.inf, runner.remaining())
+    try:
+        while not interrupted.is_set() and not polling.done() and loop.time() < deadline:
+            session.refresh()
+            printer.catch_up()
+            try:
+                await asyncio.wait_for(interrupted.wait(), min(0.25, deadline - loop.time()))
+            except TimeoutError:
+                pass
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await _stop(monitor, polling)
+    if polling.done() and not polling.cancelled() and polling.exception() is not None:
+        raise RuntimeFailure(f"the health monitor stopped: {polling.exception()}")
+    session.refresh()
+    printer.catch_up()
+    played = format_clock(runner.elapsed())
+    printer.say(f"drill {'interrupted' if interrupted.is_set() else 'over'} at scenario time {played} "
+                f"of {format_clock(runner.scenario.ends_at.total_seconds())}: "
+                f"{_count(printer.counts['health'], 'health change')}, "
+                f"{_count(printer.counts['inject'], 'inject')}")
+    printer.say(f"session: {session.path}  (postmortem draft: cockpit report {session.path})")
+    return EXIT_INTERRUPTED if interrupted.is_set() else EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+async def _stop(monitor, polling: asyncio.Task[None]) -> None:
+    """Ask the monitor to stop; cancel it if a check in flight (a hanging service) holds it up."""
+    monitor.stop()
+    done, _ = await asyncio.wait({polling}, timeout=1.0)
+    if not done:
+        polling.cancel()
+        await asyncio.gather(polling, return_exceptions=True)
+
+
+class _Printer:
+    """Prints the drill's health changes and injects, once each, in the order they were recorded."""
+
+    def __init__(self, runner: DrillRunner, session: Session, out: TextIO) -> None:
+        self.runner = runner
+        self.session = session
+        self.out = out
+        self.shown = len(session.events)
+        self.counts = {"health": 0, "inject": 0}
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def catch_up(self) -> None:
+        events = self.session.events
+        for event in events[self.shown:]:
+            parts = self._parts(event)
+            if parts:
+                played = format_clock(round(self.runner.scenario_time(event.at)))
+                text = "  ".join(printable(part, one_line=True) for part in parts)
+                self.say(f"{event.at:%H:%M:%S}Z  T+{played:>5}  {text}")
+        self.shown = len(events)
+
+    def _parts(self, event: ev.Event) -> list[str]:
+        """The columns of the line for ``event``; none for what a drill follower need not see."""
+        if isinstance(event, ev.HealthChanged):
+            self.counts["health"] += 1
+            change = f"{_STATE_WORDS[event.from_]} → {_STATE_WORDS[event.to]}"
+            return ["health", event.endpoint, change] + ([f"({event.detail})"] if event.detail else [])
+        if isinstance(event, ev.DrillInject):
+            self.counts["inject"] += 1
+            return ["inject", event.text]
+        if isinstance(event, (ev.MemberJoined, ev.MemberStatusChanged)) and event.by == DRILL_HANDLE:
+            verb = "joins" if isinstance(event, ev.MemberJoined) else "is now"
+            return ["roster", f"{event.handle} {verb} {event.status}"]
+        return []
