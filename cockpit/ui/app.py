@@ -124,10 +124,10 @@ class CockpitApp(App[int]):
 
     def on_mount(self) -> None:
         self._apply_theme()
-        self.query_one("#timeline", TimelinePane).show_events(self.session.events)
         self._join()
         self._layout_for(self.size.width, self.size.height)
         self.push_state()
+        self._remind()
         self.query_one("#impact", ImpactPane).focus_pane()
         self.set_interval(0.25, self.follow_file)
         self.set_interval(1.0, self.tick)
@@ -195,10 +195,10 @@ class CockpitApp(App[int]):
         for name in ("impact", "protocol", "team", "health", "calm"):
             self.query_one(f"#{name}").show(state, now)  # type: ignore[attr-defined]
         timeline = self.query_one("#timeline", TimelinePane)
+        timeline.show(state, now)
         if state.last_seq != self._shown_seq:
             timeline.show_events(self.session.events)
             self._shown_seq = state.last_seq
-        timeline.show(state, now)
         self._draw_strip()
         self._draw_keys()
 
@@ -225,7 +225,8 @@ class CockpitApp(App[int]):
                        if e.kind not in ("health.summary", "seat.joined", "seat.left")), None)
         if newest is not None:
             line.append(f"{newest.at:%H:%M:%S} ", style=Style(dim=True))
-            line.append(printable(describe(newest), one_line=True))
+            steps = self.query_one("#timeline", TimelinePane).steps
+            line.append(printable(describe(newest, steps), one_line=True))
         line.truncate(max(self.size.width - 2, 10), overflow="ellipsis")
         self.query_one("#strip", TickingText).set_text(line)
 

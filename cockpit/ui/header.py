@@ -24,6 +24,12 @@ from cockpit.ui.panes.rows import tone_style
 SEVERITY_TONES = {"SEV1": "bad", "SEV2": "bad", "SEV3": "warn", "SEV4": "", "SEV5": ""}
 
 
+def incident_clock(seconds: float) -> str:
+    """``00:42:13``: hours always shown, so the clock never changes width or meaning."""
+    whole = max(int(seconds), 0)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
 class IncidentHeader(Widget):
     DEFAULT_CSS = """
     IncidentHeader { height: 1; width: 1fr; background: $panel; padding: 0 1; }
@@ -77,7 +83,7 @@ class IncidentHeader(Widget):
         line.append(state.status.upper(), style=self._tone("good") if resolved else Style(bold=True))
         if state.declared_at is not None:
             elapsed = ((state.resolved_at or now) - state.declared_at).total_seconds()
-            line.append(f"   T+{format_clock(elapsed)}")
+            line.append(f"   T+{incident_clock(elapsed)}")
         commander = state.commander
         line.append("   IC ")
         line.append(printable(commander, one_line=True) if commander else "nobody",

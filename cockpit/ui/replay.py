@@ -14,6 +14,7 @@ proposes to record is refused with a word on how to add a retro note instead.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import time
 from datetime import datetime
 
@@ -31,9 +32,9 @@ from textual.widgets import Static
 from cockpit.domain import events as ev
 from cockpit.domain.durations import format_clock
 from cockpit.journal import JournalWriteError
-from cockpit.retro.replay import NotATime, ReplayCursor, parse_goto
+from cockpit.retro.replay import NotATime, ReplayCursor, SavedSession, parse_goto
 from cockpit.retro.report import split_question
-from cockpit.session import Session
+from cockpit.session import Session, default_handle
 from cockpit.settings import Config
 from cockpit.text import printable
 from cockpit.ui.header import IncidentHeader
@@ -163,15 +164,16 @@ class ReplayScreen(Screen[None]):
           for i, (name, title) in enumerate(PANES, 1)),
     ]
 
-    def __init__(self, session: Session, *, config: Config | None = None) -> None:
+    def __init__(self, saved: SavedSession, *, config: Config | None = None) -> None:
         super().__init__()
-        self.session = session
+        self.saved = saved
         self.config = config or Config()
-        self.cursor = ReplayCursor(session.events)
+        self.cursor = ReplayCursor(saved.events)
         self.upto = EventsUpTo(self.cursor.events)  # type: ignore[arg-type]
         self.active_pane = "timeline"
         self._timer: Timer | None = None
         self._last_tick = 0.0
+        self._opening: asyncio.Task[Session] | None = None
         self.cursor.to_end()
 
     @property
@@ -190,7 +192,7 @@ class ReplayScreen(Screen[None]):
             yield ProtocolPane(id="protocol")
             yield TeamPane(limits=self.config.roster, roster=self.config.people, id="team")
             yield HealthPane(id="health")
-            yield CalmPane(handle=self.session.handle, animate=False, id="calm")
+            yield CalmPane(handle=default_handle(self.saved.handle), animate=False, id="calm")
             yield TimelinePane(id="timeline")
         yield TickingText(id="replay-keys")
         yield Static(Text("The terminal is too small for the replay.\n"
@@ -230,7 +232,7 @@ class ReplayScreen(Screen[None]):
     def show_cursor(self) -> None:
         """Hand the state at the cursor to the header and every pane; they only render."""
         state, now = self.cursor.state, self.cursor.time
-        self.query_one(IncidentHeader).show(state, now, drill=self.session.drill, watchers=[])
+        self.query_one(IncidentHeader).show(state, now, drill=self.saved.drill, watchers=[])
         for name in ("impact", "protocol", "team", "health", "calm"):
             self.query_one(f"#{name}").show(state, now)  # type: ignore[attr-defined]
         timeline = self.query_one("#timeline", TimelinePane)
@@ -318,6 +320,8 @@ class ReplayScreen(Screen[None]):
         self._pause()
         about = self.cursor.time
         offset = format_clock((about - self.origin).total_seconds())
+        if self._opening is None:  # the session to write in opens while the note is typed
+            self._opening = asyncio.create_task(asyncio.to_thread(self.saved.session))
         typed = await self.app.push_screen_wait(TextPrompt(
             f"Retro note about T+{offset} ({about:%H:%M:%S} UTC)",
             placeholder="happening: / how: / impact: picks the question; plain text is a note"))
@@ -325,13 +329,14 @@ class ReplayScreen(Screen[None]):
             return
         question, text = split_question(typed)
         note = ev.RetroNote(text=text, about=about, **({"question": question} if question else {}))
+        session = await self._opening
         try:
-            self.session.record(note)
+            session.record(note)
         except JournalWriteError as exc:
             self.notify(f"{exc}\nThe retro note is kept in memory and written with the next one.",
                         title="Not saved yet", severity="error", timeout=15, markup=False)
             return
-        self.cursor.extend(self.session.events[len(self.cursor):])
+        self.cursor.extend(session.events[len(self.cursor):])
         self.notify(f"Retro note saved, about T+{offset}.", title="Retro note", markup=False)
         self.show_cursor()
 
@@ -348,28 +353,29 @@ class ReplayApp(App[int]):
     CSS_PATH = "cockpit.tcss"
     BINDINGS = [Binding("ctrl+q", "quit", "quit", priority=True)]
 
-    def __init__(self, session: Session, *, config: Config | None = None) -> None:
+    def __init__(self, saved: SavedSession, *, config: Config | None = None) -> None:
         super().__init__()
-        self.session = session
+        self.saved = saved
         self.config = config or Config()
 
     def on_mount(self) -> None:
         from cockpit.ui.themes import preferred_theme, register_themes
 
         self.theme = preferred_theme(register_themes(self), self.config)
-        self.push_screen(ReplayScreen(self.session, config=self.config))
+        self.push_screen(ReplayScreen(self.saved, config=self.config))
 
     def action_quit(self) -> None:  # type: ignore[override]
         self.exit(0)
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    from cockpit.cli import UsageError, open_session
+    from cockpit.cli import UsageError
+    from cockpit.retro.cli import read_saved
     from cockpit.settings import ConfigError, load_config
 
-    session = open_session(args.session, handle=getattr(args, "handle", None))
-    if not session.events:
-        raise UsageError(f"{session.path} holds no events yet: nothing to replay")
+    saved = read_saved(args.session, handle=getattr(args, "handle", None))
+    if not saved.events:
+        raise UsageError(f"{saved.path} holds no events yet: nothing to replay")
     try:
         config = load_config(getattr(args, "config", None))
     except ConfigError:
@@ -377,6 +383,6 @@ def run_replay(args: argparse.Namespace) -> int:
             raise
         config = Config()
     try:
-        return ReplayApp(session, config=config).run() or 0
+        return ReplayApp(saved, config=config).run() or 0
     finally:
-        session.close()
+        saved.close()

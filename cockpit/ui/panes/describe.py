@@ -8,7 +8,7 @@ the caller renders it as plain ``rich.text.Text`` after ``printable``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cockpit.domain import events as ev
@@ -31,6 +31,7 @@ TIMELINE_GROUPS: dict[str, tuple[str, ...]] = {
              "ask.done", "seat.joined", "seat.left"),
     "updates": ("update.posted",),
     "drill injects": ("drill.inject",),
+    "health summaries": ("health.summary",),
 }
 """The timeline's filters: a kind, or ``kind:tag`` for one kind of scribe entry."""
 
@@ -108,8 +109,14 @@ _DESCRIBERS: dict[type[ev.Event], Callable[[Any], str]] = {
 }
 
 
-def describe(event: ev.Event) -> str:
-    """What ``event`` says, in plain words; an unknown kind shows its kind and its fields."""
+def describe(event: ev.Event, steps: Mapping[str, str] | None = None) -> str:
+    """What ``event`` says, in plain words; an unknown kind shows its kind and its fields.
+
+    ``steps`` maps step ids to their text, so "step done" says which step in words.
+    """
+    step = getattr(event, "step", None)
+    if steps and isinstance(step, str) and step in steps:
+        event = event.model_copy(update={"step": steps[step]})
     describer = _DESCRIBERS.get(type(event))
     if describer is not None:
         return describer(event)

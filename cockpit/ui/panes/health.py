@@ -103,7 +103,8 @@ class HealthPane(Pane):
         rows = []
         for endpoint in endpoints:
             live = self.live.get(endpoint.name)
-            line = Text(cells(STATE_LABELS.get(endpoint.state, endpoint.state), 12),
+            line = Text()
+            line.append(cells(STATE_LABELS.get(endpoint.state, endpoint.state), 12),
                         style=self.tone(STATE_TONES.get(endpoint.state, "")))
             line.append(cells(printable(endpoint.name, one_line=True), name_width))
             line.append(" " + cells(latency_text(endpoint, live), detail_width - 1))

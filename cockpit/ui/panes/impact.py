@@ -39,7 +39,7 @@ QUESTIONS = {
     "services": "Which services are affected? (comma-separated)",
     "regions": "Which regions are affected? (comma-separated)",
 }
-LABEL_WIDTH = 17
+LABEL_WIDTH = 16
 
 
 def services_down(state: IncidentState) -> list[str]:
@@ -66,36 +66,38 @@ class ImpactPane(Pane):
         rows = []
         for field in IMPACT_FIELDS:
             value = printable(state.impact.get(field, ""), one_line=True)
-            line = Text(FIELD_LABELS[field].ljust(LABEL_WIDTH), style="dim")
+            line = Text()
+            line.append(FIELD_LABELS[field].ljust(LABEL_WIDTH), style=self.tone("dim"))
             if value and value != "unknown":
                 line.append(value)
             else:
-                line.append("? not known yet", style="dim italic")
+                line.append("? not known yet", style=self.tone("dim"))
             rows.append(Row(line, key=field))
         suggested = services_down(state)
         listed = {s.strip() for s in state.impact.get("services", "").split(",") if s.strip()}
         missing = [s for s in suggested if s not in listed]
         if missing:
             rows.append(Row(Text.assemble(" " * LABEL_WIDTH, ("↳ down now: " + ", ".join(missing),
-                                                               "italic")), key="services"))
+                                                               self.tone("warn"))), key="services"))
         rows.append(Row(Text("")))
         suggestion = suggest_severity(state.impact, self.matrix)
         if suggestion.severity is None:
-            rows.append(Row(Text("suggested severity: answer the size-up first", style="dim")))
+            rows.append(Row(Text("suggested severity: answer the size-up first", style=self.tone("dim"))))
         else:
-            line = Text("suggested ".ljust(LABEL_WIDTH), style="dim")
+            line = Text()
+            line.append("suggested".ljust(LABEL_WIDTH), style=self.tone("dim"))
             line.append(f"{suggestion.severity} {SEVERITY_WORDS[suggestion.severity]}", style="bold")
             rows.append(Row(line))
             for reason in suggestion.reasons:
-                rows.append(Row(Text(" " * LABEL_WIDTH + "· " + reason, style="dim")))
+                rows.append(Row(Text("  · " + reason, style=self.tone("dim"))))
         if state.severity:
-            line = Text("set by the lead".ljust(LABEL_WIDTH), style="dim")
+            line = Text()
+            line.append("set by the lead".ljust(LABEL_WIDTH), style=self.tone("dim"))
             line.append(f"{state.severity} {SEVERITY_WORDS.get(state.severity, '')}")
-            if suggestion.severity and severity_rank(suggestion.severity) < severity_rank(state.severity):
-                line.append("  ▲ suggestion is higher: s to review", style="bold")
-            else:
-                line.append("  (s to change)", style="dim")
+            line.append("  s to change", style=self.tone("dim"))
             rows.append(Row(line))
+            if suggestion.severity and severity_rank(suggestion.severity) < severity_rank(state.severity):
+                rows.append(Row(Text("▲ the suggestion is higher: review with s", style=self.tone("warn"))))
         return rows
 
     def on_row_list_activated(self, event: RowList.Activated) -> None:

@@ -37,9 +37,9 @@ def step_symbol(view: StepView, now: datetime) -> tuple[str, str]:
     if view.step.recurring:
         return "↻", ""
     if view.state == "done":
-        return "✔", "dim"
+        return "✔", "done"
     if view.state == "skipped":
-        return "⊘", "dim"
+        return "⊘", "done"
     if view.due_at is not None and (view.due_at - now).total_seconds() <= SOON:
         return "▶", "strong"
     return "○", ""
@@ -54,10 +54,9 @@ def step_timing(view: StepView, now: datetime, declared_at: datetime | None) -> 
     if view.state == "skipped" and not view.step.recurring:
         return f"skipped: {printable(view.progress.reason, one_line=True) or 'no reason given'}"
     if view.state == "done" and not view.step.recurring:
-        late = f", {format_clock(view.late_by.total_seconds())} late" if view.late_by else ""
+        late = f", {int(view.late_by.total_seconds() // 60)}m late" if view.late_by else ""
         at = view.progress.at
-        when = f" T+{format_clock((at - declared_at).total_seconds())}" if at and declared_at else ""
-        return f"done{when} {view.progress.by}{late}"
+        return f"done {at:%H:%M}{late}" if at else "done"
     if view.due_at is not None:
         left = format_clock((view.due_at - now).total_seconds())
         if view.step.recurring:
@@ -121,7 +120,7 @@ class ProtocolPane(Pane):
     def render_rows(self, views: list[StepView], state: IncidentState, now: datetime) -> list[Row]:
         width = self.width
         timing_width = 20 if width >= 90 else 16
-        owner_width = 16 if width >= 60 else 0
+        owner_width = 12 if width >= 56 else 0
         text_width = max(10, width - 2 - owner_width - timing_width - 2)
         several = len(state.protocols) > 1
         rows: list[Row] = []
@@ -133,13 +132,14 @@ class ProtocolPane(Pane):
                 rows.append(Row(Text(view.protocol, style="bold underline")))
             symbol, tone = step_symbol(view, now)
             style = self.tone(tone)
-            line = Text(f"{symbol} ", style=style)
+            line = Text()
+            line.append(f"{symbol} ", style=style)
             line.append(cells(printable(view.step.text, one_line=True), text_width),
-                        style=self.tone("dim") if tone == "dim" else "")
+                        style=self.tone("dim") if tone in ("dim", "done") else "")
             if owner_width:
                 owner = view.step.owner or ""
                 holders = state.holders(owner) if owner else []
-                who = f"{owner}: {holders[0]}" if holders else (f"{owner}: —" if owner else "")
+                who = holders[0] if holders else (f"{owner} —" if owner else "")
                 line.append(" " + cells(who, owner_width - 1), style="dim")
             line.append("  " + cells(step_timing(view, now, state.declared_at), timing_width),
                         style=style)

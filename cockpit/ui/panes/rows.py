@@ -72,9 +72,9 @@ class RowList(ScrollView, can_focus=True):
     """A scrolling list of ``Row`` with a cursor on the selectable rows."""
 
     DEFAULT_CSS = """
-    RowList { height: 1fr; width: 1fr; background: $surface; overflow-x: hidden; }
-    RowList > .rowlist--cursor { background: $accent 25%; }
-    RowList:focus > .rowlist--cursor { background: $accent 45%; text-style: bold; }
+    RowList { height: 1fr; width: 1fr; background: $surface; overflow-x: hidden;
+              scrollbar-size-vertical: 1; }
+    RowList > .rowlist--cursor { background: $primary 35%; }
     """
     COMPONENT_CLASSES = {"rowlist--cursor"}
     BINDINGS = [
@@ -241,7 +241,7 @@ class RowList(ScrollView, can_focus=True):
             text = text.copy()
             text.truncate(width, overflow="ellipsis")
         style = base
-        if index == self.cursor and self._rows[index].key is not None:
+        if index == self.cursor and self.has_focus and self._rows[index].key is not None:
             style = base + self.get_component_rich_style("rowlist--cursor")
         strip = Strip(list(text.render(self.app.console, end=""))).apply_style(style)
         return strip.crop_extend(0, width, style)

@@ -49,6 +49,12 @@ def parse_ask(text: str) -> tuple[str, str, float] | None:
     return match["handle"], match["task"].strip(), minutes
 
 
+def hours_minutes(seconds: float) -> str:
+    """``0:42`` — time engaged, to the minute (seconds would only add noise)."""
+    minutes = int(seconds // 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
 def ask_text(ask: Ask, now: datetime) -> tuple[str, bool]:
     """The countdown of an ask and whether its time is up."""
     left = (ask.due_at - now).total_seconds()
@@ -85,29 +91,33 @@ class TeamPane(Pane):
     def render_rows(self, state: IncidentState, now: datetime) -> list[Row]:
         width = self.width
         rows: list[Row] = []
-        roles_width = max(10, width - 2 - 10 - 10 - 8)
+        roles_width = max(8, width - 2 - 10 - 9 - 6)
         for member in sorted(state.members.values(),
                              key=lambda m: (m.status == "off", min((ROLES.index(r) for r in state.roles_of(m.handle)), default=99), m.handle)):
             roles = ", ".join(state.roles_of(member.handle)) or "no role"
-            line = Text(STATUS_SYMBOLS.get(member.status, "?") + " ",
+            line = Text()
+            line.append(STATUS_SYMBOLS.get(member.status, "?") + " ",
                         style=self.tone("dim") if member.status in ("off", "resting") else "")
             line.append(cells(printable(member.handle, one_line=True), 10), style="bold")
             line.append(cells(roles, roles_width), style="" if state.roles_of(member.handle) else self.tone("dim"))
-            line.append(cells(member.status, 8) + "  ")
-            line.append(format_clock(member.engaged_for(now).total_seconds()).rjust(8))
+            line.append(" " + cells(member.status, 8))
+            line.append(hours_minutes(member.engaged_for(now).total_seconds()).rjust(6))
             rows.append(Row(line, key=f"member:{member.handle}"))
         if state.declared_at and not state.resolved_at:
             for role in CORE_ROLES:
                 if not state.holders(role):
-                    line = Text("○ ", style=self.tone("dim"))
+                    line = Text()
+                    line.append("○ ", style=self.tone("dim"))
                     line.append(cells(role, 10), style="bold")
-                    line.append("unassigned — Enter to assign", style=self.tone("dim"))
+                    line.append("unassigned · Enter to assign", style=self.tone("dim"))
                     rows.append(Row(line, key=f"role:{role}"))
         for ask in sorted(state.open_asks(), key=lambda a: a.due_at):
             countdown, expired = ask_text(ask, now)
-            line = Text("⏰ " if expired else "⏱ ", style=self.tone("warn") if expired else "")
-            line.append(printable(f"{ask.handle}: {ask.task}", one_line=True))
-            line.append(" · " + countdown, style=self.tone("warn") if expired else self.tone("dim"))
+            line = Text()
+            line.append("! ask " if expired else "  ask ", style=self.tone("warn") if expired else "")
+            line.append(printable(ask.handle, one_line=True), style="bold")
+            line.append(f" · {countdown} · ", style=self.tone("warn") if expired else self.tone("dim"))
+            line.append(printable(ask.task, one_line=True))
             rows.append(Row(line, key=f"ask:{ask.seq}"))
         for warning in roster_warnings(state, now, self.limits):
             rows.append(Row(Text("⚠ " + printable(warning.text, one_line=True), style=self.tone("warn"))))

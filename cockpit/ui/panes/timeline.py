@@ -28,9 +28,11 @@ TAG_TONES = {"decision": "strong", "action": "strong", "hypothesis": "", "note":
 HEALTH_TONES = {"down": "bad", "degraded": "warn", "up": "good", "unknown": "dim"}
 
 
-def timeline_line(event: Event, styles: dict[str, Style]) -> Text:
+def timeline_line(event: Event, styles: dict[str, Style],
+                  steps: dict[str, str] | None = None) -> Text:
     """``04:31:40  health    payments-api up → down (timeout after 2.0s)`` as plain Text."""
-    line = Text(f"{event.at:%H:%M:%S}  ", style=styles["dim"])
+    line = Text()
+    line.append(f"{event.at:%H:%M:%S}  ", style=styles["dim"])
     line.append(f"{printable(event.by, one_line=True)[:8]:<8}  ", style=styles["dim"])
     tone = ""
     if isinstance(event, NoteAdded):
@@ -39,16 +41,18 @@ def timeline_line(event: Event, styles: dict[str, Style]) -> Text:
         tone = HEALTH_TONES.get(event.to, "")
     elif event.kind in ("session.configured", "seat.joined", "seat.left", "health.summary"):
         tone = "dim"
-    line.append(printable(describe(event), one_line=True), style=styles.get(tone, Style()))
+    line.append(printable(describe(event, steps), one_line=True), style=styles.get(tone, Style()))
     return line
 
 
 class TimelineRows(Sequence[Row]):
     """The events as rows, each formatted on first access and then kept."""
 
-    def __init__(self, events: list[Event], styles: dict[str, Style]) -> None:
+    def __init__(self, events: list[Event], styles: dict[str, Style],
+                 steps: dict[str, str]) -> None:
         self.events = events
         self.styles = styles
+        self.steps = steps
         self._cache: dict[int, Row] = {}
 
     def __len__(self) -> int:
@@ -61,7 +65,7 @@ class TimelineRows(Sequence[Row]):
         key = event.seq or id(event)
         row = self._cache.get(key)
         if row is None:
-            row = Row(timeline_line(event, self.styles), key=str(event.seq))
+            row = Row(timeline_line(event, self.styles, self.steps), key=str(event.seq))
             self._cache[key] = row
         return row
 
@@ -78,24 +82,35 @@ class TimelinePane(Pane):
         self._seen = 0
         self._shown: list[Event] = []
         self._rows: TimelineRows | None = None
+        self.steps: dict[str, str] = {}
+        """Step ids to their text, from the protocols in force."""
 
     def show(self, state: IncidentState, now: datetime) -> None:
         """The title only: the rows follow ``show_events``."""
         self.last_shown = (state, now)
+        steps = {step.id: step.text for _, step in state.all_steps()}
+        if steps != self.steps:
+            self.steps = steps
+            if self._rows is not None:
+                self._rows = TimelineRows(self._shown, self._styles(), steps)
+                self.rows.set_rows(self._rows, compare=False)
         self._retitle()
 
     def reshow(self) -> None:
         self.rows.refresh()
 
     def _retitle(self) -> None:
-        count = len(self._source)
-        title = f"Timeline · {count:,} event{'s' if count != 1 else ''}"
+        count = len(self._shown)
+        title = f"Timeline · {count:,} entr{'y' if count == 1 else 'ies'}"
         if self.filter != ALL:
-            title += f" · showing {self.filter} ({len(self._shown):,}) · f for all"
+            title += f" · showing {self.filter} · f for all"
         self.set_title(title)
 
     def _matches(self, event: Event) -> bool:
-        return self.filter == ALL or matches_group(event, TIMELINE_GROUPS[self.filter])
+        """Everything but the once-a-minute health summaries, unless a filter says otherwise."""
+        if self.filter == ALL:
+            return event.kind != "health.summary"
+        return matches_group(event, TIMELINE_GROUPS[self.filter])
 
     def show_events(self, events: Sequence[Event], highlight_seq: int | None = None) -> None:
         """Show ``events``; when they extend what was shown, only the new ones are looked at."""
@@ -103,7 +118,7 @@ class TimelinePane(Pane):
             self._shown.extend(e for e in events[self._seen:] if self._matches(e))
         else:
             self._shown = [e for e in events if self._matches(e)]
-            self._rows = TimelineRows(self._shown, self._styles())
+            self._rows = TimelineRows(self._shown, self._styles(), self.steps)
         self._source, self._seen = events, len(events)
         self.rows.set_rows(self._rows, compare=False)
         if highlight_seq is not None:
@@ -127,7 +142,7 @@ class TimelinePane(Pane):
 
     @work(exclusive=True, group="timeline-filter")
     async def action_filter(self) -> None:
-        options = [(ALL, "everything")] + [(name, name) for name in TIMELINE_GROUPS]
+        options = [(ALL, "everything (but health summaries)")] + [(name, name) for name in TIMELINE_GROUPS]
         choice = await self.app.push_screen_wait(
             ChoicePrompt("Show which entries?", options, selected=self.filter))
         if choice is not None and choice != self.filter:
