@@ -7,8 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from cockpit.cli import EXIT_OK, RuntimeFailure, open_session
+from cockpit.cli import EXIT_OK, RuntimeFailure
+from cockpit.paths import resolve_session
 from cockpit.retro.markdown import render_markdown
+from cockpit.retro.replay import SavedSession
 from cockpit.retro.report import render_json, report_for_session
 from cockpit.settings import Config, ConfigError, load_config
 
@@ -26,12 +28,16 @@ def _config(args: argparse.Namespace) -> Config | None:
         return None
 
 
+def read_saved(spec: str, **kwargs: object) -> SavedSession:
+    """The session named on the command line, read once; a recovered torn tail is mentioned."""
+    saved = SavedSession.read(resolve_session(spec), **kwargs)  # type: ignore[arg-type]
+    if saved.recovery:
+        print(f"cockpit: note: {saved.recovery.describe()}", file=sys.stderr)
+    return saved
+
+
 def run_report(args: argparse.Namespace) -> int:
-    session = open_session(args.session, read_only=True)
-    try:
-        report = report_for_session(session, config=_config(args))
-    finally:
-        session.close()
+    report = report_for_session(read_saved(args.session), config=_config(args))
     text = render_json(report) + "\n" if args.format == "json" else render_markdown(report)
     if not args.output:
         sys.stdout.write(text)

@@ -13,18 +13,63 @@ the file in which no event is later than it.
 
 from __future__ import annotations
 
+import os
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from cockpit.domain import events as ev
+from cockpit.domain.clock import Clock
 from cockpit.domain.state import IncidentState, apply
+from cockpit.journal import Journal, Recovery
+from cockpit.session import Session
 
 CHECKPOINT_EVERY = 128
 AFTERWARDS = ("retro.note", "seat.joined", "seat.left")
 """Kinds that can be recorded long after the incident; they do not stretch its time span."""
+
+
+@dataclass
+class SavedSession:
+    """A session file read for a retrospective: its header and events, folded by whoever reads it.
+
+    Reading parses the file once; the :class:`~cockpit.session.Session` (whose opening folds every
+    event again) is opened only when something is to be written: a retro note, through
+    ``Session.record``, the one write path.
+    """
+
+    path: Path
+    header: dict[str, Any]
+    events: list[ev.Event]
+    recovery: Recovery | None = None
+    handle: str | None = None
+    clock: Clock | None = None
+    _session: Session | None = None
+
+    @classmethod
+    def read(cls, path: str | os.PathLike[str], *, handle: str | None = None,
+             clock: Clock | None = None) -> SavedSession:
+        loaded = Journal(path).load()
+        events = [ev.parse_event(record) for record in loaded.events]
+        return cls(Path(path), loaded.header, events, loaded.recovery, handle, clock)
+
+    @property
+    def drill(self) -> bool:
+        return bool(self.header.get("drill", False))
+
+    def session(self) -> Session:
+        """The Session to record in, opened on first use."""
+        if self._session is None:
+            self._session = Session.open(self.path, clock=self.clock, handle=self.handle)
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
 
 @dataclass(frozen=True, slots=True)

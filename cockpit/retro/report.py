@@ -376,7 +376,7 @@ def _retro_row(event: ev.Event) -> dict[str, Any]:
 
 
 def report_for_session(session: Any, *, config: Config | None = None) -> dict[str, Any]:
-    """The report of an opened :class:`cockpit.session.Session`."""
+    """The report of a read session: a :class:`~cockpit.retro.replay.SavedSession` or a Session."""
     return build_report(session.header, session.events, config=config)
 
 
