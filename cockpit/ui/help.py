@@ -82,7 +82,7 @@ PANE_NAMES = "1 Impact · 2 Protocol · 3 Team · 4 Calm · 5 Health · 6 Timeli
 
 def group_text(title: str, keys: tuple[tuple[str, str], ...]) -> Content:
     width = max(len(key) for key, _ in keys)
-    parts: list[str | tuple[str, str]] = [(title, "bold $accent"), "\n"]
+    parts: list[str | tuple[str, str]] = [(title, "bold $text-primary"), "\n"]
     for key, what in keys:
         parts += [(f"{key:<{width}}  ", "bold $text"), (f"{what}\n", "$text-muted")]
     return Content.assemble(*parts).rstrip()

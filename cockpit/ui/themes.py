@@ -33,8 +33,8 @@ MIN_CONTRAST = 3.0
 """WCAG's floor for large or bold text; state words and symbols are bold."""
 
 SHOWN_PROBLEMS = 3
-_STATE_COLOURS = ("success", "warning", "error", "text-success", "text-warning", "text-error",
-                  "foreground")
+_TEXT_COLOURS = ("success", "warning", "error", "text-success", "text-warning", "text-error",
+                 "text-primary", "foreground")
 _BACKGROUNDS = ("background", "surface", "panel")
 _AUTO = re.compile(r"^(auto( \d{1,3}%)?|initial)$")
 
@@ -67,15 +67,20 @@ def contrast_ratio(foreground: Color, background: Color) -> float:
 
 
 def contrast_problems(theme: Theme, minimum: float = MIN_CONTRAST) -> list[str]:
-    """Each state or text colour that is too faint on a background the panes use."""
+    """Each state or text colour that is too faint on a background the panes use.
+
+    The backgrounds are the theme's own, plus a pane's cursor row (``$accent 40%`` over the
+    surface), where a selected endpoint's ▼ DOWN must read as well as anywhere else.
+    """
     colours = theme.to_color_system().generate()
+    backgrounds = {name: Color.parse(colours[name]) for name in _BACKGROUNDS}
+    backgrounds["the cursor row"] = backgrounds["surface"] + Color.parse(colours["accent"]).with_alpha(0.4)
     problems = []
-    for background_name in _BACKGROUNDS:
-        background = Color.parse(colours[background_name])
-        for name in _STATE_COLOURS:
+    for background_name, background in backgrounds.items():
+        for name in _TEXT_COLOURS:
             ratio = contrast_ratio(Color.parse(colours[name]), background)
             if ratio < minimum:
-                problems.append(f"{name} {colours[name]} on {background_name} {colours[background_name]}"
+                problems.append(f"{name} {colours[name]} on {background_name} {background.hex}"
                                 f" has contrast {ratio:.1f}:1 (needs {minimum:g}:1)")
     return problems
 
