@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,6 +23,9 @@ from textual.widgets import Static
 from cockpit.domain.state import EndpointStatus, IncidentState
 from cockpit.text import printable
 from cockpit.ui.panes.rows import Pane, Row, RowList, cells
+
+if TYPE_CHECKING:  # the monitor's module (and httpx) load only where something polls
+    from cockpit.health.tracker import EndpointView
 
 STATE_LABELS = {"up": "▲ UP", "degraded": "◆ DEGRADED", "down": "▼ DOWN", "unknown": "? UNKNOWN"}
 STATE_TONES = {"up": "good", "degraded": "warn", "down": "bad", "unknown": "dim"}
@@ -43,24 +46,17 @@ def sparkline(values: Sequence[float | None], width: int = SPARK_POINTS) -> str:
     return out.rjust(width)
 
 
-def live_field(view: Any, name: str, default: Any = None) -> Any:
-    """A field of the monitor's per-endpoint snapshot (an object or a mapping)."""
-    if isinstance(view, Mapping):
-        return view.get(name, default)
-    return getattr(view, name, default)
-
-
-def latencies(endpoint: EndpointStatus, live: Any) -> list[float | None]:
+def latencies(endpoint: EndpointStatus, live: EndpointView | None) -> list[float | None]:
     if live is not None:
-        return list(live_field(live, "latencies", None) or ())
+        return list(live.latencies)
     return [point.p50_ms for point in endpoint.history]
 
 
-def latency_text(endpoint: EndpointStatus, live: Any) -> str:
+def latency_text(endpoint: EndpointStatus, live: EndpointView | None) -> str:
     """The last latency when the endpoint answers, else the failure in a few words."""
     if endpoint.state == "down" and endpoint.detail:
         return printable(endpoint.detail, one_line=True)
-    latency = live_field(live, "latency_ms") if live is not None else None
+    latency = live.latency_ms if live is not None else None
     if latency is None and endpoint.history:
         latency = endpoint.history[-1].p50_ms
     if latency is not None:
@@ -73,10 +69,10 @@ class HealthPane(Pane):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.live: Mapping[str, Any] = {}
+        self.live: Mapping[str, EndpointView] = {}
         self.state = IncidentState()
 
-    def set_live(self, snapshot: Mapping[str, Any]) -> None:
+    def set_live(self, snapshot: Mapping[str, EndpointView]) -> None:
         """The monitor's per-endpoint views: latency history and last probe for the detail view."""
         self.live = snapshot
 
@@ -111,7 +107,7 @@ class HealthPane(Pane):
             if spark:
                 line.append("  " + sparkline(latencies(endpoint, live)), style=self.tone("dim"))
             since = f"since {endpoint.since:%H:%M}" if endpoint.since else ""
-            if live_field(live, "flapping", False):
+            if live is not None and live.flapping:
                 since = "FLAPPING"
             line.append("  " + cells(since, since_width), style=self.tone("dim"))
             rows.append(Row(line, key=endpoint.name))
@@ -124,11 +120,11 @@ class HealthPane(Pane):
             self.app.push_screen(EndpointDetail(endpoint, self.live.get(endpoint.name)))
 
 
-def detail_text(endpoint: EndpointStatus, live: Any) -> Text:
+def detail_text(endpoint: EndpointStatus, live: EndpointView | None) -> Text:
     """Everything known about one endpoint, as plain text (nothing from it is markup)."""
     out = Text()
 
-    def field(label: str, value: Any) -> None:
+    def field(label: str, value: object) -> None:
         if value in (None, ""):
             return
         out.append(f"{label:<16}", style="dim")
@@ -141,20 +137,19 @@ def detail_text(endpoint: EndpointStatus, live: Any) -> Text:
     field("last detail", endpoint.detail)
     field("state changes", endpoint.changes)
     if live is not None:
-        field("last status", live_field(live, "status"))
-        latency = live_field(live, "latency_ms")
-        field("last latency", f"{latency:.0f} ms" if latency is not None else None)
-        field("last error", live_field(live, "detail"))
-        field("probes made", live_field(live, "probes"))
-        field("flapping", "yes" if live_field(live, "flapping") else None)
-        thresholds = live_field(live, "thresholds")
-        if thresholds:
-            items = thresholds.items() if isinstance(thresholds, Mapping) else vars(thresholds).items()
-            field("thresholds", ", ".join(f"{k} {v}" for k, v in items))
-        body = live_field(live, "body")
-        if body:
+        field("last status", live.status)
+        field("last latency", f"{live.latency_ms:.0f} ms" if live.latency_ms is not None else None)
+        field("last probe", f"{live.last_outcome}: {live.detail}" if live.last_outcome else live.detail)
+        field("probes made", live.probes)
+        field("in a row", f"{live.consecutive_failures} failed, {live.consecutive_passes} passed")
+        field("flapping", "yes" if live.flapping else None)
+        t = live.thresholds
+        field("thresholds", f"down after {t.down_after} failures, up after {t.up_after} passes, "
+                            f"degraded at {t.degraded_ratio:.0%} of {t.window}, unknown after "
+                            f"{t.stale_after:g} s without an answer")
+        if live.body_excerpt:
             out.append("\nbody (first bytes, control characters removed)\n", style="dim")
-            out.append(printable(str(body)))
+            out.append(printable(live.body_excerpt))
     elif endpoint.history:
         point = endpoint.history[-1]
         field("last window", f"p50 {point.p50_ms} ms, p95 {point.p95_ms} ms, ok {point.ok_ratio}")
@@ -172,7 +167,7 @@ class EndpointDetail(ModalScreen[None]):
     EndpointDetail .detail-hint { color: $text-muted; margin-top: 1; }
     """
 
-    def __init__(self, endpoint: EndpointStatus, live: Any = None) -> None:
+    def __init__(self, endpoint: EndpointStatus, live: EndpointView | None = None) -> None:
         super().__init__()
         self.endpoint = endpoint
         self.live = live
