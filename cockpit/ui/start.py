@@ -30,7 +30,7 @@ from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from cockpit.domain.vocabulary import SEVERITIES
-from cockpit.settings import Config, available
+from cockpit.settings import Config, ConfigError, available, read_toml
 from cockpit.summary import list_sessions
 from cockpit.text import printable
 from cockpit.ui.themes import preferred_theme, register_themes
@@ -76,6 +76,19 @@ def session_label(row: dict[str, Any]) -> Content:
     return Content.assemble(*parts)
 
 
+def scenario_label(name: str, path: Path) -> Content:
+    """The scenario's name over its one-line title, read from ``[scenario] title``."""
+    try:
+        info = read_toml(path)[0].get("scenario", {})
+        title = info.get("title", "") if isinstance(info, dict) else ""
+    except ConfigError as exc:
+        title = f"(cannot read it: {exc})"
+    parts: list[str | tuple[str, str]] = [(printable(name, one_line=True), "bold")]
+    if isinstance(title, str) and title:
+        parts += ["\n", (printable(title, one_line=True), "$text-muted")]
+    return Content.assemble(*parts)
+
+
 def _readable(row: dict[str, Any]) -> bool:
     return row.get("severity") is not None
 
@@ -106,7 +119,7 @@ class StartApp(App[StartChoice | None]):
         rows = [row for row in list_sessions() if _readable(row)]
         self.open_sessions = [row for row in rows if row["status"] != "resolved"][:RECENT]
         self.past_sessions = rows[:RECENT]
-        self.scenarios = sorted(available("scenarios", self.config))
+        self.scenarios = sorted(available("scenarios", self.config).items())
 
     def compose(self) -> ComposeResult:
         yield Static("Cockpit · declare an incident, or pick up where you were", id="start-title")
@@ -125,7 +138,7 @@ class StartApp(App[StartChoice | None]):
                 Option(session_label(row), id=row["path"]) for row in self.open_sessions
             ], "no open incidents")
             yield self._box("Start a drill", "start-drill", [
-                Option(printable(name, one_line=True), id=name) for name in self.scenarios
+                Option(scenario_label(name, path), id=name) for name, path in self.scenarios
             ], "no scenarios found")
             yield self._box("Replay a session", "start-replay", [
                 Option(session_label(row), id=row["path"]) for row in self.past_sessions

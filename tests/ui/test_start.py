@@ -88,8 +88,9 @@ async def test_replay_offers_every_recent_session(saved):
 async def test_drill_lists_the_bundled_scenarios():
     app = StartApp(Config())
     async with app.run_test(size=(80, 24)) as pilot:
-        scenarios = option_texts(app, "#start-drill")
+        scenarios = [text.split("\n")[0] for text in option_texts(app, "#start-drill")]
         assert "checkout-outage" in scenarios
+        assert "checkout-outage\nCheckout outage after a payments deploy" in option_texts(app, "#start-drill")
         app.query_one("#start-drill", OptionList).focus()
         await pilot.press(*["down"] * scenarios.index("checkout-outage"), "enter")
     assert app.return_value == StartDrill("checkout-outage")
@@ -102,3 +103,15 @@ async def test_no_sessions_says_so_and_ctrl_q_quits():
         assert option_texts(app, "#start-replay") == ["no saved sessions"]
         await pilot.press("ctrl+q")
     assert app.return_value is None
+
+
+async def test_unreadable_user_scenario_is_listed_with_the_reason():
+    from cockpit import paths
+
+    folder = paths.user_config_dir() / "scenarios"
+    folder.mkdir(parents=True)
+    (folder / "half-written.toml").write_text("[scenario\nname = ")
+    app = StartApp(Config())
+    async with app.run_test(size=(80, 24)):
+        [label] = [t for t in option_texts(app, "#start-drill") if t.startswith("half-written")]
+        assert "(cannot read it: " in label and "not valid TOML" in label
