@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from cockpit.domain import events as ev
-from cockpit.domain.protocol import Step, StepProgress
+from cockpit.domain.protocol import StepProgress
 from cockpit.domain.state import IncidentState, fold
 from cockpit.domain.vocabulary import SEVERITIES, severity_rank
 from cockpit.retro.narrate import describe, raw_fields
@@ -49,7 +49,8 @@ _MISSING_STEP = re.compile(
     r"missing step|add (?:a|the|one) step|no step (?:for|to)|should be a step|"
     r"not (?:in|on) the (?:protocol|runbook|checklist)|(?:protocol|runbook|checklist) should",
     re.IGNORECASE)
-"""How a note says the protocol lacks a step (documented in the README's report section)."""
+"""How a note or retro note says the protocol lacks a step: "missing step: …", "add a step for …",
+"not in the runbook", "the protocol should …"."""
 TIMELINE_LEAVES_OUT = ("health.summary", "seat.joined", "seat.left", "retro.note")
 """Periodic data and seat comings and goings stay out of the timeline; retro notes have their own."""
 UPDATE_TRIGGERS = ("internal-update", "external-update")
@@ -385,8 +386,6 @@ def _json_default(value: Any) -> Any:
         return toml_datetime(value)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, Step):
-        return value.model_dump()
     return str(value)
 
 

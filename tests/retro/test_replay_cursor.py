@@ -6,13 +6,14 @@ import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from cockpit.domain import events as ev
 from cockpit.domain.clock import ManualClock
 from cockpit.domain.protocol import Step
 from cockpit.domain.state import fold
-from cockpit.retro.replay import ReplayCursor
+from cockpit.retro.replay import NotATime, ReplayCursor, parse_goto
 from cockpit.session import Session
 
 T0 = datetime(2026, 11, 27, 4, 10, tzinfo=timezone.utc)
@@ -151,3 +152,17 @@ def test_extend_takes_new_events_without_refolding():
     cursor.extend(events[6:])
     assert cursor.final_state == fold(events)
     assert cursor.seek_position(9) == fold(events[:9])
+
+
+def test_go_to_reads_incident_time_and_clock_time():
+    declared, start = T0 + timedelta(seconds=90), T0
+    assert parse_goto("T+12:30", origin=declared, start=start) == declared + timedelta(minutes=12, seconds=30)
+    assert parse_goto("+1:02:03", origin=declared, start=start) == declared + timedelta(hours=1, minutes=2, seconds=3)
+    assert parse_goto("04:31", origin=declared, start=start) == T0.replace(minute=31)
+    assert parse_goto("04:31:05 UTC", origin=declared, start=start) == T0.replace(minute=31, second=5)
+    # an incident that crossed midnight: 00:20 is the next day
+    late = datetime(2026, 11, 27, 23, 50, tzinfo=timezone.utc)
+    assert parse_goto("00:20", origin=late, start=late) == datetime(2026, 11, 28, 0, 20, tzinfo=timezone.utc)
+    for typed in ("soon", "25:00", "T+1:75", "4:61"):
+        with pytest.raises(NotATime):
+            parse_goto(typed, origin=declared, start=start)

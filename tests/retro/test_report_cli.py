@@ -130,3 +130,12 @@ def test_retro_notes_never_change_the_incident(incident):
     session.record(ev.RetroNote(text="more", about=session.events[0].at))
     after = Path(incident).read_bytes()
     assert after.startswith(before)
+
+
+def test_a_torn_last_event_is_set_aside_and_said(incident, capsys):
+    with open(incident, "ab") as handle:
+        handle.write(b'\n[[events]]\nat = 2026-11-29T04:10:00.000Z\nby = "x"\nkind = "note.ad')
+    assert main(["report", str(incident), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert "recovered a torn last event" in captured.err
+    assert json.loads(captured.out)["metrics"]["time_to_resolve_s"] == 3510.0
