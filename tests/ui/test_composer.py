@@ -8,7 +8,9 @@ panes or reminders would draw behind or over it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+import subprocess
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -18,6 +20,7 @@ from textual.app import App
 from textual.widgets import Button, Input, RadioSet, Static, TextArea
 
 from cockpit.domain import events as ev
+from cockpit.journal import JournalWriteError
 from cockpit.session import Session
 from cockpit.settings import Config, UpdateSettings
 from cockpit.ui.app import CockpitApp
@@ -211,6 +214,45 @@ async def test_read_only_seat_records_nothing(incident):
         assert isinstance(app.screen, UpdateComposer)
         assert app.clipboard == ""
     assert updates_on_disk(incident) == []
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 256 KiB tmpfs: a disk that really fills up."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); needs root")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+async def test_update_sent_on_a_full_disk_is_copied_and_saved_once_there_is_room(
+        make_session, small_disk):
+    session = make_session(path=small_disk / "incident.toml")
+    filler = small_disk / "filler"
+    with open(filler, "wb", buffering=0) as handle:
+        with contextlib.suppress(OSError):
+            while True:
+                handle.write(b"\0" * 4096)
+    with contextlib.suppress(JournalWriteError):  # use up the slack in the file's last page
+        while True:
+            session.record(ev.NoteAdded(text="filling the disk " * 8))
+    app = CockpitApp(session, config=Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u")
+        composer(app).query_one(TextArea).load_text("Rolling back; next update 04:40 UTC.")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, UpdateComposer)
+        assert app.clipboard == "Rolling back; next update 04:40 UTC."
+        assert [e.text for e in session.pending if isinstance(e, ev.UpdatePosted)] == [app.clipboard]
+        filler.unlink()
+        await app.workers.wait_for_complete()  # the app's retry loop writes it
+    [update] = updates_on_disk(session)
+    assert update.text == "Rolling back; next update 04:40 UTC."
 
 
 async def test_empty_update_is_refused_with_a_reason(incident):
