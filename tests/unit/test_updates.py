@@ -6,6 +6,7 @@ import asyncio
 import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -171,3 +172,12 @@ async def test_silent_server_times_out_with_a_reason(webhook):
     with pytest.raises(WebhookError, match=r"did not answer within 0\.2 s"):
         await post_update(webhook.url, "update", timeout=0.2)
 
+
+
+def test_updates_do_not_import_textual():
+    """Drafting and posting stay usable from headless commands."""
+    import subprocess
+    import sys
+
+    code = "import sys, cockpit.updates; sys.exit('textual' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[2]).returncode == 0
