@@ -76,6 +76,7 @@ class UpdateComposer(ModalScreen[Event | None]):
         self.audience = "internal"
         self.recorded: Event | None = None
         self._draft = ""
+        self._saved = ""
 
     # -- building ---------------------------------------------------------------------------
 
@@ -130,7 +131,8 @@ class UpdateComposer(ModalScreen[Event | None]):
     def _redraft(self, *, force: bool = False) -> None:
         area = self.query_one(TextArea)
         due = self._next_update_at(self.opened_at)
-        self.query_one("#composer-due", Static).update(f"min  → {due:%H:%M} UTC" if due else "min  (a whole number)")
+        label = f"min  → {due:%H:%M} UTC" if due else "min  (a whole number)"
+        self.query_one("#composer-due", Static).update(label)
         if not force and area.text != self._draft:
             return  # the lead has edited it: their words win
         self._draft = draft_update(self.state, self.opened_at, audience=self.audience,
@@ -181,12 +183,12 @@ class UpdateComposer(ModalScreen[Event | None]):
         self.recorded = recorded or event
         self._lock_editing()
         self.app.copy_to_clipboard(text)
-        saved = f"Recorded as #{recorded.seq}" if recorded else "Recording is waiting for the disk"
+        self._saved = f"Recorded as #{recorded.seq}" if recorded else "Waiting for the disk to record it"
         if not self.config.updates.webhook:
-            self.app.notify(f"{saved}; copied to the clipboard.", title="Status update")
+            self.app.notify(f"{self._saved}; copied to the clipboard.", title="Status update")
             self.dismiss(self.recorded)
             return
-        self._status(f"{saved}; copied to the clipboard. Posting to the webhook…")
+        self._status(f"{self._saved}; copied to the clipboard. Posting to the webhook…")
         self._post(text)
 
     def _lock_editing(self) -> None:
@@ -213,9 +215,9 @@ class UpdateComposer(ModalScreen[Event | None]):
             retry.display = True
             retry.focus()
             self.app.notify(f"Webhook post failed: {exc}. Retry from the composer (ctrl+r).",
-                            title="Status update", severity="error")
+                            title="Status update", severity="error", markup=False)
             return
-        self.app.notify("Recorded, copied and posted to the webhook.", title="Status update")
+        self.app.notify(f"{self._saved}; copied and posted to the webhook.", title="Status update")
         self.dismiss(self.recorded)
 
     def _status(self, text: str, *, failed: bool = False) -> None:

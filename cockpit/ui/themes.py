@@ -158,7 +158,7 @@ def register_themes(app: App[object]) -> list[str]:
     for theme in loaded.themes:
         app.register_theme(theme)
     for problem in loaded.problems:
-        app.notify(problem, title="Theme skipped", severity="warning", timeout=12)
+        app.notify(problem, title="Theme skipped", severity="warning", timeout=12, markup=False)
     return [theme.name for theme in loaded.themes]
 
 

@@ -45,7 +45,7 @@ async def webhook():
     async def receive(request: web.Request) -> web.Response:
         hook.received.append(await request.json())
         hook.arrived.set()
-        return web.Response(status=hook.status, text="ok" if hook.status == 200 else "no_service")
+        return web.Response(status=hook.status, text="ok" if hook.status == 200 else "[b]no_service")
 
     app = web.Application()
     app.router.add_post("/services/T1/B2/s3cr3t", receive)
@@ -161,7 +161,9 @@ async def test_failed_post_is_shown_and_retried_without_recording_twice(incident
         await app.workers.wait_for_complete()
         await pilot.pause()
         status = status_text(app)
-        assert "Post failed: 127.0.0.1:" in status and "answered HTTP 500: no_service" in status
+        assert "Post failed: 127.0.0.1:" in status and "answered HTTP 500: [b]no_service" in status
+        [failed] = [n for n in app._notifications if "Webhook post failed" in n.message]
+        assert "[b]no_service" in failed.message and not failed.markup  # shown literally
         assert "The update is recorded; ctrl+r retries." in status
         assert "s3cr3t" not in status
         assert composer(app).query_one("#composer-retry", Button).display

@@ -98,7 +98,7 @@ async def test_broken_theme_is_reported_in_the_app_which_still_starts(make_sessi
         assert "dusk" in app.available_themes and "neon" not in app.available_themes
         notes = [n for n in app._notifications if n.title == "Theme skipped"]
         assert len(notes) == 1 and "neon.toml" in notes[0].message
-        assert "warning = 'bright' is not a colour" in notes[0].message
+        assert "warning = 'bright' is not a colour" in notes[0].message and not notes[0].markup
         assert app.theme == "calm"
 
 
