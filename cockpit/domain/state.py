@@ -457,10 +457,23 @@ def _health_changed(state: IncidentState, e: ev.HealthChanged) -> IncidentState:
 def _health_summary(state: IncidentState, e: ev.HealthSummary) -> IncidentState:
     endpoints = dict(state.endpoints)
     for name, window in e.endpoints.items():
-        current = endpoints.get(name, EndpointStatus(name))
+        current = endpoints.get(name) or EndpointStatus(name)
         point = HealthPoint(e.at, window.state, window.p50_ms, window.p95_ms, window.ok_ratio)
-        endpoints[name] = replace(current, history=current.history.append(point))
+        endpoints[name] = _with_history(current, current.history.append(point))
     return evolve(state, endpoints=endpoints)
+
+
+_ENDPOINT_FIELDS = tuple(f.name for f in fields(EndpointStatus) if f.name != "history")
+
+
+def _with_history(endpoint: EndpointStatus, history: Log[HealthPoint]) -> EndpointStatus:
+    """``replace(endpoint, history=history)`` without its per-field checks: summaries are the
+    most frequent events of a long session, one copy per endpoint each (bench/replay.py)."""
+    new = object.__new__(EndpointStatus)
+    for name in _ENDPOINT_FIELDS:
+        object.__setattr__(new, name, getattr(endpoint, name))
+    object.__setattr__(new, "history", history)
+    return new
 
 
 @_on(ev.NoteAdded)
