@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 import socket
 import subprocess
@@ -37,11 +38,15 @@ def _get(url: str, server: subprocess.Popen, timeout: float = 30.0) -> str:
 
 @pytest.fixture
 def web(tmp_path):
+    """Start ``cockpit web``; its console (where textual-serve logs) goes to ``proc.log``."""
     started = []
 
     def start(*args: str) -> subprocess.Popen:
-        proc = subprocess.Popen([sys.executable, "-m", "cockpit", "web", *args],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        log = tmp_path / f"web-{len(started)}.log"
+        with open(log, "wb") as console:
+            proc = subprocess.Popen([sys.executable, "-m", "cockpit", "web", *args],
+                                    stdout=console, stderr=subprocess.PIPE)
+        proc.log = log  # type: ignore[attr-defined]
         started.append(proc)
         return proc
 
@@ -101,3 +106,31 @@ def test_busy_port_and_missing_session_are_clear_errors(session_file):
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "no session file at nope.toml" in missing.stderr
     assert "Traceback" not in missing.stderr + done.stderr
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "cockpit/ui/launch.py _terminal_state catches OSError, but termios.tcgetattr on a pipe (how "
+    "textual-serve runs each tab) raises termios.error, which is not one; the seat exits at once"))
+async def test_a_browser_tab_gets_a_live_read_only_seat(session_file, web):
+    """What a browser does: open the websocket; the terminal it is sent is the cockpit, read-only."""
+    import aiohttp
+
+    from cockpit.text import printable
+
+    port = _free_port()
+    server = web(str(session_file), "--port", str(port))
+    _get(f"http://127.0.0.1:{port}/", server)
+    screen = ""
+    async with aiohttp.ClientSession() as client:
+        async with client.ws_connect(f"ws://127.0.0.1:{port}/ws?width=160&height=48") as socket_:
+            deadline = time.monotonic() + 30
+            while "read-only seat" not in screen or "Checkout API returning 500s" not in screen:
+                console = server.log.read_text(errors="replace")
+                assert "failed to start" not in console, console
+                assert time.monotonic() < deadline, f"no cockpit in the tab: {screen[-500:]!r}"
+                try:
+                    message = await socket_.receive(timeout=0.5)
+                except asyncio.TimeoutError:
+                    continue
+                assert message.type == aiohttp.WSMsgType.BINARY, message
+                screen += printable(message.data.decode("utf-8", "replace"))
