@@ -64,7 +64,7 @@ def clock_line(state: IncidentState, now: datetime) -> Content:
 def step_line(state: IncidentState, now: datetime) -> Content:
     """The most urgent open step, how late or how soon, and who owns it."""
     view = most_urgent_step(state.step_views(now))
-    parts: list[str | tuple[str, str]] = [("Next step  ", "$text-muted")]
+    parts: list[str | tuple[str, str]] = [("Next step  ", "$foreground-muted")]
     if view is None:
         return Content.assemble(*parts, "nothing open in the protocol")
     if view.overdue is not None:
@@ -76,7 +76,7 @@ def step_line(state: IncidentState, now: datetime) -> Content:
         holders = state.holders(view.step.owner)
         owner = ROLE_TITLES.get(view.step.owner, view.step.owner)
         who = f" ({owner}: {', '.join(holders)})" if holders else f" ({owner}, unassigned)"
-        parts.append((" " + printable(who, one_line=True), "$text-muted"))
+        parts.append((" " + printable(who, one_line=True), "$foreground-muted"))
     return Content.assemble(*parts)
 
 

@@ -57,8 +57,12 @@ class UpdateComposer(ModalScreen[Event | None]):
     }
     UpdateComposer .composer-row { height: 1; margin-bottom: 1; }
     UpdateComposer .composer-label { width: 16; color: $text-muted; }
-    UpdateComposer RadioSet { border: none; padding: 0; width: auto; height: 1; layout: horizontal; background: $surface; }
-    UpdateComposer RadioSet > RadioButton { width: auto; margin-right: 2; padding: 0; border: none; height: 1; }
+    UpdateComposer RadioSet {
+        border: none; padding: 0; width: auto; height: 1; layout: horizontal; background: $surface;
+    }
+    UpdateComposer RadioSet > RadioButton {
+        width: auto; height: 1; margin-right: 2; padding: 0; border: none;
+    }
     UpdateComposer #composer-minutes { width: 5; }
     UpdateComposer #composer-due { width: auto; padding-left: 1; color: $text-muted; }
     UpdateComposer TextArea { height: auto; min-height: 6; max-height: 70vh; }

@@ -84,7 +84,7 @@ def group_text(title: str, keys: tuple[tuple[str, str], ...]) -> Content:
     width = max(len(key) for key, _ in keys)
     parts: list[str | tuple[str, str]] = [(title, "bold $text-primary"), "\n"]
     for key, what in keys:
-        parts += [(f"{key:<{width}}  ", "bold $text"), (f"{what}\n", "$text-muted")]
+        parts += [(f"{key:<{width}}  ", "bold $foreground"), f"{what}\n"]
     return Content.assemble(*parts).rstrip()
 
 

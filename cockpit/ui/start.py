@@ -68,7 +68,7 @@ def session_label(row: dict[str, Any]) -> Content:
     when = (row.get("declared_at") or "")[5:16].replace("T", " ")
     parts: list[str | tuple[str, str]] = [(row.get("severity") or "----", "bold")]
     if when:
-        parts.append((f" · {when}", "$text-muted"))
+        parts.append((f" · {when}", "$foreground-muted"))
     parts.append("\n")
     if row.get("drill"):
         parts.append(("DRILL ", "$text-warning"))
@@ -85,7 +85,7 @@ def scenario_label(name: str, path: Path) -> Content:
         title = f"(cannot read it: {exc})"
     parts: list[str | tuple[str, str]] = [(printable(name, one_line=True), "bold")]
     if isinstance(title, str) and title:
-        parts += ["\n", (printable(title, one_line=True), "$text-muted")]
+        parts += ["\n", (printable(title, one_line=True), "$foreground-muted")]
     return Content.assemble(*parts)
 
 

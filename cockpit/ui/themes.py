@@ -35,6 +35,8 @@ MIN_CONTRAST = 3.0
 SHOWN_PROBLEMS = 3
 _TEXT_COLOURS = ("success", "warning", "error", "text-success", "text-warning", "text-error",
                  "text-primary", "foreground")
+_SECONDARY_COLOURS = ("foreground-muted",)
+"""Times, hints and labels: held to the WCAG floor whatever ``minimum`` is asked for."""
 _BACKGROUNDS = ("background", "surface", "panel")
 _AUTO = re.compile(r"^(auto( \d{1,3}%)?|initial)$")
 
@@ -75,13 +77,15 @@ def contrast_problems(theme: Theme, minimum: float = MIN_CONTRAST) -> list[str]:
     colours = theme.to_color_system().generate()
     backgrounds = {name: Color.parse(colours[name]) for name in _BACKGROUNDS}
     backgrounds["the cursor row"] = backgrounds["surface"] + Color.parse(colours["accent"]).with_alpha(0.4)
+    wanted = {name: minimum for name in _TEXT_COLOURS}
+    wanted |= {name: MIN_CONTRAST for name in _SECONDARY_COLOURS}
     problems = []
     for background_name, background in backgrounds.items():
-        for name in _TEXT_COLOURS:
+        for name, needed in wanted.items():
             ratio = contrast_ratio(Color.parse(colours[name]), background)
-            if ratio < minimum:
+            if ratio < needed:
                 problems.append(f"{name} {colours[name]} on {background_name} {background.hex}"
-                                f" has contrast {ratio:.1f}:1 (needs {minimum:g}:1)")
+                                f" has contrast {ratio:.1f}:1 (needs {needed:g}:1)")
     return problems
 
 

@@ -125,9 +125,11 @@ class Host(App[None]):
         self.screen.query_one(BreathingPacer).hold()  # a tick mid-screenshot would change it
 
 
-@pytest.mark.parametrize("theme", ["calm", "high-contrast"])
-def test_calm_mode_snapshot(snap_compare, make_session, clock, theme):
+@pytest.mark.parametrize(("theme", "size"), [
+    ("calm", (80, 24)), ("high-contrast", (80, 24)), ("calm", (160, 48)),
+], ids=["calm-80x24", "high-contrast-80x24", "calm-160x48"])
+def test_calm_mode_snapshot(snap_compare, make_session, clock, theme, size):
     session = make_session()
     session.record(ev.RoleAssigned(role="commander", handle="alice"))
     clock.advance(minutes=42, seconds=13)
-    assert snap_compare(Host(session, theme), terminal_size=(80, 24))
+    assert snap_compare(Host(session, theme), terminal_size=size)

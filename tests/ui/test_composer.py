@@ -287,6 +287,8 @@ class Host(App[None]):
         self.push_screen(UpdateComposer(self.session.state, self.session.now(), self.config))
 
 
-@pytest.mark.parametrize("theme", ["calm", "colour-blind-safe"])
-def test_composer_snapshot(snap_compare, incident, theme):
-    assert snap_compare(Host(incident, Config(), theme), terminal_size=(80, 24))
+@pytest.mark.parametrize(("theme", "size"), [
+    ("calm", (80, 24)), ("colour-blind-safe", (80, 24)), ("calm", (160, 48)),
+], ids=["calm-80x24", "colour-blind-safe-80x24", "calm-160x48"])
+def test_composer_snapshot(snap_compare, incident, theme, size):
+    assert snap_compare(Host(incident, Config(), theme), terminal_size=size)
