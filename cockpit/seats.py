@@ -73,7 +73,7 @@ class PollerLease:
         except BlockingIOError:
             os.close(fd)
             return False
-        self._fd = fd
+        self._fd, self.error = fd, None
         return True
 
     def release(self) -> None:
@@ -318,10 +318,9 @@ def already_decided(state: IncidentState, recorded: ev.Event) -> str | None:
         return None
     if (progress.by, progress.at) == (recorded.by, recorded.at):
         return None
-    verb = {"done": "done", "skipped": "skipped"}.get(progress.state)
-    if verb is None or progress.at is None:
+    if progress.state not in ("done", "skipped") or progress.at is None:
         return None
-    return f"already {verb} by {progress.by} at {progress.at:%H:%M:%S}"
+    return f"already {progress.state} by {progress.by} at {progress.at:%H:%M:%S}"
 
 
 def health_news(state: IncidentState, change: ev.HealthChanged) -> ev.HealthChanged | None:
