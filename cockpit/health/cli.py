@@ -29,6 +29,7 @@ from typing import TextIO
 from cockpit.domain.events import Event, HealthChanged
 from cockpit.health.conditions import ConditionError
 from cockpit.health.monitor import Monitor
+from cockpit.health.probe import EndpointError
 from cockpit.health.tracker import EndpointView
 from cockpit.settings import Config, ConfigError, load_config
 from cockpit.text import printable
@@ -65,7 +66,7 @@ def _monitor(config: Config, live: TextIO | None) -> Monitor:
 
     try:
         return Monitor(config.endpoints, show)
-    except ConditionError as exc:
+    except (ConditionError, EndpointError) as exc:
         raise ConfigError(f"{config.source}: {exc}") from None
 
 

@@ -16,17 +16,15 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-import httpx
-
 from cockpit.domain.clock import Clock, SystemClock, utc_ms
 from cockpit.domain.events import Event, HealthChanged, HealthSummary
-from cockpit.health.probe import Check, ProbeResult, probe
+from cockpit.health.probe import Check, Outcome, ProbeResult, probe
 from cockpit.health.tracker import Change, EndpointTracker, EndpointView
-from cockpit.health.transport import TransportName, make_client
+from cockpit.health.transport import ProbeClient, TransportName, make_client
 from cockpit.settings import EndpointConfig
 
 LAG_SAMPLES = 10_000
@@ -40,7 +38,7 @@ class Monitor:
                  clock: Clock | None = None, max_in_flight: int = 64,
                  summary_every: timedelta = timedelta(seconds=60), rng: random.Random | None = None,
                  transport: TransportName = "aiohttp") -> None:
-        """Raises ConditionError (naming the endpoint) when a condition does not parse."""
+        """Raises ConditionError or EndpointError (naming the endpoint) for what cannot be checked."""
         names = [e.name for e in endpoints]
         if len(set(names)) != len(names):
             raise ValueError("endpoint names must be unique")
@@ -57,6 +55,7 @@ class Monitor:
         self._stopping = asyncio.Event()
         self._slots: asyncio.Semaphore | None = None
         self.probes_made = 0
+        self.outcomes: Counter[Outcome] = Counter()
         self.transitions: list[HealthChanged] = []
         self.start_lags_ms: deque[float] = deque(maxlen=LAG_SAMPLES)
 
@@ -98,7 +97,7 @@ class Monitor:
 
     # -- inside -------------------------------------------------------------------------------
 
-    async def _cadence(self, check: Check, client: httpx.AsyncClient) -> None:
+    async def _cadence(self, check: Check, client: ProbeClient) -> None:
         loop = asyncio.get_running_loop()
         interval = check.endpoint.interval.total_seconds()
         next_start = loop.time() + self._rng.uniform(0, interval)
@@ -112,17 +111,18 @@ class Monitor:
             if behind >= 0:
                 next_start += (math.floor(behind / interval) + 1) * interval
 
-    async def _check(self, check: Check, client: httpx.AsyncClient, scheduled: float | None = None) -> None:
+    async def _check(self, check: Check, client: ProbeClient, scheduled: float | None = None) -> None:
         assert self._slots is not None
         loop = asyncio.get_running_loop()
         async with self._slots:
             if scheduled is not None:
                 self.start_lags_ms.append((loop.time() - scheduled) * 1000)
-            result = await probe(client, check, self._transport)
+            result = await probe(client, check)
         self._observe(check.endpoint.name, result)
 
     def _observe(self, name: str, result: ProbeResult) -> None:
         self.probes_made += 1
+        self.outcomes[result.outcome] += 1
         now = asyncio.get_running_loop().time()
         change = self._trackers[name].observe(result, now, self._clock.now())
         if change is not None:

@@ -67,6 +67,10 @@ class ProbeResult:
         return self.outcome is not Outcome.ERROR
 
 
+class EndpointError(ValueError):
+    """An endpoint that cannot be checked as configured (its URL); the message names it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     """An endpoint ready to be probed: its conditions are compiled once, here."""
@@ -75,14 +79,24 @@ class Check:
     conditions: tuple[Condition, ...]
     degraded_when: tuple[Condition, ...]
     timeout: float
+    timeouts: dict[str, float]
+    url: httpx.URL
 
     @classmethod
     def of(cls, endpoint: EndpointConfig) -> Check:
-        """Raises ConditionError naming the endpoint and the condition when one does not parse."""
+        """Raises ConditionError (naming the endpoint and the condition) when one does not parse,
+        EndpointError when the URL cannot be requested."""
         where = f"endpoint {endpoint.name!r}"
+        try:
+            url = httpx.URL(endpoint.url)
+        except httpx.InvalidURL as exc:
+            raise EndpointError(f"{where}: url {endpoint.url!r} cannot be requested ({exc})") from None
+        if not url.host:
+            raise EndpointError(f"{where}: url {endpoint.url!r} names no host")
         return cls(endpoint, compile_all(endpoint.conditions, f"{where}, conditions"),
                    compile_all(endpoint.degraded_when, f"{where}, degraded_when"),
-                   endpoint.timeout.total_seconds())
+                   endpoint.timeout.total_seconds(), transports.timeouts(endpoint.timeout.total_seconds()),
+                   url)
 
 
 def format_seconds(seconds: float) -> str:
@@ -172,8 +186,7 @@ def _excerpt(body: bytes) -> str:
 # -- the check ----------------------------------------------------------------------------------
 
 
-async def probe(client: httpx.AsyncClient, check: Check,
-                transport: transports.TransportName = "aiohttp") -> ProbeResult:
+async def probe(client: transports.ProbeClient, check: Check) -> ProbeResult:
     """Run one check. Never raises, except CancelledError when the caller's task is cancelled."""
     try:
         headers, secrets = _resolve_headers(check.endpoint.headers)
@@ -183,7 +196,7 @@ async def probe(client: httpx.AsyncClient, check: Check,
         note = transports.open_note()
         started = time.perf_counter()
         try:
-            return await _exchange(client, check, headers, secrets, note, started, transport)
+            return await _exchange(client, check, headers, secrets, note, started)
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
@@ -200,14 +213,12 @@ async def probe(client: httpx.AsyncClient, check: Check,
     raise AssertionError("unreachable: the second attempt always returns")
 
 
-async def _exchange(client: httpx.AsyncClient, check: Check, headers: dict[str, str],
-                    secrets: tuple[str, ...], note: transports.ConnectionNote, started: float,
-                    transport: transports.TransportName) -> ProbeResult:
+async def _exchange(client: transports.ProbeClient, check: Check, headers: dict[str, str],
+                    secrets: tuple[str, ...], note: transports.ConnectionNote,
+                    started: float) -> ProbeResult:
     endpoint = check.endpoint
-    request = client.build_request(endpoint.method, endpoint.url, headers=headers,
-                                   timeout=transports.timeouts(check.timeout),
-                                   extensions=transports.request_extensions(transport))
-    response = await client.send(request, stream=True)
+    request = client.request(endpoint.method, check.url, headers, check.timeouts)
+    response = await client.send(request)
     try:
         headers_ms = (time.perf_counter() - started) * 1000
         transports.note_response(response)

@@ -1,10 +1,11 @@
 """The one place the HTTP transport of health checks is chosen (DESIGN §5).
 
-Checks use the httpx API. By default httpx runs over aiohttp (``httpx-aiohttp``): measured on
-loopback, httpx's own transport stalls under a few hundred concurrent checks and keeps no
-connections across many origins, while the aiohttp one keeps up and reuses them
-(``bench/poller.py`` measures both against raw aiohttp in every run). Plain httpx stays
-selectable with ``transport="httpx"`` for that comparison.
+Checks use the httpx API (``httpx.Request``, ``httpx.Response``, httpx's transports and
+exceptions). By default the transport is aiohttp's (``httpx-aiohttp``): measured on loopback,
+httpx's own transport stalls under a few hundred concurrent checks and keeps no connections
+across many origins, while the aiohttp one keeps up and reuses them (``bench/poller.py``
+measures both against raw aiohttp in every run). Plain httpx stays selectable with
+``transport="httpx"`` for that comparison.
 
 Besides the client, this module notes per request what the transport saw that httpx does not
 report in the same way for both transports: whether the connection was new or reused, and when
@@ -19,7 +20,6 @@ import ssl
 import time
 import weakref
 from dataclasses import dataclass
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Literal
 
 import aiohttp
@@ -54,33 +54,52 @@ def open_note() -> ConnectionNote:
     return note
 
 
-def timeouts(seconds: float) -> httpx.Timeout:
+def timeouts(seconds: float) -> dict[str, float]:
     """Connect, read, write and pool timeouts from an endpoint's ``timeout``: the only deadlines."""
-    return httpx.Timeout(connect=seconds, read=seconds, write=seconds, pool=seconds)
+    return httpx.Timeout(seconds).as_dict()
 
 
-def make_client(kind: TransportName = "aiohttp", *, max_connections: int = 64) -> httpx.AsyncClient:
-    """An httpx client for health checks over the chosen transport.
+@dataclass(slots=True)
+class ProbeClient:
+    """An httpx transport shared by all checks: requests go to it directly.
 
-    Redirects are not followed (a health endpoint answers for itself) and cookies are never
-    kept: one endpoint's cookies must not change what another check sees.
+    httpx's ``AsyncClient`` layers (auth, redirects, cookies, proxies from the environment, event
+    hooks) are what health checks must not have, and measured they cost more CPU per check than
+    the transport itself; so checks build an ``httpx.Request`` and hand it to the transport.
     """
+
+    kind: TransportName
+    transport: httpx.AsyncBaseTransport
+
+    def request(self, method: str, url: httpx.URL, headers: dict[str, str],
+                timeout: dict[str, float]) -> httpx.Request:
+        extensions: dict[str, Any] = {"timeout": timeout}
+        if self.kind == "httpx":
+            extensions["trace"] = _httpcore_trace
+        return httpx.Request(method, url, headers={"User-Agent": USER_AGENT, **headers},
+                             extensions=extensions)
+
+    async def send(self, request: httpx.Request) -> httpx.Response:
+        """The response once its headers are in; the body is read from its stream."""
+        return await self.transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+
+def make_client(kind: TransportName = "aiohttp", *, max_connections: int = 64) -> ProbeClient:
+    """The transport for health checks: no redirects followed, no cookies kept, no proxies."""
     if kind not in TRANSPORTS:
         raise ValueError(f"unknown transport {kind!r}; choose one of {', '.join(TRANSPORTS)}")
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections,
                           keepalive_expiry=KEEPALIVE_SECONDS)
-    transport: httpx.AsyncBaseTransport | None = None
+    tls = httpx.create_ssl_context()  # loading the CA bundle blocks ~50 ms: once, before any check
     if kind == "aiohttp":
-        transport = AiohttpTransport(limits=limits, client=lambda: _aiohttp_session(max_connections))
-    client = httpx.AsyncClient(transport=transport, limits=limits, follow_redirects=False,
-                               headers={"User-Agent": USER_AGENT})
-    client.cookies = httpx.Cookies(_NoCookies())
-    return client
-
-
-def request_extensions(kind: TransportName) -> dict[str, Any]:
-    """Per-request extensions: httpx's own transport reports connections through a trace hook."""
-    return {"trace": _httpcore_trace} if kind == "httpx" else {}
+        transport: httpx.AsyncBaseTransport = AiohttpTransport(
+            verify=tls, limits=limits, client=lambda: _aiohttp_session(max_connections, tls))
+    else:
+        transport = httpx.AsyncHTTPTransport(verify=tls, limits=limits)
+    return ProbeClient(kind, transport)
 
 
 def note_response(response: httpx.Response) -> None:
@@ -115,10 +134,9 @@ class _NotingConnector(aiohttp.TCPConnector):
         return connection
 
 
-def _aiohttp_session(max_connections: int) -> aiohttp.ClientSession:
+def _aiohttp_session(max_connections: int, tls: ssl.SSLContext) -> aiohttp.ClientSession:
     connector = _NotingConnector(limit=max_connections, limit_per_host=0,
-                                 keepalive_timeout=KEEPALIVE_SECONDS,
-                                 ssl=httpx.create_ssl_context())
+                                 keepalive_timeout=KEEPALIVE_SECONDS, ssl=tls)
     return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
 
@@ -136,13 +154,6 @@ async def _httpcore_trace(event: str, info: dict[str, Any]) -> None:
 
 
 # -- shared -------------------------------------------------------------------------------------
-
-
-class _NoCookies(CookieJar):
-    """A cookie jar that refuses every cookie."""
-
-    def __init__(self) -> None:
-        super().__init__(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 def _expiration_ms(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> float | None:

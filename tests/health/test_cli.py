@@ -113,3 +113,10 @@ async def test_a_bad_condition_is_a_usage_error_with_a_caret(tmp_path):
     first, shown, caret = err.splitlines()
     assert first.startswith(f"cockpit: error: {config}: endpoint 'api', conditions #1: unknown operator '='")
     assert (shown, caret) == ("    [BODY].status = ok", " " * 18 + "^")
+
+
+async def test_a_url_without_a_host_is_a_usage_error(tmp_path):
+    config = write_config(tmp_path / "bad.toml", [{"name": "api", "url": "http://"}])
+    code, out, err = await cockpit("probe", "--config", str(config))
+    assert (code, out) == (2, "")
+    assert err == f"cockpit: error: {config}: endpoint 'api': url 'http://' names no host\n"

@@ -17,15 +17,13 @@ SECRET = "s3cr3t-token-value-9f8e7d"
 
 @pytest.fixture(params=TRANSPORTS)
 async def client(request):
-    kind = request.param
-    client = make_client(kind)
-    client.kind = kind
+    client = make_client(request.param)
     yield client
     await client.aclose()
 
 
 async def check(client, endpoint: EndpointConfig):
-    return await probe(client, Check.of(endpoint), client.kind)
+    return await probe(client, Check.of(endpoint))
 
 
 async def test_ok_with_timings_and_status(client, fleet):
@@ -157,9 +155,9 @@ async def test_certificate_expiration_over_tls(certificate, fleet):
             client = make_client(kind)
             try:
                 passing = await probe(client, Check.of(EndpointConfig(
-                    name="tls", url=url, conditions=["[CERTIFICATE_EXPIRATION] > 48h"])), kind)
+                    name="tls", url=url, conditions=["[CERTIFICATE_EXPIRATION] > 48h"])))
                 failing = await probe(client, Check.of(EndpointConfig(
-                    name="tls", url=url, conditions=["[CERTIFICATE_EXPIRATION] > 31d"])), kind)
+                    name="tls", url=url, conditions=["[CERTIFICATE_EXPIRATION] > 31d"])))
             finally:
                 await client.aclose()
             assert passing.outcome is Outcome.OK, (kind, passing.detail)
