@@ -166,3 +166,22 @@ def test_go_to_reads_incident_time_and_clock_time():
     for typed in ("soon", "25:00", "T+1:75", "4:61"):
         with pytest.raises(NotATime):
             parse_goto(typed, origin=declared, start=start)
+
+
+def test_two_seats_with_skewed_clocks_replay_in_file_order(tmp_path):
+    """Seat B's clock runs 2 s behind: its later append carries an earlier time. The replay keeps
+    the file's order (what every seat folded) and never shows B's event before A's."""
+    path = tmp_path / "two-seats.toml"
+    clock_a, clock_b = ManualClock(T0), ManualClock(T0)
+    seat_a = Session.create(path, clock=clock_a, handle="alice")
+    seat_a.record(ev.IncidentDeclared(title="x", severity="SEV2"))
+    seat_b = Session.open(path, clock=clock_b, handle="bob")
+    clock_a.set(T0 + timedelta(seconds=5))
+    seat_a.record(ev.NoteAdded(text="from alice"))
+    clock_b.set(T0 + timedelta(seconds=3))
+    seat_b.record(ev.NoteAdded(text="from bob"))
+    events = Session.open(path, read_only=True).events
+    assert [e.at for e in events] == [T0, T0 + timedelta(seconds=5), T0 + timedelta(seconds=3)]
+    cursor = ReplayCursor(events)
+    assert cursor.seek(T0 + timedelta(seconds=4)) == fold(events[:1])  # bob's note is not in yet
+    assert cursor.seek(T0 + timedelta(seconds=5)) == fold(events) == seat_b.state
