@@ -174,6 +174,7 @@ class ReplayScreen(Screen[None]):
         self._timer: Timer | None = None
         self._last_tick = 0.0
         self._opening: asyncio.Task[Session] | None = None
+        self._timeline_stale = True
         self.cursor.to_end()
 
     @property
@@ -236,9 +237,12 @@ class ReplayScreen(Screen[None]):
         for name in ("impact", "protocol", "team", "health", "calm"):
             self.query_one(f"#{name}").show(state, now)  # type: ignore[attr-defined]
         timeline = self.query_one("#timeline", TimelinePane)
-        self.upto.length = self.cursor.position
-        current = self.cursor.current
-        timeline.show_events(self.upto, highlight_seq=current.seq if current else None)  # type: ignore[arg-type]
+        if self.upto.length != self.cursor.position or self._timeline_stale:
+            # playing moves time every tick, but the timeline only when an event is passed
+            self.upto.length = self.cursor.position
+            current = self.cursor.current
+            timeline.show_events(self.upto, highlight_seq=current.seq if current else None)  # type: ignore[arg-type]
+            self._timeline_stale = False
         timeline.show(state, now)
         bar = self.query_one(TimeBar)
         bar.playing = self._timer is not None
