@@ -27,6 +27,7 @@ import os
 import secrets
 import shlex
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from cockpit.cli import UsageError
@@ -197,11 +198,18 @@ class SeatPresence:
         return [(h, ro) for h, ro in sorted(dead.items()) if h not in live]
 
 
-def record_departures(session: Session, presence: SeatPresence) -> list[ev.Event]:
+def record_departures(session: Session, presence: SeatPresence,
+                      record: Callable[[ev.Event], ev.Event | None] | None = None) -> list[ev.Event]:
     """Record ``seat.left`` for every watching seat that died; the polling seat calls this once
-    per interval, so the header stops showing seats that are gone."""
-    return [session.record(ev.SeatLeft(handle=handle, read_only=read_only))
+    per interval, so the header stops showing seats that are gone.
+
+    ``record`` is the seat's way of recording (the app's ``record``, which reports write errors
+    and retries); ``session.record`` by default.
+    """
+    record = record or session.record
+    left = [record(ev.SeatLeft(handle=handle, read_only=read_only))
             for handle, read_only in presence.departed() if handle in session.state.seats]
+    return [event for event in left if event is not None]
 
 
 def _make_folder_like(folder: Path, session: Path) -> None:
