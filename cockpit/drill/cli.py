@@ -13,6 +13,7 @@ import asyncio
 import math
 import signal
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from cockpit.cli import EXIT_OK, RuntimeFailure, UsageError
@@ -47,8 +48,11 @@ def run_drill(args: argparse.Namespace) -> int:
             return asyncio.run(follow_headless(runner, session, duration=args.duration))
         from cockpit.ui.launch import run_cockpit  # only the screen pays for Textual
 
-        code = run_cockpit(session, config=config, monitor=runner.monitor(session.record),
-                           drill=runner, low_bandwidth=getattr(args, "low_bandwidth", False))
+        monitor = runner.monitor(_recorder(session, runner.problems.append))
+        code = run_cockpit(session, config=config, monitor=monitor, drill=runner,
+                           low_bandwidth=getattr(args, "low_bandwidth", False))
+        for problem in runner.problems:
+            print(f"cockpit: warning: {problem}", file=sys.stderr)
         print(f"drill session saved: {session.path}")
         return code
     finally:
@@ -65,14 +69,16 @@ async def follow_headless(runner: DrillRunner, session: Session, *, duration: fl
                           f"{_count(len(runner.endpoints), 'service')} on 127.0.0.1", one_line=True))
     printer.say(f"session: {session.path}")
 
-    def record(event: ev.Event) -> None:
-        try:
-            session.record(event)
-        except JournalWriteError as exc:  # the session keeps it pending and writes it with the next
-            printer.say(f"warning: {exc}")
+    def show_problem(problem: str) -> None:
+        printer.say(f"warning: {problem}")
+
+    record = _recorder(session, show_problem)
+
+    def record_and_show(event: ev.Event) -> None:
+        record(event)
         printer.catch_up()
 
-    monitor = runner.monitor(record)
+    monitor = runner.monitor(record_and_show)
     loop = asyncio.get_running_loop()
     interrupted = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -102,6 +108,19 @@ async def follow_headless(runner: DrillRunner, session: Session, *, duration: fl
                 f"{_count(printer.counts['inject'], 'inject')}")
     printer.say(f"session: {session.path}  (postmortem draft: cockpit report {session.path})")
     return EXIT_INTERRUPTED if interrupted.is_set() else EXIT_OK
+
+
+def _recorder(session: Session, warn: Callable[[str], object]) -> Callable[[ev.Event], None]:
+    """Records the monitor's events; a write the disk refuses stays pending in the session (and
+    goes with the next one) instead of ending the monitor, which stops on any exception."""
+
+    def record(event: ev.Event) -> None:
+        try:
+            session.record(event)
+        except JournalWriteError as exc:
+            warn(str(exc))
+
+    return record
 
 
 def _count(n: int, noun: str) -> str:

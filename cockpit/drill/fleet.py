@@ -178,14 +178,15 @@ class Fleet:
 
     ``async with Fleet(scenario, clock=ScenarioClock(speed)) as fleet:`` starts them all; then
     ``fleet.endpoints()`` tells the cockpit what to poll. ``on_phase`` hears each phase change.
+    A service on ``port = "auto"`` gets a free port (so drills and tests run side by side); one
+    with a number listens on ``[scenario] base_port`` plus that offset, for a stable URL.
     """
 
     def __init__(self, scenario: Scenario, *, clock: ScenarioClock | None = None,
-                 fixed_ports: bool = False, rng: random.Random | None = None,
+                 rng: random.Random | None = None,
                  on_phase: PhaseListener | None = None) -> None:
         self.scenario = scenario
         self.clock = clock or ScenarioClock()
-        self.fixed_ports = fixed_ports
         self.rng = rng or random.Random()
         self.on_phase = on_phase
         self.services: dict[str, SimulatedService] = {}
@@ -195,7 +196,7 @@ class Fleet:
         base = self.scenario.scenario.base_port
         try:
             for spec in self.scenario.services:
-                port = base + spec.port if self.fixed_ports and spec.port != "auto" else 0
+                port = 0 if spec.port == "auto" else base + spec.port
                 service = SimulatedService(spec, port, self.clock, self.rng)
                 self.services[spec.name] = service
                 await service.enter(service.phase)

@@ -55,7 +55,7 @@ class DrillRunner:
     far the story is, for whoever shows it.
     """
 
-    def __init__(self, scenario: Scenario, *, speed: float = 1.0, fixed_ports: bool = False,
+    def __init__(self, scenario: Scenario, *, speed: float = 1.0,
                  rng: random.Random | None = None) -> None:
         self.scenario = scenario
         self.speed = speed
@@ -65,7 +65,6 @@ class DrillRunner:
         self.problems: list[str] = []
         """Injects that could not be written yet (the disk refused); they are retried."""
         self.ended = threading.Event()
-        self._fixed_ports = fixed_ports
         self._rng = rng
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -104,7 +103,7 @@ class DrillRunner:
     async def _stage(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
-        fleet = Fleet(self.scenario, clock=self.clock, fixed_ports=self._fixed_ports, rng=self._rng)
+        fleet = Fleet(self.scenario, clock=self.clock, rng=self._rng)
         try:
             await fleet.start()
         except OSError as exc:
@@ -161,8 +160,7 @@ class DrillRunner:
     def monitor(self, on_event: Callable[[ev.Event], object], *, clock: Clock | None = None) -> Monitor:
         """The ordinary health monitor, polling the fleet; summaries come faster in fast drills."""
         summary_every = timedelta(seconds=max(5.0, 60.0 / self.speed))
-        kwargs = {"clock": clock} if clock is not None else {}
-        return Monitor(self.endpoints, on_event, summary_every=summary_every, **kwargs)
+        return Monitor(self.endpoints, on_event, clock=clock, summary_every=summary_every)
 
     def elapsed(self) -> float:
         """Scenario seconds played so far."""

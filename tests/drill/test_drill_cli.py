@@ -33,7 +33,7 @@ at = "0s"
 behaviour = "healthy"
 
 [[services.phases]]
-at = "6s"
+at = "12s"
 behaviour = "erroring"
 message = "boom"
 
