@@ -312,6 +312,8 @@ class Literal:
 
 @dataclass(frozen=True, slots=True)
 class Len:
+    """As in Gatus: an array's length, a string's length, else the length of the minified JSON."""
+
     path: Path
 
     @property
@@ -319,10 +321,15 @@ class Len:
         return f"len({self.path.label})"
 
     def resolve(self, seen: Observation) -> Any:
-        value = self.path.resolve(seen)
-        if isinstance(value, (str, list, dict)):
+        if self.path.placeholder == "BODY" and not self.path.steps:
+            ok, value, _ = seen.body_json()
+            if not ok:
+                return len(seen.body_text())
+        else:
+            value = self.path.resolve(seen)
+        if isinstance(value, (str, list)):
             return len(value)
-        raise Unresolved(f"{self.label}: {self.path.label} is {_show(value)}, which has no length")
+        return len(_text(value))
 
 
 @dataclass(frozen=True, slots=True)

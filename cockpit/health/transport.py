@@ -63,6 +63,9 @@ def timeouts(seconds: float) -> dict[str, float]:
 class ProbeClient:
     """An httpx transport shared by all checks: requests go to it directly.
 
+    Redirects are not followed (a health endpoint answers for itself; Gatus follows them), no
+    cookies are kept between checks, and no proxy is taken from the environment.
+
     httpx's ``AsyncClient`` layers (auth, redirects, cookies, proxies from the environment, event
     hooks) are what health checks must not have, and measured they cost more CPU per check than
     the transport itself; so checks build an ``httpx.Request`` and hand it to the transport.

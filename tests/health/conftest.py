@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
+import ssl
 import struct
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +61,9 @@ def _routes(fleet: Fleet) -> web.Application:
         await forever.wait()
         raise AssertionError("never answered")
 
+    async def listing(request: web.Request) -> web.StreamResponse:
+        return web.json_response([{"id": 1, "status": "up"}, {"id": 2, "status": "down"}])
+
     async def text(request: web.Request) -> web.StreamResponse:
         return web.Response(text="plain text, not JSON")
 
@@ -105,6 +111,7 @@ def _routes(fleet: Fleet) -> web.Application:
     app.router.add_get("/slow/{ms}", slow)
     app.router.add_get("/hang", hang)
     app.router.add_get("/text", text)
+    app.router.add_get("/list", listing)
     app.router.add_get("/hostile", hostile)
     app.router.add_get("/big", big)
     app.router.add_get("/reset", reset)
@@ -136,6 +143,30 @@ async def fleet():
     runner, port = await serve(app)
     state.base = f"http://127.0.0.1:{port}"
     yield state
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def tls_url(tmp_path, monkeypatch):
+    """An https server on 127.0.0.1 with a self-signed certificate valid 30 days, trusted by the
+    checks through SSL_CERT_FILE."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    async def ok(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_get("/", ok)
+    runner, port = await serve(app, ssl_context=context)
+    yield f"https://127.0.0.1:{port}/"
     await runner.cleanup()
 
 
