@@ -7,11 +7,13 @@ import os
 import random
 import signal
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from cockpit.domain import events as ev
 from cockpit.journal import Journal
 from cockpit.session import Session
+from cockpit.tomlfmt import event_block
 
 
 def _recorded(lines: list[str]) -> dict[int, str]:
@@ -160,3 +162,34 @@ def test_concurrent_severity_changes_both_land_and_every_seat_folds_the_same(ses
         answers.append(seat.expect("digest", timeout=20).split()[1:])
     assert answers[0] == answers[1] == answers[2]
     assert int(answers[0][0]) == session.state.last_seq
+
+
+def _wait_until_blocked_on_a_lock(pid: int, timeout: float = 20.0) -> None:
+    """Until the kernel lists ``pid`` as waiting for a file lock (``->`` in /proc/locks)."""
+    deadline = time.monotonic() + timeout
+    while not any(line.split()[1] == "->" and line.split()[5] == str(pid)
+                  for line in Path("/proc/locks").read_text().splitlines()):
+        assert time.monotonic() < deadline, f"process {pid} never waited for the lock"
+        time.sleep(0.01)
+
+
+def test_a_seat_joining_mid_append_waits_for_the_writer_instead_of_cutting_its_event(
+        session_file, seats):
+    """Half an event on disk under a live writer's lock is a write in progress, not a torn tail."""
+    block = event_block({"at": datetime(2026, 11, 27, 5, tzinfo=timezone.utc), "by": "slow",
+                         "kind": "note.added", "text": "written in two halves", "seq": 4})
+    fd = os.open(session_file, os.O_WRONLY | os.O_APPEND)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a writer, mid-append
+        os.write(fd, block[:40])
+        os.fsync(fd)
+        joining = seats("write", session_file, "joiner", "1")  # opens (loads) the session now
+        _wait_until_blocked_on_a_lock(joining.pid)  # it saw the half event and waits for us
+        assert joining.lines == []
+        os.write(fd, block[40:])
+        os.fsync(fd)
+    finally:
+        os.close(fd)  # the writer is done
+    assert joining.expect("", timeout=20) == "5 joiner 0"
+    assert not list(session_file.parent.glob("*.torn-*"))
+    assert _notes(session_file) == {4: "written in two halves", 5: "joiner 0"}
