@@ -6,9 +6,11 @@ A condition compares two operands: ``[STATUS] == 200``, ``[BODY].data[0].status 
 ``[CERTIFICATE_EXPIRATION] > 48h`` (durations on the right become milliseconds).
 
 As in Gatus, a right-hand value is bare text up to the end (``[BODY].msg == all good``); double
-quotes around it are optional. Two deliberate differences: a transport error fails every
-condition, and an operand that cannot be resolved (a missing JSON field, a body that is not JSON)
-fails its condition and says which operand, where Gatus would quietly compare against 0.
+quotes around it are optional. Two deliberate differences: a transport error fails the check
+whatever the conditions say (they are only judged against a response, so ``[CONNECTED]`` is
+true whenever it is judged), and an operand that cannot be resolved (a missing JSON field, a
+body that is not JSON) fails its condition and says which operand, where Gatus would quietly
+compare against 0.
 
 Conditions are tokenized and parsed once per endpoint into a small tree (never ``eval``); a
 mistake raises :class:`ConditionError` pointing at the column with a caret line.
@@ -56,13 +58,12 @@ class ConditionError(ValueError):
 
 
 class Observation(Protocol):
-    """What one check saw; ``cockpit.health.probe`` fills it in."""
+    """What one check saw of a response; ``cockpit.health.probe`` fills it in."""
 
     status: int | None
     total_ms: float | None
     connected: bool
     certificate_expiration_ms: float | None
-    transport_error: str | None
 
     def body_text(self) -> str: ...
 
@@ -379,8 +380,6 @@ class Condition:
     right: Operand | Pattern | AnyOf
 
     def evaluate(self, seen: Observation) -> Verdict:
-        if seen.transport_error is not None:
-            return Verdict(False, seen.transport_error)
         try:
             left = self.left.resolve(seen)
             if isinstance(self.right, Pattern):

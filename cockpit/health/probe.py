@@ -107,7 +107,7 @@ def format_seconds(seconds: float) -> str:
 
 
 class _Seen:
-    __slots__ = ("status", "total_ms", "connected", "certificate_expiration_ms", "transport_error",
+    __slots__ = ("status", "total_ms", "connected", "certificate_expiration_ms",
                  "_body", "_truncated", "_json")
 
     def __init__(self, status: int, total_ms: float, body: bytes, truncated: bool,
@@ -116,7 +116,6 @@ class _Seen:
         self.total_ms = total_ms
         self.connected = True
         self.certificate_expiration_ms = certificate_expiration_ms
-        self.transport_error: str | None = None
         self._body, self._truncated = body, truncated
         self._json: tuple[bool, Any, str] | None = None
 

@@ -91,7 +91,8 @@ class ProbeClient:
 
 
 def make_client(kind: TransportName = "aiohttp", *, max_connections: int = 64) -> ProbeClient:
-    """The transport for health checks: no redirects followed, no cookies kept, no proxies."""
+    """The transport for health checks. ``max_connections`` bounds httpx's own pool; the aiohttp
+    one is bounded by the caller (the monitor's cap on checks in flight)."""
     if kind not in TRANSPORTS:
         raise ValueError(f"unknown transport {kind!r}; choose one of {', '.join(TRANSPORTS)}")
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections,
@@ -99,7 +100,7 @@ def make_client(kind: TransportName = "aiohttp", *, max_connections: int = 64) -
     tls = httpx.create_ssl_context()  # loading the CA bundle blocks ~50 ms: once, before any check
     if kind == "aiohttp":
         transport: httpx.AsyncBaseTransport = AiohttpTransport(
-            verify=tls, limits=limits, client=lambda: _aiohttp_session(max_connections, tls))
+            verify=tls, limits=limits, client=lambda: _aiohttp_session(tls))
     else:
         transport = httpx.AsyncHTTPTransport(verify=tls, limits=limits)
     return ProbeClient(kind, transport)
@@ -137,9 +138,11 @@ class _NotingConnector(aiohttp.TCPConnector):
         return connection
 
 
-def _aiohttp_session(max_connections: int, tls: ssl.SSLContext) -> aiohttp.ClientSession:
-    connector = _NotingConnector(limit=max_connections, limit_per_host=0,
-                                 keepalive_timeout=KEEPALIVE_SECONDS, ssl=tls)
+def _aiohttp_session(tls: ssl.SSLContext) -> aiohttp.ClientSession:
+    """No connection limit here: the monitor's cap on checks in flight bounds them, and aiohttp
+    reports waiting for its pool exactly like a slow connect, which is the server's fault."""
+    connector = _NotingConnector(limit=0, limit_per_host=0, keepalive_timeout=KEEPALIVE_SECONDS,
+                                 ssl=tls)
     return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
 

@@ -163,7 +163,7 @@ class _Seen:
 
     def __init__(self, body: bytes, status: int | None, connected: bool) -> None:
         self.status, self.total_ms, self.connected = status, 12.5, connected
-        self.certificate_expiration_ms, self.transport_error = None, None
+        self.certificate_expiration_ms = None
         self._body = body
 
     def body_text(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from cockpit.health.probe import Check, Outcome, probe
@@ -105,6 +107,17 @@ async def test_escape_sequences_in_a_body_never_reach_detail_or_excerpt(client, 
     assert "red alert" in result.detail and "red alert" in result.body_excerpt
     for shown in (result.detail, result.body_excerpt):
         assert not any(ch in shown for ch in "\x1b\x07\x9b\r")
+
+
+async def test_error_when_no_connection_is_free_in_httpx_own_pool(fleet):
+    client = make_client("httpx", max_connections=1)
+    check = Check.of(fleet.endpoint("api", "/hang", timeout="300ms"))
+    try:
+        first, second = await asyncio.gather(probe(client, check), probe(client, check))
+    finally:
+        await client.aclose()
+    assert sorted([first.outcome, second.outcome]) == [Outcome.ERROR, Outcome.FAIL]
+    assert {first.detail, second.detail} == {"timeout after 300ms", "no free connection within 300ms"}
 
 
 async def test_connections_are_reused(client, fleet):
