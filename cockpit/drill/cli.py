@@ -63,6 +63,10 @@ def run_drill(args: argparse.Namespace) -> int:
 async def follow_headless(runner: DrillRunner, session: Session, *, duration: float | None,
                           out: TextIO | None = None) -> int:
     """Poll the fleet and print what is recorded until ``duration`` or the end of the story."""
+    loop = asyncio.get_running_loop()
+    interrupted = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, interrupted.set)
     info = runner.scenario.scenario
     printer = _Printer(runner, session, out or sys.stdout)
     printer.say(printable(f"drill {info.name!r}: {info.title}, at {runner.speed:g}x speed, "
@@ -79,10 +83,6 @@ async def follow_headless(runner: DrillRunner, session: Session, *, duration: fl
         printer.catch_up()
 
     monitor = runner.monitor(record_and_show)
-    loop = asyncio.get_running_loop()
-    interrupted = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, interrupted.set)
     polling = asyncio.create_task(monitor.run(), name="health monitor")
     deadline = loop.time() + min(duration if duration is not None else math.inf, runner.remaining())
     try:
@@ -101,6 +101,8 @@ async def follow_headless(runner: DrillRunner, session: Session, *, duration: fl
         raise RuntimeFailure(f"the health monitor stopped: {polling.exception()}")
     session.refresh()
     printer.catch_up()
+    for problem in runner.problems:
+        printer.say(f"warning: {problem}")
     played = format_clock(runner.elapsed())
     printer.say(f"drill {'interrupted' if interrupted.is_set() else 'over'} at scenario time {played} "
                 f"of {format_clock(runner.scenario.ends_at.total_seconds())}: "

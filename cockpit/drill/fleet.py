@@ -76,10 +76,6 @@ class SimulatedService:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}{self.spec.path}"
 
-    @property
-    def listening(self) -> bool:
-        return self._server is not None
-
     async def enter(self, phase: Phase) -> None:
         """Switch to ``phase``: open or close the listener as it requires."""
         self.phase = phase
@@ -129,7 +125,9 @@ class SimulatedService:
                     break
                 method, path, keep_alive = request
                 if self.phase.behaviour == "hanging":
-                    await _until_client_leaves(reader)  # accepted and read, never answered
+                    # Accepted and read, never answered: stuck even if the phase ends, like a
+                    # wedged worker, until the client gives up or the service goes down.
+                    await _until_client_leaves(reader)
                     break
                 status, body = await self._answer(path)
                 writer.write(_response(status, body, head_only=method == "HEAD", keep_alive=keep_alive))
@@ -146,6 +144,7 @@ class SimulatedService:
             return 404, {"status": "error", "message": f"no such path; health is at {self.spec.path}"}
         phase = self.phase
         self.requests_in_phase += 1
+        failing = self._failing(phase, self.requests_in_phase)  # decided on arrival, like a real bug
         delay_ms = phase.slow_ms if phase.behaviour == "slow" else self.spec.baseline_ms
         if self.spec.jitter_ms:
             delay_ms += self.rng.uniform(0, self.spec.jitter_ms)
@@ -154,18 +153,20 @@ class SimulatedService:
         body: dict[str, object] = {"status": "ok", "service": self.spec.service or self.spec.name}
         if phase.message:
             body["message"] = phase.message
-        if self._failing(phase):
+        if failing:
             return phase.failing_status, {**body, "status": "error"}
         if phase.behaviour == "wrong-body":
             return 200, {**body, "status": "degraded"}
         return 200, body
 
-    def _failing(self, phase: Phase) -> bool:
+    def _failing(self, phase: Phase, n: int) -> bool:
+        """Whether the ``n``-th request of ``phase`` fails."""
         if phase.behaviour == "erroring":
             return True
         if phase.behaviour == "partial":
-            # An even spread: exactly round(n × ratio) of any n consecutive requests fail (±1).
-            n, ratio = self.requests_in_phase, phase.fail_ratio or 0.0
+            # Spread evenly, not at random: of any k consecutive requests, floor or ceil of
+            # k × ratio fail, so a monitor's window sees the ratio and tests can count it.
+            ratio = phase.fail_ratio or 0.0
             return math.floor(n * ratio) > math.floor((n - 1) * ratio)
         if phase.behaviour == "flapping":
             into_phase = self.clock.elapsed() - phase.at.total_seconds()

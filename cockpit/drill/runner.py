@@ -13,6 +13,7 @@ any other seat appends: the cockpit folds them in when it refreshes.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import random
 import threading
 from collections.abc import Callable
@@ -63,7 +64,8 @@ class DrillRunner:
         self.started_at = datetime.now(timezone.utc)
         self.endpoints: list[EndpointConfig] = []
         self.problems: list[str] = []
-        """Injects that could not be written yet (the disk refused); they are retried."""
+        """What went wrong on the stage, for the person running the drill: writes the disk
+        refused (kept pending and retried with the next one), injects that stopped."""
         self.ended = threading.Event()
         self._rng = rng
         self._thread: threading.Thread | None = None
@@ -97,7 +99,8 @@ class DrillRunner:
             self.stop()
             raise
         assert self._loop is not None
-        asyncio.run_coroutine_threadsafe(self._play_injects(session.path, clock), self._loop)
+        played = asyncio.run_coroutine_threadsafe(self._play_injects(session.path, clock), self._loop)
+        played.add_done_callback(self._injects_over)
         return session
 
     async def _stage(self) -> None:
@@ -131,6 +134,10 @@ class DrillRunner:
             self.ended.set()
         finally:
             seat.close()
+
+    def _injects_over(self, played: concurrent.futures.Future[None]) -> None:
+        if not played.cancelled() and played.exception() is not None:
+            self.problems.append(f"the scripted injects stopped: {played.exception()!r}")
 
     def _record(self, seat: Session, events: list[ev.Event]) -> None:
         for event in events:

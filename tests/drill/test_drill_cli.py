@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,21 @@ def test_existing_session_file_is_not_overwritten(tmp_path, capsys):
     assert main(["drill", "--no-ui", "--duration", "1", "--session", str(existing)]) == 2
     assert "already exists" in capsys.readouterr().err
     assert existing.read_text() == "keep me"
+
+
+def test_interrupted_headless_drill_says_so_and_keeps_the_session(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    drill = subprocess.Popen([sys.executable, "-m", "cockpit", "drill", "--no-ui", "--session", "i.toml"],
+                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert drill.stdout is not None
+    lines = [drill.stdout.readline(), drill.stdout.readline()]  # blocks until the drill is up
+    assert lines[1] == "session: i.toml\n"
+    drill.send_signal(signal.SIGINT)
+    out, err = drill.communicate(timeout=20)
+    assert drill.returncode == 130 and err == ""
+    assert "drill interrupted at scenario time 0:0" in out
+    session = Session.open(tmp_path / "i.toml")
+    assert session.drill and session.recovery is None
 
 
 @pytest.mark.slow

@@ -82,6 +82,17 @@ async def test_monitor_on_the_fleet_records_the_outage(tmp_path):
         session.close()
 
 
+def test_stopping_closes_every_port_and_the_stage_thread(tmp_path):
+    with DrillRunner(STORY, speed=10) as runner:
+        start(runner, tmp_path).close()
+        ports = [int(e.url.split(":")[2].split("/")[0]) for e in runner.endpoints]
+        stage = runner._thread
+    assert stage is not None and not stage.is_alive()
+    for port in ports:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
 def test_a_port_in_use_is_a_clear_drill_error(tmp_path):
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
