@@ -24,6 +24,7 @@ import contextlib
 import json
 import signal
 import sys
+from collections.abc import Iterable
 from typing import TextIO
 
 from cockpit.domain.events import Event, HealthChanged
@@ -94,7 +95,7 @@ def _print_table(views: list[EndpointView], out: TextIO) -> None:
               f"{latency:>8}  {printable(view.detail, one_line=True)}{flapping}", file=out)
 
 
-def _document(views: list[EndpointView], transitions: list[HealthChanged]) -> dict:
+def _document(views: list[EndpointView], transitions: Iterable[HealthChanged]) -> dict:
     return {
         "endpoints": [
             {"name": v.name, "state": v.state,

@@ -29,6 +29,8 @@ from cockpit.settings import EndpointConfig
 
 LAG_SAMPLES = 10_000
 """How many recent start lags are kept (for ``bench/poller.py`` and diagnostics)."""
+TRANSITIONS_KEPT = 10_000
+"""How many recent state changes ``transitions`` keeps; the session keeps them all."""
 
 
 class Monitor:
@@ -56,7 +58,7 @@ class Monitor:
         self._slots: asyncio.Semaphore | None = None
         self.probes_made = 0
         self.outcomes: Counter[Outcome] = Counter()
-        self.transitions: list[HealthChanged] = []
+        self.transitions: deque[HealthChanged] = deque(maxlen=TRANSITIONS_KEPT)
         self.start_lags_ms: deque[float] = deque(maxlen=LAG_SAMPLES)
 
     def snapshot(self) -> dict[str, EndpointView]:
