@@ -15,10 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cockpit.domain.durations import Duration, format_duration
 from cockpit.domain.vocabulary import MemberStatus, Severity
+from cockpit.health.conditions import parse as parse_condition
 from cockpit.settings import Config, EndpointConfig, find_named, load_model
 
 Behaviour = Literal["healthy", "slow", "erroring", "down", "hanging", "partial", "flapping",
@@ -92,6 +93,20 @@ class ServiceSpec(_Strict):
     baseline_ms: int = Field(default=20, ge=0, le=10_000, description="answer time when not slow")
     jitter_ms: int = Field(default=10, ge=0, le=10_000, description="random extra answer time")
     phases: tuple[Phase, ...] = ()
+
+    @field_validator("interval", "timeout")
+    @classmethod
+    def _at_least_100ms(cls, value: timedelta) -> timedelta:
+        if value < timedelta(milliseconds=100):
+            raise ValueError("must be at least 100ms")
+        return value
+
+    @field_validator("conditions", "degraded_when")
+    @classmethod
+    def _conditions_parse(cls, conditions: tuple[str, ...]) -> tuple[str, ...]:
+        for text in conditions:
+            parse_condition(text)  # a ConditionError says where, with a caret under the column
+        return conditions
 
     @model_validator(mode="after")
     def _timeline_in_order(self) -> ServiceSpec:

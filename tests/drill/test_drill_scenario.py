@@ -101,6 +101,8 @@ def test_unknown_behaviour_lists_the_known_ones(tmp_path):
     ('\n[[services.phases]]\nat = "1m"\nbehaviour = "erroring"\nstatus = 200\n',
      "greater than or equal to 400"),
     ('\n[[services.phases]]\nat = "soon"\nbehaviour = "down"\n', "'soon' is not a duration"),
+    ('\n[[services]]\nname = "db"\ninterval = "10ms"\n[[services.phases]]\nat = "0s"\nbehaviour = "down"\n',
+     "interval: Value error, must be at least 100ms"),
     ('\n[[injects]]\nat = "1m"\ntext = "bob leaves"\nmember = "bob"\n', "needs a status"),
     ('\n[[injects]]\nat = "1m"\ntext = "x"\nstatus = "off"\n', "status needs the person"),
     ('\n[[services]]\nname = "api"\n[[services.phases]]\nat = "0s"\nbehaviour = "down"\n',
@@ -109,6 +111,14 @@ def test_unknown_behaviour_lists_the_known_ones(tmp_path):
 def test_mistakes_get_a_clear_message(tmp_path, extra, expected):
     with pytest.raises(ConfigError, match=expected):
         load_scenario(write(tmp_path, MINIMAL + extra))
+
+
+def test_a_condition_that_does_not_parse_is_shown_with_a_caret(tmp_path):
+    text = MINIMAL.replace('name = "api"\n', 'name = "api"\ndegraded_when = ["[RESPONSE_TIME] <> 300"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_scenario(write(tmp_path, text))
+    assert "line 8, services[0].degraded_when:" in str(caught.value)
+    assert "    [RESPONSE_TIME] <> 300\n" in str(caught.value) and str(caught.value).endswith("^")
 
 
 def test_ends_at_before_the_last_moment_is_refused(tmp_path):
