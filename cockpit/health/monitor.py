@@ -72,7 +72,7 @@ class Monitor:
     async def run(self) -> None:
         """Poll until :meth:`stop` (or until this task is cancelled)."""
         self._slots = asyncio.Semaphore(self._max_in_flight)
-        client = make_client(self._transport, max_connections=self._max_in_flight)
+        client = await self._client()
         tasks = [asyncio.create_task(self._cadence(check, client), name=f"health:{check.endpoint.name}")
                  for check in self._checks]
         tasks += [asyncio.create_task(self._sweeps()), asyncio.create_task(self._summaries())]
@@ -91,13 +91,17 @@ class Monitor:
     async def check_once(self) -> None:
         """One check of every endpoint, all at once (within the in-flight cap)."""
         self._slots = asyncio.Semaphore(self._max_in_flight)
-        client = make_client(self._transport, max_connections=self._max_in_flight)
+        client = await self._client()
         try:
             await asyncio.gather(*(self._check(check, client) for check in self._checks))
         finally:
             await client.aclose()
 
     # -- inside -------------------------------------------------------------------------------
+
+    async def _client(self) -> ProbeClient:
+        """Made in a thread: loading the CA bundle would hold a screen's event loop ~50 ms."""
+        return await asyncio.to_thread(make_client, self._transport, max_connections=self._max_in_flight)
 
     async def _cadence(self, check: Check, client: ProbeClient) -> None:
         loop = asyncio.get_running_loop()
