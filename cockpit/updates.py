@@ -72,6 +72,14 @@ def update_cadence(state: IncidentState, settings: UpdateSettings, audience: Aud
     return min(cadences)
 
 
+def due_audience(state: IncidentState, now: datetime) -> Audience:
+    """The audience whose update the protocol asks for soonest (or most overdue); else internal."""
+    due = [(view.due_at, view.step.done_on) for view in state.step_views(now)
+           if view.is_open and view.due_at is not None
+           and view.step.done_on in ("internal-update", "external-update")]
+    return "external" if due and min(due)[1] == "external-update" else "internal"
+
+
 # -- the draft --------------------------------------------------------------------------------
 
 

@@ -1,8 +1,8 @@
 """The status update composer (``u``).
 
 It opens with a draft written from the state (Conditions / Actions / Needs, see
-:mod:`cockpit.updates`), for an internal or external audience, and the time of the next update
-from the cadence. The lead edits the text and sends with ctrl+s. Sending does three things, in
+:mod:`cockpit.updates`), for the audience whose update the protocol wants next (internal or
+external), and the time of the next update from the cadence. The lead edits the text and sends with ctrl+s. Sending does three things, in
 an order that never loses the update:
 
 1. records ``UpdatePosted`` through ``app.record`` (the session file is the record of truth);
@@ -22,6 +22,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextArea
 
@@ -29,10 +30,19 @@ from cockpit.domain.events import Event, UpdatePosted
 from cockpit.domain.state import IncidentState
 from cockpit.settings import Config
 from cockpit.updates import (
-    WebhookError, draft_update, post_update, resolve_webhook, update_cadence,
+    WebhookError, draft_update, due_audience, post_update, resolve_webhook, update_cadence,
 )
 
 AUDIENCES = ("internal", "external")
+
+
+class AudienceButton(RadioButton):
+    """● when chosen, ○ when not: the choice reads by its shape, never by colour alone."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "●" if self.value else "○"
+        return super()._button
 
 
 class UpdateComposer(ModalScreen[Event | None]):
@@ -77,7 +87,7 @@ class UpdateComposer(ModalScreen[Event | None]):
         self.state = state
         self.opened_at = now
         self.config = config
-        self.audience = "internal"
+        self.audience = due_audience(state, now)
         self.recorded: Event | None = None
         self._draft = ""
         self._saved = ""
@@ -92,8 +102,8 @@ class UpdateComposer(ModalScreen[Event | None]):
                 yield Static("Audience", classes="composer-label")
                 with RadioSet(id="composer-audience", compact=True):
                     for audience in AUDIENCES:
-                        yield RadioButton(audience, value=audience == self.audience, name=audience,
-                                          compact=True)
+                        yield AudienceButton(audience, value=audience == self.audience,
+                                             name=audience, compact=True)
             with Horizontal(classes="composer-row"):
                 yield Static("Next update in", classes="composer-label")
                 yield Input(str(minutes), id="composer-minutes", type="integer", max_length=4,
@@ -108,6 +118,9 @@ class UpdateComposer(ModalScreen[Event | None]):
 
     def on_mount(self) -> None:
         self.query_one("#composer-retry").display = False
+        audiences = self.query_one(RadioSet)
+        for _ in range(AUDIENCES.index(self.audience)):
+            audiences.action_next_button()  # its cursor starts on the first button, not the chosen one
         area = self.query_one(TextArea)
         area.match_cursor_bracket = False  # prose, not code: "[SEV2]" needs no bracket matching
         self._redraft(force=True)

@@ -17,7 +17,7 @@ from datetime import timedelta
 import pytest
 from aiohttp import web
 from textual.app import App
-from textual.widgets import Button, Input, RadioSet, Static, TextArea
+from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextArea
 
 from cockpit.domain import events as ev
 from cockpit.journal import JournalWriteError
@@ -28,6 +28,7 @@ from cockpit.ui.composer import UpdateComposer
 from cockpit.ui.themes import register_themes
 
 SIZE = (100, 36)
+FIRST_UPDATE = "We are investigating checkout errors."
 
 
 @dataclass
@@ -60,10 +61,15 @@ async def webhook():
 
 @pytest.fixture
 def incident(make_session, clock):
-    """Twelve minutes in: a commander, a down endpoint, a decision."""
+    """Twelve minutes in: a commander, the first external update, a down endpoint, a decision.
+
+    The internal update (due at 04:25) is the next one the protocol asks for.
+    """
     session = make_session()
     clock.advance(minutes=2)
     session.record(ev.RoleAssigned(role="commander", handle="alice"))
+    session.record(ev.UpdatePosted(text=FIRST_UPDATE, audience="external",
+                                   next_update_at=clock.now() + timedelta(minutes=20)))
     session.record(ev.ImpactAssessed(field="services", value="checkout"))
     session.record(ev.HealthChanged(endpoint="payments-api", **{"from": "up"}, to="down",
                                     detail="timeout after 2.0s"))
@@ -86,8 +92,9 @@ def status_text(app: App) -> str:
 
 
 def updates_on_disk(session: Session) -> list[ev.UpdatePosted]:
+    """The updates in the session file, re-read from disk, besides the fixture's first one."""
     reopened = Session.open(session.path, read_only=True)
-    return [e for e in reopened.events if isinstance(e, ev.UpdatePosted)]
+    return [e for e in reopened.events if isinstance(e, ev.UpdatePosted) and e.text != FIRST_UPDATE]
 
 
 async def test_u_opens_a_draft_from_the_state(incident):
@@ -120,6 +127,20 @@ async def test_send_records_first_copies_and_posts_json(incident, webhook, clock
     assert update.text == "SEV2 checkout: rolling back deploy 3. Next update 04:52 UTC."
     assert update.audience == "internal"
     assert update.next_update_at == clock.now() + timedelta(minutes=30)
+
+
+async def test_opens_on_the_audience_the_protocol_asks_for_first(make_session, clock):
+    session = make_session()  # the first external update is due at 5 minutes, internal at 15
+    clock.advance(minutes=1)
+    app = CockpitApp(session, config=Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u")
+        screen = composer(app)
+        assert screen.query_one(RadioSet).pressed_button.name == "external"
+        assert screen.query_one("#composer-minutes", Input).value == "20"
+        assert "(status update)" in screen.query_one(TextArea).text
+        shapes = [str(button.render()).split()[0] for button in screen.query(RadioButton)]
+        assert shapes == ["▐○▌", "▐●▌"]  # the choice reads by shape, not by colour alone
 
 
 async def test_external_audience_redrafts_with_its_cadence(incident):

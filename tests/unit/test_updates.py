@@ -14,7 +14,7 @@ from aiohttp import web
 from cockpit.domain import events as ev
 from cockpit.settings import UpdateSettings
 from cockpit.updates import (
-    WebhookError, draft_update, post_update, resolve_webhook, update_cadence,
+    WebhookError, draft_update, due_audience, post_update, resolve_webhook, update_cadence,
 )
 
 
@@ -181,3 +181,12 @@ def test_updates_do_not_import_textual():
 
     code = "import sys, cockpit.updates; sys.exit('textual' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[2]).returncode == 0
+
+
+def test_due_audience_is_the_update_the_protocol_wants_first(make_session, clock):
+    session = make_session()  # major-incident: first external update at 5m, internal at 15m
+    assert due_audience(session.state, clock.now()) == "external"
+    session.record(ev.UpdatePosted(text="first", audience="external"))
+    assert due_audience(session.state, clock.now()) == "internal"  # internal 04:25, external 04:30
+    session.record(ev.UpdatePosted(text="inside", audience="internal"))
+    assert due_audience(session.state, clock.now()) == "external"
