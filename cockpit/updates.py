@@ -188,6 +188,14 @@ def _host(url: str) -> str:
     return parts.netloc.rsplit("@", 1)[-1] or "the webhook"
 
 
+def slack_escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as Slack asks for them, so "<!channel>" in a note stays text.
+
+    Markdown-based receivers (Mattermost and friends) decode the same entities back.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 async def post_update(url: str, text: str, *, timeout: float = POST_TIMEOUT_S) -> None:
     """POST ``{"text": text}`` as JSON, the shape Slack-compatible incoming webhooks take.
 
@@ -196,7 +204,7 @@ async def post_update(url: str, text: str, *, timeout: float = POST_TIMEOUT_S) -
     host = _host(url)
     try:
         async with httpx.AsyncClient(timeout=timeout) as client:
-            response = await client.post(url, json={"text": text})
+            response = await client.post(url, json={"text": slack_escape(text)})
     except httpx.TimeoutException:
         raise WebhookError(f"{host} did not answer within {timeout:g} s") from None
     except httpx.ConnectError:

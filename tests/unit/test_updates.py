@@ -150,8 +150,10 @@ def closed_port_url() -> str:
 
 async def test_post_sends_slack_compatible_json(webhook):
     await post_update(webhook.url, "SEV2 checkout: rolling back")
-    assert webhook.received == [{"text": "SEV2 checkout: rolling back"}]
-    assert webhook.content_types == ["application/json"]
+    await post_update(webhook.url, "p95 > 300ms & <!channel> pinged")
+    assert webhook.received == [{"text": "SEV2 checkout: rolling back"},
+                                {"text": "p95 &gt; 300ms &amp; &lt;!channel&gt; pinged"}]
+    assert webhook.content_types == ["application/json", "application/json"]
 
 
 async def test_server_error_is_reported_without_the_secret_path(webhook):
