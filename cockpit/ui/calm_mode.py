@@ -110,7 +110,7 @@ class CalmScreen(Screen[None]):
     CalmScreen #calm-step { height: 3; margin-bottom: 1; }
     CalmScreen .calm-question { color: $foreground; text-style: bold; padding-left: 4; }
     CalmScreen #calm-nudge { color: $text-muted; margin-top: 1; height: 2; }
-    CalmScreen .calm-hint { color: $text-disabled; width: 100%; text-align: center; margin-top: 1; }
+    CalmScreen .calm-hint { color: $text-muted; width: 100%; text-align: center; margin-top: 1; }
     """
 
     def compose(self) -> ComposeResult:
