@@ -135,10 +135,6 @@ def read_theme(path: Path) -> Theme:
     return theme
 
 
-def theme_folders(config: Config | None = None) -> list[Path]:
-    return search_dirs("themes", config)
-
-
 def load_themes(folders: list[Path]) -> LoadedThemes:
     """Every usable theme in ``folders``; the first usable file of a name wins."""
     themes: dict[str, Theme] = {}
@@ -158,7 +154,7 @@ def load_themes(folders: list[Path]) -> LoadedThemes:
 
 def register_themes(app: App[object]) -> list[str]:
     """Register every usable theme with ``app``; notify about skipped files. Returns the names."""
-    loaded = load_themes(theme_folders(getattr(app, "config", None)))
+    loaded = load_themes(search_dirs("themes", getattr(app, "config", None)))
     for theme in loaded.themes:
         app.register_theme(theme)
     for problem in loaded.problems:
@@ -181,13 +177,21 @@ def _ui_file() -> Path:
     return paths.user_config_dir() / "ui.toml"
 
 
-def remember_theme(name: str) -> None:
-    """Store the theme choice in the user config folder; other settings there are kept."""
+def remember_theme(name: str) -> bool:
+    """Store the theme choice in the user config folder, keeping other choices there.
+
+    False when the folder cannot be written (a read-only home): the choice is only a
+    preference, so it is never worth an error in the middle of an incident.
+    """
     path = _ui_file()
     data = _read_ui(path)
     data["theme"] = name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    except OSError:
+        return False
+    return True
 
 
 def remembered_theme() -> str | None:

@@ -107,9 +107,16 @@ def test_remembered_theme_round_trips_and_keeps_other_choices():
     ui = paths.user_config_dir() / "ui.toml"
     ui.parent.mkdir(parents=True, exist_ok=True)
     ui.write_text('density = "compact"\n')
-    remember_theme("high-contrast")
+    assert remember_theme("high-contrast") is True
     assert remembered_theme() == "high-contrast"
     assert 'density = "compact"' in ui.read_text()
+
+
+def test_unwritable_config_folder_loses_only_the_preference():
+    paths.user_config_dir().parent.mkdir(parents=True, exist_ok=True)
+    paths.user_config_dir().write_text("a file where the folder should be")
+    assert remember_theme("high-contrast") is False
+    assert remembered_theme() is None
 
 
 def test_unreadable_ui_file_counts_as_no_choice():
