@@ -171,6 +171,7 @@ class _Printer:
             self.counts["inject"] += 1
             return ["inject", event.text]
         if isinstance(event, (ev.MemberJoined, ev.MemberStatusChanged)) and event.by == DRILL_HANDLE:
-            verb = "joins" if isinstance(event, ev.MemberJoined) else "is now"
-            return ["roster", f"{event.handle} {verb} {event.status}"]
+            if isinstance(event, ev.MemberJoined):
+                return ["roster", f"{event.handle} joins ({event.status})"]
+            return ["roster", f"{event.handle} is now {event.status}"]
         return []

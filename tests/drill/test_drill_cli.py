@@ -112,4 +112,5 @@ def test_default_drill_as_a_real_process_writes_a_drill_session(tmp_path):
     assert len(injects) >= 4 and injects[0].text.startswith("Deploy 2026.11.27-3")
     assert session.state.members["bob"].status == "engaged"
     assert "health  payments-api" in result.stdout and "inject  A customer tweets" in result.stdout
+    assert "roster  bob joins (engaged)" in result.stdout
     assert "drill over at scenario time 4:1" in result.stdout
