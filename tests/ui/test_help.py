@@ -61,12 +61,15 @@ def test_every_cockpit_binding_is_listed():
 
 
 def test_every_pane_binding_is_listed():
+    from cockpit.ui.panes.calm import CalmPane
+    from cockpit.ui.panes.health import HealthPane
+    from cockpit.ui.panes.impact import ImpactPane
     from cockpit.ui.panes.protocol import ProtocolPane
     from cockpit.ui.panes.team import TeamPane
     from cockpit.ui.panes.timeline import TimelinePane
 
     wanted = set()
-    for pane in (ProtocolPane, TeamPane, TimelinePane):
+    for pane in (ImpactPane, ProtocolPane, TeamPane, CalmPane, HealthPane, TimelinePane):
         for binding in pane.BINDINGS:
             wanted.add(sorted(shown_keys(binding.key))[0])  # type: ignore[union-attr]
     assert wanted - listed_keys() == set()
