@@ -99,6 +99,7 @@ class CockpitApp(App[int]):
         self._asks_seen: set[int] = set()
         self._shown_seq = -1
         self._joined = False
+        self._push_pending = False
         if low_bandwidth:
             self.animation_level = "none"
 
@@ -278,10 +279,20 @@ class CockpitApp(App[int]):
             self.notify(f"{exc}\nKept in memory; retrying every {RETRY_SECONDS:g} s.",
                         title="Not saved yet", severity="error", timeout=15, markup=False)
             self._retry_until_saved()
-            self.push_state()
+            self._schedule_push()
             return None
-        self.push_state()
+        self._schedule_push()
         return recorded
+
+    def _schedule_push(self) -> None:
+        """Redraw once after a burst of records (200 endpoints changing at once is one redraw)."""
+        if not self._push_pending:
+            self._push_pending = True
+            self.call_later(self._push_now)
+
+    def _push_now(self) -> None:
+        self._push_pending = False
+        self.push_state()
 
     @work(exclusive=True, group="retry-writes")
     async def _retry_until_saved(self) -> None:

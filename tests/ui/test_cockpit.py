@@ -414,3 +414,32 @@ async def test_timeline_follows_new_entries_and_stays_put_when_scrolled(cockpit)
         app.record(ev.NoteAdded(text="later"))
         await pilot.pause()
         assert timeline.cursor == 0 and timeline.scroll_y == 0
+
+
+async def test_a_refused_write_is_kept_shown_and_saved_later(cockpit, make_session, config):
+    """The disk refuses (file size limit, a real EFBIG); the note waits in memory, then lands."""
+    import resource
+    import signal
+
+    session = make_session(config=config)
+    app = cockpit(session)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    async with app.run_test(size=WIDE) as pilot:
+        try:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (session.path.stat().st_size, hard))
+            await pilot.press("n")
+            await type_text(pilot, "typed while the disk was full")
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+            signal.signal(signal.SIGXFSZ, previous)
+        assert kinds(session, "note.added") == []
+        assert any(n.title == "Not saved yet" for n in app._notifications)
+        await pilot.pause()
+        assert "1 not saved yet" in app.query_one("#header")._parts[1].plain
+        for _ in range(60):  # the retry runs every 2 s
+            if not app.session.pending:
+                break
+            await pilot.pause(0.1)
+        assert [n.text for n in kinds(session, "note.added")] == ["typed while the disk was full"]
+        assert any(n.title == "Saved" for n in app._notifications)

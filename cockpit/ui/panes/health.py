@@ -22,7 +22,7 @@ from textual.widgets import Static
 
 from cockpit.domain.state import EndpointStatus, IncidentState
 from cockpit.text import printable
-from cockpit.ui.panes.rows import Pane, Row, RowList, cells
+from cockpit.ui.panes.rows import LazyRows, Pane, Row, RowList, cells
 
 if TYPE_CHECKING:  # the monitor's module (and httpx) load only where something polls
     from cockpit.health.tracker import EndpointView
@@ -88,30 +88,30 @@ class HealthPane(Pane):
         self.set_title(title)
         self.rows.set_rows(self.render_rows(endpoints, now))
 
-    def render_rows(self, endpoints: list[EndpointStatus], now: datetime) -> list[Row]:
+    def render_rows(self, endpoints: list[EndpointStatus], now: datetime) -> Sequence[Row]:
         if not self.state.endpoints:
             return [Row(Text("No endpoints in this session's config.", style=self.tone("dim")))]
+        return LazyRows(endpoints, self.render_row)
+
+    def render_row(self, endpoint: EndpointStatus) -> Row:
         width = self.width
         spark = SPARK_POINTS if width >= 64 else 0
         since_width = 12
         name_width = min(24, max(10, width // 4))
         detail_width = max(6, width - 12 - name_width - (spark + 2 if spark else 0) - since_width - 2)
-        rows = []
-        for endpoint in endpoints:
-            live = self.live.get(endpoint.name)
-            line = Text()
-            line.append(cells(STATE_LABELS.get(endpoint.state, endpoint.state), 12),
-                        style=self.tone(STATE_TONES.get(endpoint.state, "")))
-            line.append(cells(printable(endpoint.name, one_line=True), name_width))
-            line.append(" " + cells(latency_text(endpoint, live), detail_width - 1))
-            if spark:
-                line.append("  " + sparkline(latencies(endpoint, live)), style=self.tone("dim"))
-            since = f"since {endpoint.since:%H:%M}" if endpoint.since else ""
-            if live is not None and live.flapping:
-                since = "FLAPPING"
-            line.append("  " + cells(since, since_width), style=self.tone("dim"))
-            rows.append(Row(line, key=endpoint.name))
-        return rows
+        live = self.live.get(endpoint.name)
+        line = Text()
+        line.append(cells(STATE_LABELS.get(endpoint.state, endpoint.state), 12),
+                    style=self.tone(STATE_TONES.get(endpoint.state, "")))
+        line.append(cells(printable(endpoint.name, one_line=True), name_width))
+        line.append(" " + cells(latency_text(endpoint, live), detail_width - 1))
+        if spark:
+            line.append("  " + sparkline(latencies(endpoint, live)), style=self.tone("dim"))
+        since = f"since {endpoint.since:%H:%M}" if endpoint.since else ""
+        if live is not None and live.flapping:
+            since = "FLAPPING"
+        line.append("  " + cells(since, since_width), style=self.tone("dim"))
+        return Row(line, key=endpoint.name)
 
     def on_row_list_activated(self, event: RowList.Activated) -> None:
         event.stop()

@@ -10,7 +10,7 @@ never record themselves.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -35,6 +35,28 @@ class Row:
 
     text: Text
     key: str | None = None
+
+
+class LazyRows(Sequence[Row]):
+    """Rows made on first access: a list of 200 endpoints costs only the rows on screen."""
+
+    def __init__(self, items: Sequence[object], make: Callable[[object], Row]) -> None:
+        self.items = items
+        self.make = make
+        self._made: dict[int, Row] = {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def, override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self.items)
+        row = self._made.get(index)
+        if row is None:
+            row = self._made[index] = self.make(self.items[index])
+        return row
 
 
 class Propose(Message):
@@ -294,7 +316,11 @@ class Pane(Vertical, can_focus=False):
     def tone(self, name: str) -> Style:
         """A style by meaning, in the theme's colours: ``bad``, ``warn``, ``good``, ``strong``,
         ``dim``. Every toned text also carries a word or a symbol: colour is never alone."""
-        return tone_style(self.app.theme_variables, name)
+        key = (self.app.theme, name)
+        style = _TONE_CACHE.get(key)
+        if style is None:
+            style = _TONE_CACHE[key] = tone_style(self.app.theme_variables, name)
+        return style
 
     @property
     def heading(self) -> str:
@@ -319,6 +345,10 @@ class Pane(Vertical, can_focus=False):
         if self.last_shown is not None:
             state, now = self.last_shown
             self.show(state, now)  # type: ignore[attr-defined]
+
+
+_TONE_CACHE: dict[tuple[str, str], Style] = {}
+"""Tones by (theme, name): parsing theme colours for every row would cost more than the row."""
 
 
 def tone_style(variables: dict[str, str], name: str) -> Style:

@@ -1,0 +1,253 @@
+"""How fast the cockpit screen is, each figure beside a reference measured in the same run.
+
+1. Time to first frame: ``cockpit``'s app on a 42-minute demo incident vs a minimal Textual app
+   (one Static), each in a fresh process, from the first line of the script (imports included)
+   to the first frame painted. Goal: ≤ 1.5× the minimal app.
+2. Key press to frame while 200 endpoints are polled every second from a real HTTP server on
+   127.0.0.1: p50 and p99 over 300 presses moving the cursor, vs the same presses in a minimal
+   app with an OptionList and nothing polling. Goal: p99 < 50 ms.
+3. The timeline with 10,000 events: first render, one more event appended, a jump to the top,
+   vs Textual's own ``Log`` widget given the same 10,000 lines.
+
+Run: ``.venv/bin/python bench/ui.py`` (``make bench`` runs every bench script).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RUNS = 5
+
+FIRST_FRAME = textwrap.dedent('''
+    import time
+    START = time.perf_counter()
+    import sys
+    from pathlib import Path
+    kind, scratch = sys.argv[1], Path(sys.argv[2])
+    if kind == "minimal":
+        from textual.app import App
+        from textual.widgets import Static
+
+        class Minimal(App):
+            def compose(self):
+                yield Static("hello")
+
+        app = Minimal()
+    else:
+        from cockpit.session import Session
+        from cockpit.settings import load_config
+        from cockpit.ui.app import CockpitApp
+
+        app = CockpitApp(Session.open(scratch / "demo.toml", handle="alice"), config=load_config())
+
+    async def first_frame(pilot):
+        await pilot.pause()
+        print(f"{(time.perf_counter() - START) * 1000:.1f}")
+        pilot.app.exit()
+
+    app.run(headless=True, size=(160, 48), auto_pilot=first_frame)
+''')
+
+
+def time_to_first_frame(kind: str) -> list[float]:
+    """In fresh processes; the cockpit opens a saved 42-minute incident, as ``cockpit open`` does."""
+    from cockpit.ui.screenshots import demo_session
+
+    times = []
+    for _ in range(RUNS):
+        with tempfile.TemporaryDirectory() as scratch:
+            demo_session(Path(scratch) / "demo.toml")[0].close()
+            out = subprocess.run([sys.executable, "-c", FIRST_FRAME, kind, scratch], cwd=scratch,
+                                 capture_output=True, text=True, check=True)
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return times
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+# -- key press to frame under polling ------------------------------------------------------------
+
+
+async def serve_fleet(count: int):
+    """An aiohttp server answering 200 health paths on one loopback port."""
+    from aiohttp import web
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_get("/health/{name}", health)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, port
+
+
+async def presses(app, keys: list[str], focus: str) -> list[float]:  # noqa: ANN001
+    """Milliseconds from each key event to the next frame the app paints (``App._display``)."""
+    from textual import events
+
+    latencies = []
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause(0.5)
+        app.query_one(focus).focus()
+        await pilot.pause()
+        painted = asyncio.Event()
+        display = app._display
+
+        def display_and_tell(screen, renderable):  # noqa: ANN001, ANN202
+            display(screen, renderable)
+            painted.set()
+
+        app._display = display_and_tell
+        for key in keys:
+            await asyncio.sleep(0.02)  # presses at a typing pace, not a burst
+            painted.clear()
+            start = time.perf_counter()
+            app.post_message(events.Key(key, None))
+            await asyncio.wait_for(painted.wait(), timeout=10)
+            latencies.append((time.perf_counter() - start) * 1000)
+        app._display = display
+        probes = getattr(getattr(app, "monitor", None), "probes_made", 0)
+    return latencies if not probes else latencies + [-probes]
+
+
+async def key_to_frame() -> tuple[list[float], list[float], int]:
+    from textual.app import App
+    from textual.widgets import OptionList
+
+    from cockpit.health.monitor import Monitor
+    from cockpit.settings import EndpointConfig
+    from cockpit.ui.app import CockpitApp
+    from cockpit.ui.screenshots import demo_session
+
+    runner, port = await serve_fleet(200)
+    keys = ["down", "down", "up", "down", "up", "up"] * 50
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            session, config, clock = demo_session(Path(scratch) / "bench.toml")
+            session.clock = clock
+            endpoints = [EndpointConfig(name=f"svc-{i:03d}", url=f"http://127.0.0.1:{port}/health/{i}",
+                                        interval="1s", timeout="1s") for i in range(200)]
+            app = CockpitApp(session, config=config.model_copy(update={"endpoints": tuple(endpoints)}),
+                             clock=clock)
+            app.monitor = Monitor(endpoints, app.record, summary_every=timedelta(seconds=5))
+            measured = await presses(app, keys, "#protocol RowList")
+            probes = int(-measured.pop()) if measured and measured[-1] < 0 else 0
+
+        class Minimal(App):
+            def compose(self):
+                yield OptionList(*[f"option {i}" for i in range(20)])
+
+        reference = await presses(Minimal(), keys, "OptionList")
+    finally:
+        await runner.cleanup()
+    return measured, reference, probes
+
+
+# -- the timeline with 10,000 events -------------------------------------------------------------
+
+
+def ten_thousand_events():
+    from cockpit.domain import events as ev
+
+    start = datetime(2026, 11, 27, 4, 10, tzinfo=timezone.utc)
+    out = []
+    for seq in range(1, 10_001):
+        at = start + timedelta(seconds=seq)
+        if seq % 5 == 0:
+            event = ev.HealthChanged(seq=seq, at=at, by="health", endpoint=f"svc-{seq % 40}",
+                                     from_="up", to="down", detail="timeout after 2.0s")
+        else:
+            event = ev.NoteAdded(seq=seq, at=at, by="bob", text=f"checked shard {seq}: replica lag "
+                                 "back under 5 s, error rate flat", tag="note")
+        out.append(event)
+    return out
+
+
+async def timeline_render() -> dict[str, float]:
+    from textual.app import App
+    from textual.widgets import Log
+
+    from cockpit.ui.panes.describe import describe
+    from cockpit.ui.panes.timeline import TimelinePane
+
+    events = ten_thousand_events()
+    figures: dict[str, float] = {}
+
+    class WithTimeline(App):
+        def compose(self):
+            yield TimelinePane(id="timeline")
+
+    app = WithTimeline()
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = app.query_one(TimelinePane)
+        start = time.perf_counter()
+        pane.show_events(events)
+        await pilot.pause()
+        figures["first render"] = (time.perf_counter() - start) * 1000
+        more = events + [events[-1].model_copy(update={"seq": 10_001})]
+        start = time.perf_counter()
+        pane.show_events(more)
+        await pilot.pause()
+        figures["new event"] = (time.perf_counter() - start) * 1000
+        pane.rows.focus()
+        start = time.perf_counter()
+        await pilot.press("home")
+        await pilot.pause()
+        figures["jump to top"] = (time.perf_counter() - start) * 1000
+
+    class WithLog(App):
+        def compose(self):
+            yield Log()
+
+    lines = [f"{e.at:%H:%M:%S}  {e.by:<8}  {describe(e)}" for e in events]
+    app = WithLog()
+    async with app.run_test(size=(160, 48)) as pilot:
+        log = app.query_one(Log)
+        start = time.perf_counter()
+        log.write_lines(lines)
+        await pilot.pause()
+        figures["Log reference"] = (time.perf_counter() - start) * 1000
+    return figures
+
+
+def main() -> int:
+    minimal = time_to_first_frame("minimal")
+    cockpit = time_to_first_frame("cockpit")
+    ratio = statistics.median(cockpit) / statistics.median(minimal)
+    print(f"time to first frame (median of {RUNS}, 160x48, imports included): cockpit "
+          f"{statistics.median(cockpit):.0f} ms, minimal Textual app {statistics.median(minimal):.0f} ms,"
+          f" ratio {ratio:.2f}x (goal <= 1.5x)")
+
+    measured, reference, probes = asyncio.run(key_to_frame())
+    print(f"key press to frame, 200 endpoints polled at 1 s ({probes} probes during the run): "
+          f"p50 {p(measured, .5):.1f} ms, p99 {p(measured, .99):.1f} ms; minimal app p50 "
+          f"{p(reference, .5):.1f} ms, p99 {p(reference, .99):.1f} ms; p99 ratio "
+          f"{p(measured, .99) / p(reference, .99):.2f}x (goal p99 < 50 ms)")
+
+    figures = asyncio.run(timeline_render())
+    print(f"timeline with 10,000 events: first render {figures['first render']:.1f} ms, "
+          f"one new event {figures['new event']:.1f} ms, jump to top {figures['jump to top']:.1f} ms;"
+          f" Textual Log with the same lines {figures['Log reference']:.1f} ms, ratio "
+          f"{figures['first render'] / figures['Log reference']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

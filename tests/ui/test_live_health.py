@@ -1,0 +1,83 @@
+"""The live monitor inside the cockpit, against a real HTTP server on 127.0.0.1.
+
+The app polls only while it holds the session's poller lease; when the seat holding it lets go,
+this one takes over. Health changes reach the Health pane and the session file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+from aiohttp import web
+
+from cockpit.seats import PollerLease
+from cockpit.session import Session
+from cockpit.settings import EndpointConfig
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.launch import live_monitor
+from cockpit.ui.panes.health import EndpointDetail
+
+
+@pytest.fixture
+async def server():
+    """A health endpoint whose status the test decides."""
+    answer = {"status": 200}
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok" if answer["status"] == 200 else "error"},
+                                 status=answer["status"])
+
+    app = web.Application()
+    app.router.add_get("/healthz", health)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}/healthz", answer
+    await runner.cleanup()
+
+
+async def until(pilot, what: str, check: Callable[[], bool], timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if check():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_monitor_runs_under_the_lease_and_records_changes(server, make_session, config, clock):
+    url, answer = server
+    endpoint = EndpointConfig(name="payments-api", url=url, service="payments", interval="100ms",
+                              timeout="1s", down_after=2, up_after=1)
+    config = config.model_copy(update={"endpoints": (endpoint,)})
+    session = make_session(config=config)
+    other_seat = PollerLease(session.path)
+    assert other_seat.try_acquire()
+
+    app = CockpitApp(session, config=config, clock=clock)
+    app.monitor = live_monitor(session, config, app.record)
+    async with app.run_test(size=(160, 48)) as pilot:
+        health = app.query_one("#health")
+
+        def first_row() -> str:
+            return health.rows.rows[0].text.plain if health.rows.rows else ""
+
+        await pilot.pause(0.3)
+        assert app.lease is None and app.monitor.probes_made == 0  # the other seat polls
+        other_seat.release()
+        await until(pilot, "this seat to take over and see it up", lambda: first_row().startswith("▲ UP"))
+        answer["status"] = 503
+        await until(pilot, "the endpoint to go down", lambda: first_row().startswith("▼ DOWN"))
+        assert "1 down" in health.heading
+        app.tick()  # hand the monitor's live view to the pane
+        await pilot.press("5", "home", "enter")
+        assert isinstance(app.screen, EndpointDetail)
+        detail = str(app.screen.query_one("#endpoint-detail").render())
+        assert "last status     503" in detail and "down after 2 failures" in detail
+    changes = [(e.from_, e.to) for e in Session.open(session.path).events if e.kind == "health.changed"]
+    assert changes[:2] == [("unknown", "up"), ("up", "down")]
