@@ -5,6 +5,12 @@ timeline of behaviours in *scenario time* (``at = "90s"``), plus injects: things
 to the people (a customer tweets, bob goes off shift) at their scenario times. The runner plays
 scenario time faster or slower with ``--speed``; nothing in a file depends on the speed.
 
+Behaviours of a phase: ``healthy``; ``slow`` (answers after ``latency_ms``); ``erroring``
+(answers ``status``, 500 by default); ``down`` (connection refused); ``hanging`` (accepts, never
+answers); ``partial`` (``fail_ratio`` of requests fail, spread evenly); ``flapping`` (answers,
+then fails, each for ``period`` of scenario time); ``wrong-body`` (200 with a degraded status).
+Answers are JSON ``{"status": "ok"|"degraded"|"error", "service": …, "message": …}``.
+
 Every mistake in a file becomes a :class:`~cockpit.settings.ConfigError` naming the file, the
 line, the field and what was expected, the same as for every other config file.
 """
@@ -24,8 +30,6 @@ from cockpit.settings import Config, EndpointConfig, find_named, load_model
 
 Behaviour = Literal["healthy", "slow", "erroring", "down", "hanging", "partial", "flapping",
                     "wrong-body"]
-BEHAVIOURS: tuple[Behaviour, ...] = ("healthy", "slow", "erroring", "down", "hanging", "partial",
-                                     "flapping", "wrong-body")
 
 _NAME = r"^[a-z0-9][a-z0-9-]*$"
 TAIL = timedelta(minutes=1)
