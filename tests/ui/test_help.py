@@ -84,6 +84,8 @@ def test_design_keys_are_listed():
 
 
 class Host(App[None]):
+    """The attributes screens rely on, without the cockpit's reminders drawn over the help."""
+
     def __init__(self, session: Session, theme: str) -> None:
         super().__init__()
         self.session, self.config, self.low_bandwidth = session, Config(), False
