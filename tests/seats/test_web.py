@@ -134,3 +134,24 @@ async def test_a_browser_tab_gets_a_live_read_only_seat(session_file, web):
                     continue
                 assert message.type == aiohttp.WSMsgType.BINARY, message
                 screen += printable(message.data.decode("utf-8", "replace"))
+
+
+async def test_stopping_the_server_closes_open_tabs_at_once(session_file, web):
+    """Ctrl+C / SIGTERM with a browser connected: textual-serve alone waits ~20 s for it."""
+    import aiohttp
+
+    port = _free_port()
+    server = web(str(session_file), "--port", str(port))
+    _get(f"http://127.0.0.1:{port}/", server)
+    async with aiohttp.ClientSession() as client:
+        async with client.ws_connect(f"ws://127.0.0.1:{port}/ws?width=80&height=24") as tab:
+            await tab.send_json(["ping", "1"])
+            while (await tab.receive(timeout=20)).type != aiohttp.WSMsgType.TEXT:
+                pass  # the server is handling this tab (it answered the ping)
+            stopping = time.monotonic()
+            server.terminate()
+            while (await tab.receive(timeout=20)).type not in (
+                    aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
+                pass  # a browser reads on until the server closes the socket
+            assert await asyncio.to_thread(server.wait, 20) == 0
+            assert time.monotonic() - stopping < 5
