@@ -47,13 +47,20 @@ async def serve():
         await fleet.close()
 
 
+class PhaseChanges:
+    """What a fleet's ``on_phase`` reported, to be awaited in order."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+
+    def listener(self, service: str, phase: Phase) -> None:
+        self._queue.put_nowait((service, phase.behaviour))
+
+    async def get(self) -> tuple[str, str]:
+        """The next (service, behaviour) change."""
+        return await self._queue.get()
+
+
 @pytest.fixture
-def phase_changes():
-    """A queue fed by a fleet's ``on_phase``: ``await changes.get()`` → (service, behaviour)."""
-    queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
-
-    def heard(service: str, phase: Phase) -> None:
-        queue.put_nowait((service, phase.behaviour))
-
-    queue.listener = heard  # type: ignore[attr-defined]
-    return queue
+def phase_changes() -> PhaseChanges:
+    return PhaseChanges()
