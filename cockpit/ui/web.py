@@ -21,6 +21,7 @@ from typing import Any
 from cockpit.cli import RuntimeFailure, UsageError
 from cockpit.paths import resolve_session
 from cockpit.session import Session
+from cockpit.text import printable
 
 HOST = "127.0.0.1"
 WALL_HANDLE = "wall"
@@ -37,7 +38,7 @@ def run_web(args: argparse.Namespace) -> int:
         raise UsageError(f"--port {args.port} is not a TCP port (1-65535)")
     path = resolve_session(args.session)
     session = Session.open(path, read_only=True)  # a damaged file fails here, not in each tab
-    title = f"Cockpit · {session.state.title or session.name}"
+    title = f"Cockpit · {printable(session.state.title or session.name, one_line=True)}"
     session.close()
     _check_port_free(args.port)
 
