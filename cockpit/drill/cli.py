@@ -94,6 +94,7 @@ async def follow_headless(runner: DrillRunner, session: Session, *, duration: fl
             except TimeoutError:
                 pass
     finally:
+        played = format_clock(runner.elapsed())
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         await _stop(monitor, polling)
@@ -103,7 +104,6 @@ async def follow_headless(runner: DrillRunner, session: Session, *, duration: fl
     printer.catch_up()
     for problem in runner.problems:
         printer.say(f"warning: {problem}")
-    played = format_clock(runner.elapsed())
     printer.say(f"drill {'interrupted' if interrupted.is_set() else 'over'} at scenario time {played} "
                 f"of {format_clock(runner.scenario.ends_at.total_seconds())}: "
                 f"{_count(printer.counts['health'], 'health change')}, "
