@@ -13,7 +13,8 @@ A loopback aiohttp server runs in its own process (so the poller keeps its core)
 * resident memory of a fresh process monitoring 1,000 endpoints, beside the same process
   before it starts (the interpreter with its imports).
 
-Goals: >= 1,000 checks/s and >= 0.3x raw aiohttp; zero false failures; p99 start lag < 100 ms;
+Goals: >= 1,000 checks/s and >= 0.3x raw aiohttp (by CPU per check: the Monitor is offered
+2,000 checks/s, the raw loop runs flat out); zero false failures; p99 start lag < 100 ms;
 < 100 MB RSS with 1,000 endpoints. The whole run stays under a minute.
 """
 
@@ -43,6 +44,8 @@ ENDPOINTS = 200
 MEASURE_SECONDS = 4.0
 IN_FLIGHT = 64
 CONDITIONS = ("[STATUS] == 200", "[BODY].status == ok")
+OFFERED = ENDPOINTS * 10
+"""Checks/s asked of the Monitor: every endpoint every 100 ms, the shortest interval allowed."""
 
 
 # -- the server (its own process) ---------------------------------------------------------------
@@ -108,7 +111,7 @@ async def raw_aiohttp(targets: list[str], seconds: float) -> tuple[float, float]
 async def monitor_rate(ports: list[int], transport: str) -> tuple[float, float, int, int]:
     """Checks/s of the Monitor once its first round is behind it, and CPU µs per check;
     also how many of all its checks were not OK, of how many."""
-    monitor = Monitor(endpoints(ports, ENDPOINTS, "100ms"), lambda event: None,
+    monitor = Monitor(endpoints(ports, ENDPOINTS, f"{1000 * ENDPOINTS // OFFERED}ms"), lambda event: None,
                       max_in_flight=IN_FLIGHT, transport=transport)
     task = asyncio.create_task(monitor.run())
     await asyncio.sleep(1.0)
@@ -204,7 +207,10 @@ def main() -> None:
     print(f"  raw aiohttp loop (reference)      {raw:7.0f} checks/s          {raw_cpu:5.0f} µs CPU/check")
     print(f"  Monitor, httpx + aiohttp (default){rate:7.0f} checks/s  {rate / raw:4.2f}x raw  "
           f"{cpu:5.0f} µs CPU/check ({raw_cpu / cpu:4.2f}x raw)  "
-          f"{verdict(rate >= 1000 and rate >= 0.3 * raw)} (>= 1,000/s and >= 0.3x)")
+          f"{verdict(rate >= 1000 and raw_cpu / cpu >= 0.3)} (>= 1,000/s; >= 0.3x raw by CPU/check)")
+    print(f"    the Monitor is offered {OFFERED:,} checks/s, so its rate stops there while the raw loop "
+          f"runs flat out: CPU per check is the like-for-like ratio (one core would carry about "
+          f"{1e6 / cpu:,.0f} checks/s)")
     print(f"  Monitor, plain httpx              {plain:7.0f} checks/s  {plain / raw:4.2f}x raw  "
           f"{plain_cpu:5.0f} µs CPU/check ({raw_cpu / plain_cpu:4.2f}x raw)  "
           f"({plain_not_ok} of {plain_checks} checks not OK)")

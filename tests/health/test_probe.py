@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
@@ -88,7 +89,8 @@ async def test_error_when_a_secret_is_missing_from_the_environment(client, fleet
     assert fleet.authorization == []
 
 
-async def test_secret_is_sent_but_never_shown(client, fleet, monkeypatch):
+async def test_secret_is_sent_but_never_shown(client, fleet, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)
     monkeypatch.setenv("CHECK_TOKEN", f"Bearer {SECRET}")
     endpoint = fleet.endpoint("api", "/echo-auth", headers={"Authorization": "env:CHECK_TOKEN"},
                               conditions=["[BODY] == all good"])
@@ -96,7 +98,8 @@ async def test_secret_is_sent_but_never_shown(client, fleet, monkeypatch):
     assert fleet.authorization == [f"Bearer {SECRET}"]
     assert result.outcome is Outcome.FAIL
     assert "***" in result.detail and "***" in result.body_excerpt
-    for shown in (result.detail, result.body_excerpt, repr(result), repr(Check.of(endpoint))):
+    assert caplog.records  # the transports did log at debug level
+    for shown in (result.detail, result.body_excerpt, repr(result), repr(Check.of(endpoint)), caplog.text):
         assert SECRET[:8] not in shown
 
 
