@@ -17,6 +17,7 @@ import errno
 import fcntl
 import os
 import re
+import shlex
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -133,7 +134,7 @@ class Journal:
         except PermissionError:
             raise JournalError(
                 f"cannot read {self.path}: permission denied. Its owner can let a team open it"
-                f" with `cockpit open {self.path} --share-group GROUP`") from None
+                f" with `cockpit open {shlex.quote(str(self.path))} --share-group GROUP`") from None
         except OSError as exc:
             raise JournalError(f"cannot read {self.path}: {exc.strerror}") from None
         end = _valid_end(data)
@@ -304,9 +305,9 @@ def _set_aside(path: Path, tail: bytes) -> Path:
 
 def _write_failure(path: Path, exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return (f"cannot write {path}: permission denied. Its owner can let a team write it with "
-                f"`cockpit open {path} --share-group GROUP` (a Unix group you are in; `id -Gn` "
-                f"lists yours), or open it --read-only")
+        return (f"cannot write {path}: permission denied. Its owner can let a team write it with"
+                f" `cockpit open {shlex.quote(str(path))} --share-group GROUP` (a Unix group you"
+                f" are in; `id -Gn` lists yours), or open it --read-only")
     if exc.errno == errno.EROFS:
         return f"cannot write {path}: the file system is read-only"
     if exc.errno == errno.ENOSPC:
