@@ -6,7 +6,8 @@
   seats' included), so callers fold events in file order.
 - ``load`` keeps every complete event. A torn last event (a crash mid-write) is moved, under the
   lock, to a ``.torn-…`` file next to the session and reported; nothing complete is ever lost.
-- ``read_new`` follows the file: it returns the complete events other processes appended.
+- ``read_new`` follows the file: it returns the complete events other processes appended,
+  read under a shared lock so that a torn tail being cut away never splices into what it reads.
 
 An event is complete when its ``seq = N`` line, always written last, has its newline.
 """
