@@ -73,10 +73,7 @@ async def follow_headless(runner: DrillRunner, session: Session, *, duration: fl
                           f"{_count(len(runner.endpoints), 'service')} on 127.0.0.1", one_line=True))
     printer.say(f"session: {session.path}")
 
-    def show_problem(problem: str) -> None:
-        printer.say(f"warning: {problem}")
-
-    record = _recorder(session, show_problem)
+    record = _recorder(session, lambda problem: printer.say(f"warning: {problem}"))
 
     def record_and_show(event: ev.Event) -> None:
         record(event)
