@@ -144,7 +144,6 @@ class EndpointTracker:
         if self.state == "down":
             if self.passes < limits.up_after:
                 return "down"
-            self._recent.clear()
             return "up" if self.oks >= limits.up_after else "degraded"
         if outcome is Outcome.WARN:
             return "degraded"
@@ -158,6 +157,8 @@ class EndpointTracker:
         if target == self.state:
             return None
         change = Change(self.state, target, detail)
+        if self.state == "down":
+            self._recent.clear()  # the outage's failures are not held against the recovery
         self.state, self.since = target, at
         self._changes.append(now)
         self._update_flapping(now)
