@@ -219,7 +219,7 @@ def describe_errors(path: Path, text: str, exc: ValidationError) -> str:
         field_path = _dotted(loc) or "(top level)"
         line = _line_of(text, loc)
         where = f"line {line}, " if line else ""
-        message = error["msg"]
+        message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown field (check the spelling)"
         elif error["type"] == "missing":
@@ -239,26 +239,28 @@ def _dotted(loc: list[Any]) -> str:
 
 
 def _line_of(text: str, loc: list[Any]) -> int | None:
-    """Best-effort line of a field path in TOML text: good enough to point people at the spot."""
+    """Best-effort line of a field path in TOML text: good enough to point people at the spot.
+
+    Walks the path: a name moves to its key or table header, an index to the n-th ``[[table]]``
+    after the parent's position.
+    """
     lines = text.splitlines()
-    start, table = 0, ""
-    found: int | None = None
-    for index, part in enumerate(loc):
+    start, found = 0, None
+    names: list[str] = []
+    for part in loc:
         if isinstance(part, int):
-            header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]")
-            hits = [i for i, line in enumerate(lines) if header.match(line)]
+            header = re.compile(rf"^\s*\[\[\s*{re.escape('.'.join(names))}\s*\]\]")
+            hits = [i for i in range(start, len(lines)) if header.match(lines[i])]
             if part < len(hits):
                 start = found = hits[part]
             continue
         key = str(part)
-        table = f"{table}.{key}" if table and isinstance(loc[index - 1], str) else key
+        names.append(key)
         pattern = re.compile(rf'^\s*(\[\[?\s*[\w.-]*\b{re.escape(key)}\s*\]\]?|"?{re.escape(key)}"?\s*=)')
-        for i in range(start, len(lines)):
-            if pattern.match(lines[i]):
-                start = found = i
-                break
-        else:
-            return found + 1 if found is not None else None
+        line = next((i for i in range(start, len(lines)) if pattern.match(lines[i])), None)
+        if line is None:
+            break
+        start = found = line
     return found + 1 if found is not None else None
 
 

@@ -102,7 +102,7 @@ def test_unknown_behaviour_lists_the_known_ones(tmp_path):
      "greater than or equal to 400"),
     ('\n[[services.phases]]\nat = "soon"\nbehaviour = "down"\n', "'soon' is not a duration"),
     ('\n[[services]]\nname = "db"\ninterval = "10ms"\n[[services.phases]]\nat = "0s"\nbehaviour = "down"\n',
-     "interval: Value error, must be at least 100ms"),
+     "interval: must be at least 100ms"),
     ('\n[[injects]]\nat = "1m"\ntext = "bob leaves"\nmember = "bob"\n', "needs a status"),
     ('\n[[injects]]\nat = "1m"\ntext = "x"\nstatus = "off"\n', "status needs the person"),
     ('\n[[services]]\nname = "api"\n[[services.phases]]\nat = "0s"\nbehaviour = "down"\n',

@@ -92,3 +92,15 @@ def test_bundled_protocols_load():
         assert all(step.text[0].isupper() for step in protocol.steps)
     with pytest.raises(ConfigError, match="available: data-loss, major-incident"):
         load_protocol("nope")
+
+
+def test_nested_tables_point_at_the_right_repeat(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text('name = "p"\ntitle = "P"\n\n[[steps]]\nid = "a"\ntext = "A"\n\n'
+                    '[[steps]]\nid = "b"\ntext = "B"\ndue = "later"\n')
+    from cockpit.settings import ProtocolFile, load_model
+
+    with pytest.raises(ConfigError) as info:
+        load_model(path, ProtocolFile)
+    assert "line 11, steps[1].due" in str(info.value)
+    assert "Value error" not in str(info.value)
