@@ -87,7 +87,7 @@ class Verdict:
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    kind: str  # PLACEHOLDER KEY INDEX FUNC RPAREN COMMA OP LITERAL PATTERN END
+    kind: str  # PLACEHOLDER KEY INDEX FUNC RPAREN OP LITERAL PATTERN END
     text: str
     column: int
 
