@@ -3,18 +3,17 @@
 A loopback aiohttp server runs in its own process (so the poller keeps its core), answering
 ``{"status": "ok"}`` on 200 endpoints spread over 10 ports. In the same run it measures:
 
-* checks/s of the Monitor (200 endpoints every 100 ms, 64 checks in flight, conditions
-  ``[STATUS] == 200`` and ``[BODY].status == ok``) over the httpx+aiohttp transport and over plain
-  httpx, each beside a raw aiohttp loop doing the same requests (the reference, as a ratio);
-  also the poller's CPU time per check, the steadier figure on a shared machine: when other
-  work holds the cores, both processes wait to be scheduled and checks/s follows the load;
+* checks/s of the Monitor (200 endpoints asked for every 25 ms, more than it can serve, 64 checks
+  in flight, conditions ``[STATUS] == 200`` and ``[BODY].status == ok``) over the httpx+aiohttp
+  transport and over plain httpx, each beside a raw aiohttp loop doing the same requests flat
+  out (the reference, as a ratio); also the poller's CPU time per check, the steadier figure on
+  a shared machine: when other work holds the cores, checks/s follows the load;
 * false failures: checks of these healthy endpoints that did not come out OK;
 * start lag (scheduled start → actual start) at 200 checks/s, p50 and p99;
 * resident memory of a fresh process monitoring 1,000 endpoints, beside the same process
   before it starts (the interpreter with its imports).
 
-Goals: >= 1,000 checks/s and >= 0.3x raw aiohttp (by CPU per check: the Monitor is offered
-2,000 checks/s, the raw loop runs flat out); zero false failures; p99 start lag < 100 ms;
+Goals: >= 1,000 checks/s and >= 0.3x raw aiohttp; zero false failures; p99 start lag < 100 ms;
 < 100 MB RSS with 1,000 endpoints. The whole run stays under a minute.
 """
 
@@ -28,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
+from cockpit.domain.durations import parse_duration  # noqa: E402
 from cockpit.health.monitor import Monitor  # noqa: E402
 from cockpit.health.probe import Outcome  # noqa: E402
 from cockpit.settings import EndpointConfig  # noqa: E402
@@ -44,8 +45,10 @@ ENDPOINTS = 200
 MEASURE_SECONDS = 4.0
 IN_FLIGHT = 64
 CONDITIONS = ("[STATUS] == 200", "[BODY].status == ok")
-OFFERED = ENDPOINTS * 10
-"""Checks/s asked of the Monitor: every endpoint every 100 ms, the shortest interval allowed."""
+SATURATING = timedelta(milliseconds=25)
+"""The throughput phase asks for every endpoint every 25 ms (8,000 checks/s), below the config
+floor of 100 ms, so that the Monitor runs flat out like the raw loop and the ratio compares
+capacities; ticks it cannot serve are dropped, as always."""
 
 
 # -- the server (its own process) ---------------------------------------------------------------
@@ -78,9 +81,10 @@ def urls(ports: list[int], count: int) -> list[str]:
     return [f"http://127.0.0.1:{ports[i % len(ports)]}/svc/{i}" for i in range(count)]
 
 
-def endpoints(ports: list[int], count: int, interval: str) -> list[EndpointConfig]:
-    return [EndpointConfig(name=f"svc-{i:04}", url=url, interval=interval, timeout="2s",
-                           conditions=CONDITIONS) for i, url in enumerate(urls(ports, count))]
+def endpoints(ports: list[int], count: int, interval: str | timedelta) -> list[EndpointConfig]:
+    configs = [EndpointConfig(name=f"svc-{i:04}", url=url, timeout="2s", conditions=CONDITIONS)
+               for i, url in enumerate(urls(ports, count))]
+    return [c.model_copy(update={"interval": parse_duration(interval)}) for c in configs]
 
 
 # -- measurements -------------------------------------------------------------------------------
@@ -111,7 +115,7 @@ async def raw_aiohttp(targets: list[str], seconds: float) -> tuple[float, float]
 async def monitor_rate(ports: list[int], transport: str) -> tuple[float, float, int, int]:
     """Checks/s of the Monitor once its first round is behind it, and CPU µs per check;
     also how many of all its checks were not OK, of how many."""
-    monitor = Monitor(endpoints(ports, ENDPOINTS, f"{1000 * ENDPOINTS // OFFERED}ms"), lambda event: None,
+    monitor = Monitor(endpoints(ports, ENDPOINTS, SATURATING), lambda event: None,
                       max_in_flight=IN_FLIGHT, transport=transport)
     task = asyncio.create_task(monitor.run())
     await asyncio.sleep(1.0)
@@ -207,10 +211,7 @@ def main() -> None:
     print(f"  raw aiohttp loop (reference)      {raw:7.0f} checks/s          {raw_cpu:5.0f} µs CPU/check")
     print(f"  Monitor, httpx + aiohttp (default){rate:7.0f} checks/s  {rate / raw:4.2f}x raw  "
           f"{cpu:5.0f} µs CPU/check ({raw_cpu / cpu:4.2f}x raw)  "
-          f"{verdict(rate >= 1000 and raw_cpu / cpu >= 0.3)} (>= 1,000/s; >= 0.3x raw by CPU/check)")
-    print(f"    the Monitor is offered {OFFERED:,} checks/s, so its rate stops there while the raw loop "
-          f"runs flat out: CPU per check is the like-for-like ratio (one core would carry about "
-          f"{1e6 / cpu:,.0f} checks/s)")
+          f"{verdict(rate >= 1000 and rate >= 0.3 * raw)} (>= 1,000/s and >= 0.3x)")
     print(f"  Monitor, plain httpx              {plain:7.0f} checks/s  {plain / raw:4.2f}x raw  "
           f"{plain_cpu:5.0f} µs CPU/check ({raw_cpu / plain_cpu:4.2f}x raw)  "
           f"({plain_not_ok} of {plain_checks} checks not OK)")
