@@ -61,8 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="256 colours and no animation, for slow SSH links")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def command(name: str, help: str, handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help)
+    def command(name: str, help: str, handler: Callable[[argparse.Namespace], int],
+                epilog: str | None = None) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help, epilog=epilog)
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         p.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
                        help="config file to use instead of the discovered one")
@@ -95,7 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("session", metavar="SESSION")
     p.add_argument("--json", action="store_true", help="one JSON document")
 
-    p = command("probe", "run the health checks of the config, no screen", _lazy("cockpit.health.cli", "run_probe"))
+    p = command("probe", "run the health checks of the config, no screen",
+                _lazy("cockpit.health.cli", "run_probe"),
+                epilog="exit codes: 0 every endpoint is up at the end; 1 some endpoint is not up "
+                       "(degraded, down or unknown) or the checks could not run; 2 bad usage or config")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="one round of checks (the default)")
     mode.add_argument("--duration", type=_positive, metavar="S", help="poll for S seconds")

@@ -40,10 +40,27 @@ def validate_file(path: Path) -> tuple[bool, str]:
             theme = load_model(path, ThemeFile)
             return True, f"{path}: valid theme {theme.name!r}"
         config = load_model(path, Config)
+        problems = _endpoint_problems(config)
+        if problems:
+            return False, f"cockpit: error: {path}:\n" + "\n".join(problems)
         return True, (f"{path}: valid config ({len(config.people)} people, "
                       f"{len(config.endpoints)} endpoints)")
     except ConfigError as exc:
         return False, f"cockpit: error: {exc}"
+
+
+def _endpoint_problems(config: Config) -> list[str]:
+    """Conditions and URLs that would fail when polled, with the caret pointing at the mistake."""
+    from cockpit.health.conditions import ConditionError
+    from cockpit.health.probe import Check, EndpointError
+
+    problems = []
+    for endpoint in config.endpoints:
+        try:
+            Check.of(endpoint)
+        except (ConditionError, EndpointError) as exc:
+            problems.append(f"  {exc}")
+    return problems
 
 
 def _validate_session(path: Path) -> tuple[bool, str]:

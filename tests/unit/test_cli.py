@@ -80,3 +80,16 @@ def test_headless_commands_do_not_import_textual():
 def test_every_command_has_help(command):
     result = cockpit(command, "--help")
     assert result.returncode == 0 and "usage: cockpit" in result.stdout
+
+
+def test_validate_points_at_a_broken_condition(tmp_path):
+    config = tmp_path / "cockpit.toml"
+    config.write_text('[[endpoints]]\nname = "api"\nurl = "http://127.0.0.1:9/healthz"\n'
+                      'conditions = ["[STATUS] == 200", "[BODY].status = ok"]\n')
+    result = cockpit("validate", str(config))
+    assert result.returncode == 2
+    assert "endpoint 'api'" in result.stderr and "^" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_probe_help_documents_exit_codes():
+    assert "exit codes: 0 every endpoint is up" in cockpit("probe", "--help").stdout
