@@ -136,11 +136,22 @@ class CockpitApp(App[int]):
             self.run_monitor()
 
     def _apply_theme(self) -> None:
-        from cockpit.ui.themes import preferred_theme, register_themes, remember_theme
+        from cockpit.ui.themes import preferred_theme, register_themes
 
         names = register_themes(self)
         self.theme = preferred_theme(names, self.config)
-        self.theme_changed_signal.subscribe(self, lambda theme: remember_theme(theme.name))
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Any) -> None:
+        from cockpit.ui.themes import remember_theme
+
+        remember_theme(theme.name)
+        self.call_after_refresh(self._recolour)
+
+    def _recolour(self) -> None:
+        """Rows carry their colours: draw them again in the new theme's."""
+        self.query_one("#timeline", TimelinePane).reshow()
+        self.push_state()
 
     def on_resize(self, event: Any) -> None:
         self._layout_for(event.size.width, event.size.height)

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
 from textual.containers import Vertical
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -138,6 +138,7 @@ class RowList(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._rows: Sequence[Row] = ()
         self._count = 0
+        self._base_style: Style | None = None
         self.cursor: int | None = None
         self.follow_tail = follow_tail
         """Keep the newest row in view while the cursor is on the last row (the timeline)."""
@@ -160,7 +161,7 @@ class RowList(ScrollView, can_focus=True):
         at_tail = self.cursor is None or self.cursor >= old_count - 1
         self._rows, self._count = rows, len(rows)
         if self._count != old_count:
-            self.virtual_size = Size(self.size.width, self._count)
+            self._resize_content(old_count)
         self._place_cursor(old_key, at_tail)
         if compare and self._count == old_count:
             top = int(self.scroll_y)
@@ -169,6 +170,18 @@ class RowList(ScrollView, can_focus=True):
                     self.refresh_line(y)
         else:
             self.refresh()
+
+    def _resize_content(self, old_count: int) -> None:
+        """A new row count. While the list already scrolls (and still will), the scrollbar is
+        the only thing that changes: update it without a relayout, which would repaint the
+        whole screen for every new timeline entry."""
+        size = Size(self.size.width, self._count)
+        height = self.size.height
+        if height and old_count > height and self._count > height and self.show_vertical_scrollbar:
+            self.set_reactive(RowList.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
 
     def _place_cursor(self, key: str | None, at_tail: bool) -> None:
         rows = self._rows
@@ -252,10 +265,14 @@ class RowList(ScrollView, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base_style = self.rich_style  # once per paint, not once per line
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
         width = self.size.width
-        base = self.rich_style
+        base = self._base_style or self.rich_style
         if index >= len(self._rows):
             return Strip.blank(width, base)
         text = self._rows[index].text
@@ -316,10 +333,12 @@ class Pane(Vertical, can_focus=False):
     def tone(self, name: str) -> Style:
         """A style by meaning, in the theme's colours: ``bad``, ``warn``, ``good``, ``strong``,
         ``dim``. Every toned text also carries a word or a symbol: colour is never alone."""
-        key = (self.app.theme, name)
+        variables = self.app.theme_variables
+        key = (variables.get("error", ""), variables.get("warning", ""),
+               variables.get("success", ""), name)
         style = _TONE_CACHE.get(key)
         if style is None:
-            style = _TONE_CACHE[key] = tone_style(self.app.theme_variables, name)
+            style = _TONE_CACHE[key] = tone_style(variables, name)
         return style
 
     @property
@@ -347,8 +366,8 @@ class Pane(Vertical, can_focus=False):
             self.show(state, now)  # type: ignore[attr-defined]
 
 
-_TONE_CACHE: dict[tuple[str, str], Style] = {}
-"""Tones by (theme, name): parsing theme colours for every row would cost more than the row."""
+_TONE_CACHE: dict[tuple[str, str, str, str], Style] = {}
+"""Tones by (theme colours, name): parsing theme colours for every row would cost more than the row."""
 
 
 def tone_style(variables: dict[str, str], name: str) -> Style:

@@ -97,7 +97,10 @@ class TimelinePane(Pane):
         self._retitle()
 
     def reshow(self) -> None:
-        self.rows.refresh()
+        """Draw the rows again (after a resize or a theme change: new colours)."""
+        if self._rows is not None:
+            self._rows = TimelineRows(self._shown, self._styles(), self.steps)
+            self.rows.set_rows(self._rows, compare=False)
 
     def _retitle(self) -> None:
         count = len(self._shown)
