@@ -295,6 +295,12 @@ class CockpitApp(App[int]):
         self._schedule_push()
         return recorded
 
+    def record_and_show(self, event: ev.Event) -> ev.Event | None:
+        """Record what a person just did and redraw at once (not at the next batch)."""
+        recorded = self.record(event)
+        self._push_now()
+        return recorded
+
     def _schedule_push(self) -> None:
         """Redraw once after a burst of records (200 endpoints changing at once is one redraw)."""
         if not self._push_pending:
@@ -322,6 +328,7 @@ class CockpitApp(App[int]):
         for event in message.events:
             if self.record(event) is None:
                 break
+        self._push_now()  # what a person just did shows at once
 
     def _join(self) -> None:
         if not self.session.read_only:
@@ -359,7 +366,7 @@ class CockpitApp(App[int]):
 
         def save(text: str | None) -> None:
             if text:
-                self.record(ev.NoteAdded(text=text, tag=tag))
+                self.record_and_show(ev.NoteAdded(text=text, tag=tag))
 
         self.push_screen(TextPrompt(title, placeholder=placeholder), save)
 
@@ -390,7 +397,7 @@ class CockpitApp(App[int]):
                 return
         elif chosen == suggestion.severity:
             reason = "; ".join(suggestion.reasons)
-        self.record(ev.SeverityChanged(severity=chosen, reason=reason))
+        self.record_and_show(ev.SeverityChanged(severity=chosen, reason=reason))
 
     @work(exclusive=True, group="status")
     async def action_status(self) -> None:
@@ -402,7 +409,7 @@ class CockpitApp(App[int]):
         if chosen == "resolved":
             await self._resolve()
             return
-        self.record(ev.StatusChanged(status=chosen))
+        self.record_and_show(ev.StatusChanged(status=chosen))
 
     @work(exclusive=True, group="status")
     async def action_resolve(self) -> None:
@@ -415,7 +422,7 @@ class CockpitApp(App[int]):
         sure = await self.push_screen_wait(ConfirmPrompt(
             "Resolve the incident? The clock stops and the protocol freezes. (y / n)"))
         if sure:
-            self.record(ev.StatusChanged(status="resolved"))
+            self.record_and_show(ev.StatusChanged(status="resolved"))
 
     def action_update(self) -> None:
         from cockpit.ui.composer import UpdateComposer
@@ -458,20 +465,20 @@ class CockpitApp(App[int]):
         if step_id is None:
             return
         if verb == "done":
-            self.record(ev.StepDone(step=step_id))
+            self.record_and_show(ev.StepDone(step=step_id))
         elif verb == "reopen":
-            self.record(ev.StepReopened(step=step_id))
+            self.record_and_show(ev.StepReopened(step=step_id))
         else:
             reason = await self.push_screen_wait(TextPrompt("Why skip it?"))
             if reason:
-                self.record(ev.StepSkipped(step=step_id, reason=reason))
+                self.record_and_show(ev.StepSkipped(step=step_id, reason=reason))
 
     @work(exclusive=True, group="retitle")
     async def action_retitle(self) -> None:
         title = await self.push_screen_wait(TextPrompt(
             "Incident title", value=self.session.state.title))
         if title and title != self.session.state.title:
-            self.record(ev.IncidentRetitled(title=title))
+            self.record_and_show(ev.IncidentRetitled(title=title))
 
     @work(exclusive=True, group="asks")
     async def action_acknowledge_ask(self) -> None:
@@ -483,4 +490,4 @@ class CockpitApp(App[int]):
         chosen = await self.push_screen_wait(ChoicePrompt(
             "Which ask is answered?", [(str(a.seq), f"{a.handle}: {a.task}") for a in asks]))
         if chosen is not None:
-            self.record(ev.AskDone(ask=int(chosen)))
+            self.record_and_show(ev.AskDone(ask=int(chosen)))
