@@ -119,7 +119,7 @@ class ProtocolPane(Pane):
             detail.update(text, layout=False)
     def render_rows(self, views: list[StepView], state: IncidentState, now: datetime) -> list[Row]:
         width = self.width
-        timing_width = 20 if width >= 90 else 16
+        timing_width = 20 if width >= 60 else 16
         owner_width = 12 if width >= 56 else 0
         text_width = max(10, width - 2 - owner_width - timing_width - 2)
         several = len(state.protocols) > 1
