@@ -1,7 +1,7 @@
 """The event vocabulary of the session file (DESIGN §3).
 
 Every change to an incident is one of these events, appended to the journal. Known kinds are
-validated pydantic models discriminated on ``kind``; an event of a kind this version does not
+validated pydantic models chosen by their ``kind``; an event of a kind this version does not
 know (written by a newer one) or that no longer validates is kept as a :class:`RawEvent`, never
 dropped, so nothing in a session file is ever lost by reading it.
 """
@@ -9,9 +9,9 @@ dropped, so nothing in a session file is ever lost by reading it.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cockpit.domain.protocol import Step
 from cockpit.domain.vocabulary import (
@@ -25,7 +25,8 @@ UNSET_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
 class Event(BaseModel):
     """Fields every event has. ``seq`` and ``at`` are stamped when the event is recorded."""
 
-    model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
+    # Schemas are built on first use: a seat that never sees a kind never pays for it at start-up.
+    model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True, defer_build=True)
 
     seq: int = 0
     at: datetime = UNSET_TIME
@@ -227,23 +228,11 @@ KINDS: dict[str, type[Event]] = {
 }
 
 
-def _kind_tag(value: Any) -> str:
-    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
-    return kind if kind in KINDS else "raw"
-
-
-AnyEvent = Annotated[
-    Union[tuple(Annotated[cls, Tag(kind)] for kind, cls in KINDS.items())  # type: ignore[misc]
-          + (Annotated[RawEvent, Tag("raw")],)],
-    Discriminator(_kind_tag),
-]
-_ADAPTER: TypeAdapter[Event] = TypeAdapter(AnyEvent)
-
-
 def parse_event(record: dict[str, Any]) -> Event:
     """A typed event from a session-file table; anything that does not validate stays raw."""
+    model = KINDS.get(record.get("kind"), RawEvent)  # type: ignore[arg-type]
     try:
-        return _ADAPTER.validate_python(record)
+        return model.model_validate(record)
     except ValidationError:
         try:
             return RawEvent.model_validate(record)
