@@ -29,7 +29,8 @@ from cockpit.domain.clock import Clock, utc_ms
 from cockpit.domain.durations import format_clock
 from cockpit.domain.vocabulary import SEVERITIES, STATUSES, severity_rank
 from cockpit.domain.severity import suggest_severity
-from cockpit.journal import JournalWriteError
+from cockpit.journal import JournalError, JournalWriteError
+from cockpit.seats import SeatPresence, already_decided, record_departures
 from cockpit.session import ReadOnlySession, Session
 from cockpit.settings import Config
 from cockpit.text import printable
@@ -60,6 +61,8 @@ SMALLEST = (80, 24)
 RETRY_SECONDS = 2.0
 KEYS_WIDE = ("n note  d decision  a action  h hypothesis  s severity  t status  u update  "
              "c calm  1-6 panes  ? help  ^p commands  ^q quit")
+READ_ONLY_MESSAGE = ("This seat is read-only: nothing is recorded. Open the session without "
+                     "--read-only to take part.")
 KEYS_NARROW = "n note d decision a action h hyp. s sev u update c calm ? help ^p ^q"
 
 
@@ -94,6 +97,9 @@ class CockpitApp(App[int]):
         self.low_bandwidth = low_bandwidth
         self.clock = clock or session.clock
         self.lease: Any = None
+        self.presence = SeatPresence(session.path)
+        self._lease_error_shown = False
+        self._follow_error_shown = False
         self.active_pane = "impact"
         self._late_seen: set[tuple[str, datetime | None]] = set()
         self._asks_seen: set[int] = set()
@@ -181,14 +187,22 @@ class CockpitApp(App[int]):
         """Fold in what other seats (and the drill's injects) appended; redraw when anything did."""
         try:
             self.session.refresh()
-        except OSError as exc:
-            self.notify(f"Cannot read the session file: {exc}", severity="error", timeout=6)
+        except (OSError, JournalError) as exc:
+            if not self._follow_error_shown:  # once: every 250 ms would bury the screen
+                self._follow_error_shown = True
+                self.notify(f"Cannot follow the session file: {exc}\nThis screen stops updating "
+                            "from other seats; what you record here is still written.",
+                            title="Session file", severity="error", timeout=20, markup=False)
             return
+        self._follow_error_shown = False
         if self.session.state.last_seq != self._shown_seq:
             self.push_state()
 
     def tick(self) -> None:
-        """Once a second: the clocks and countdowns, the live health, the reminders."""
+        """Once a second: the clocks and countdowns, the live health, the reminders, and (on the
+        polling seat) the seats that died without saying goodbye."""
+        if self.lease is not None and self.lease.held:
+            record_departures(self.session, self.presence, self.record)
         if self.monitor is not None:
             try:
                 self.query_one("#health", HealthPane).set_live(self.monitor.snapshot())
@@ -275,11 +289,16 @@ class CockpitApp(App[int]):
 
     # -- recording: the only way anything on this screen changes the incident --------------------
 
+    def refuse_read_only(self) -> bool:
+        """True (and why, shown) on a read-only seat: asked before any prompt opens, so an
+        observer never types a whole note for nothing."""
+        if self.session.read_only:
+            self.notify(READ_ONLY_MESSAGE, title="Read-only", severity="warning")
+        return self.session.read_only
+
     def record(self, event: ev.Event) -> ev.Event | None:
         """Record ``event`` in the session and redraw; None when it could not be recorded (yet)."""
-        if self.session.read_only:
-            self.notify("This seat is read-only: nothing is recorded. Open the session without "
-                        "--read-only to take part.", title="Read-only", severity="warning")
+        if self.refuse_read_only():
             return None
         try:
             recorded = self.session.record(event)
@@ -293,6 +312,9 @@ class CockpitApp(App[int]):
             self._schedule_push()
             return None
         self._schedule_push()
+        reason = already_decided(self.session.state, recorded)
+        if reason:  # another seat did the same a moment earlier: say so, not a silent no-op
+            self.notify(f"That step was {reason}.", title="Protocol", timeout=8, markup=False)
         return recorded
 
     def record_and_show(self, event: ev.Event) -> ev.Event | None:
@@ -331,19 +353,33 @@ class CockpitApp(App[int]):
         self._push_now()  # what a person just did shows at once
 
     def _join(self) -> None:
-        if not self.session.read_only:
-            self._joined = self.record(ev.SeatJoined(handle=self.session.handle)) is not None
+        """Say this seat is here: in the file (``seat.joined``) and in the seats folder, so the
+        polling seat records ``seat.left`` for it even if it dies without saying goodbye."""
+        handle, read_only = self.session.handle, self.session.read_only
+        self.presence.mark(handle, read_only=read_only)
+        if not read_only:
+            self._joined = self.record(ev.SeatJoined(handle=handle)) is not None
+            return
+        try:  # a read-only seat records its presence, and only that
+            self.session.record(ev.SeatJoined(handle=handle, read_only=True))
+            self._joined = True
+        except JournalWriteError:
+            self.session.pending.clear()  # presence is a courtesy: never rescued, never retried
 
     def on_unmount(self) -> None:
         if self.monitor is not None:
             self.monitor.stop()
-        if self.lease is not None:
-            self.lease.release()
         if self._joined:
             try:
-                self.session.record(ev.SeatLeft(handle=self.session.handle))
+                self.session.record(ev.SeatLeft(handle=self.session.handle,
+                                                read_only=self.session.read_only))
             except (JournalWriteError, ReadOnlySession):
-                pass  # leaving is only a courtesy; the entries that matter are already saved
+                if self.session.read_only:
+                    self.session.pending.clear()
+                # leaving is only a courtesy; the entries that matter are already saved
+        self.presence.clear()
+        if self.lease is not None:
+            self.lease.release()
 
     # -- the health monitor ------------------------------------------------------------------------
 
@@ -354,6 +390,10 @@ class CockpitApp(App[int]):
 
         lease = PollerLease(self.session.path)
         while not lease.try_acquire():
+            if lease.error and not self._lease_error_shown:
+                self._lease_error_shown = True
+                self.notify(lease.error, title="Not polling", severity="warning", timeout=20,
+                            markup=False)
             await asyncio.sleep(1.0)
         self.lease = lease
         await self.monitor.run()
@@ -362,6 +402,8 @@ class CockpitApp(App[int]):
 
     def action_note(self, tag: str) -> None:
         """n, d, a, h: one line, recorded the moment Enter is pressed."""
+        if self.refuse_read_only():
+            return
         title, placeholder = NOTE_PROMPTS[tag]
 
         def save(text: str | None) -> None:
@@ -372,6 +414,8 @@ class CockpitApp(App[int]):
 
     @work(exclusive=True, group="severity")
     async def action_severity(self) -> None:
+        if self.refuse_read_only():
+            return
         state = self.session.state
         suggestion = suggest_severity(state.impact, self.config.severity)
         options = []
@@ -401,6 +445,8 @@ class CockpitApp(App[int]):
 
     @work(exclusive=True, group="status")
     async def action_status(self) -> None:
+        if self.refuse_read_only():
+            return
         state = self.session.state
         options = [(s, s + ("  (now)" if s == state.status else "")) for s in STATUSES]
         chosen = await self.push_screen_wait(ChoicePrompt("Status", options, selected=state.status))
@@ -413,6 +459,8 @@ class CockpitApp(App[int]):
 
     @work(exclusive=True, group="status")
     async def action_resolve(self) -> None:
+        if self.refuse_read_only():
+            return
         await self._resolve()
 
     async def _resolve(self) -> None:
@@ -425,6 +473,8 @@ class CockpitApp(App[int]):
             self.record_and_show(ev.StatusChanged(status="resolved"))
 
     def action_update(self) -> None:
+        if self.refuse_read_only():
+            return
         from cockpit.ui.composer import UpdateComposer
 
         self.push_screen(UpdateComposer(self.session.state, self.now(), self.config),
@@ -454,6 +504,8 @@ class CockpitApp(App[int]):
     @work(exclusive=True, group="step")
     async def action_step(self, verb: str) -> None:
         """Palette: mark done, skip or reopen a step chosen from a list."""
+        if self.refuse_read_only():
+            return
         now = self.now()
         views = [v for v in self.session.state.step_views(now) if v.applies and
                  ((v.state != "open") if verb == "reopen" else (v.is_open if verb == "done" else v.state == "open"))]
@@ -475,6 +527,8 @@ class CockpitApp(App[int]):
 
     @work(exclusive=True, group="retitle")
     async def action_retitle(self) -> None:
+        if self.refuse_read_only():
+            return
         title = await self.push_screen_wait(TextPrompt(
             "Incident title", value=self.session.state.title))
         if title and title != self.session.state.title:
@@ -483,6 +537,8 @@ class CockpitApp(App[int]):
     @work(exclusive=True, group="asks")
     async def action_acknowledge_ask(self) -> None:
         """Palette: mark an ask-timer answered."""
+        if self.refuse_read_only():
+            return
         asks = sorted(self.session.state.open_asks(), key=lambda a: a.due_at)
         if not asks:
             self.notify("No open ask-timers.", timeout=4)

@@ -59,11 +59,18 @@ def run_app(app: Any) -> int:
 
 
 def _terminal_state() -> Any:
+    """The terminal's line discipline, or None when stdin is not a terminal.
+
+    Under textual-serve stdin is a pipe and ``tcgetattr`` raises ``termios.error`` (not an
+    OSError): it must not end the browser tab's seat.
+    """
     try:
         import termios
-
+    except ImportError:
+        return None
+    try:
         return termios.tcgetattr(sys.stdin.fileno())
-    except (ImportError, OSError, ValueError):  # not a terminal (tests, pipes)
+    except (termios.error, OSError, ValueError):  # not a terminal (tests, pipes)
         return None
 
 
@@ -76,7 +83,7 @@ def _restore_terminal(saved: Any) -> None:
         termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, saved)
         sys.stdout.write(RESET_TERMINAL)
         sys.stdout.flush()
-    except (OSError, ValueError):
+    except (termios.error, OSError, ValueError):
         pass
 
 
@@ -107,15 +114,28 @@ def _rescue_pending(session: Session) -> Path | None:
 
 
 def live_monitor(session: Session, config: Config, on_event: Any) -> Any:
-    """A Monitor for the session's endpoints that the config in force knows how to probe."""
+    """A Monitor for the session's endpoints that the config in force knows how to probe.
+
+    Each health change passes through ``health_news`` before ``on_event``: a seat taking over the
+    polling starts from "unknown" and must not record "unknown -> up" for what the file shows up.
+    """
     if session.read_only:
         return None
     endpoints = [e for e in config.endpoints if e.name in session.state.endpoints]
     if not endpoints:
         return None
+    from cockpit.domain.events import HealthChanged
     from cockpit.health.monitor import Monitor
+    from cockpit.seats import health_news
 
-    return Monitor(endpoints, on_event, clock=session.clock)
+    def news_only(event: Any) -> Any:
+        if isinstance(event, HealthChanged):
+            event = health_news(session.state, event)
+            if event is None:
+                return None
+        return on_event(event)
+
+    return Monitor(endpoints, news_only, clock=session.clock)
 
 
 def run_open(args: argparse.Namespace) -> int:

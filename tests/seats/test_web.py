@@ -108,9 +108,6 @@ def test_busy_port_and_missing_session_are_clear_errors(session_file):
     assert "Traceback" not in missing.stderr + done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "cockpit/ui/launch.py _terminal_state catches OSError, but termios.tcgetattr on a pipe (how "
-    "textual-serve runs each tab) raises termios.error, which is not one; the seat exits at once"))
 async def test_a_browser_tab_gets_a_live_read_only_seat(session_file, web):
     """What a browser does: open the websocket; the terminal it is sent is the cockpit, read-only."""
     import aiohttp

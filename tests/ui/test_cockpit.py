@@ -304,16 +304,20 @@ async def test_markup_in_titles_notes_and_endpoints_shows_literally(make_session
     assert kinds(session, "note.added")[-1].text == "[bold]x[/]"
 
 
-async def test_read_only_seat_records_nothing(cockpit, make_session, config, clock):
+async def test_read_only_seat_records_only_its_presence(cockpit, make_session, config, clock):
     session = make_session(config=config)
+    before = len(Session.open(session.path).events)
     watcher = Session.open(session.path, clock=clock, handle="bob", read_only=True)
     app = cockpit(watcher)
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("n")
-        await type_text(pilot, "should not land")
+        for key in ("n", "d", "a", "h", "s", "t", "u", "2", "x", "p", "enter", "3", "plus", "k"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, (TextPrompt, ChoicePrompt)), key  # refused up front
         assert any("read-only" in n.message for n in app._notifications)
-    assert kinds(session, "note.added") == []
-    assert kinds(session, "seat.joined") == []
+    added = Session.open(session.path).events[before:]
+    assert [(e.kind, e.handle, e.read_only) for e in added] == [
+        ("seat.joined", "bob", True), ("seat.left", "bob", True)]
 
 
 async def test_other_seats_appends_show_up(cockpit, make_session, config, clock):

@@ -102,6 +102,8 @@ class ImpactPane(Pane):
 
     def on_row_list_activated(self, event: RowList.Activated) -> None:
         event.stop()
+        if not self.may_record():
+            return
         self.edit(event.key)
 
     @work(exclusive=True, group="impact-edit")

@@ -150,6 +150,8 @@ class ProtocolPane(Pane):
 
     def on_row_list_activated(self, event: RowList.Activated) -> None:
         event.stop()
+        if not self.may_record():
+            return
         view = self.views.get(event.key)
         if view is None:
             return
@@ -159,12 +161,16 @@ class ProtocolPane(Pane):
         self.post_message(Propose(StepDone(step=view.step.id)))
 
     def action_reopen(self) -> None:
+        if not self.may_record():
+            return
         view = self.views.get(self.rows.selected_key or "")
         if view is not None and (view.state != "open"):
             self.post_message(Propose(StepReopened(step=view.step.id)))
 
     @work(exclusive=True, group="protocol-prompt")
     async def action_skip(self) -> None:
+        if not self.may_record():
+            return
         view = self.views.get(self.rows.selected_key or "")
         if view is None or view.state != "open":
             return
@@ -176,6 +182,8 @@ class ProtocolPane(Pane):
     @work(exclusive=True, group="protocol-prompt")
     async def action_add_protocol(self) -> None:
         """Bring another runbook in (a breach found during an outage, say)."""
+        if not self.may_record():
+            return
         from cockpit.settings import ConfigError, available, load_protocol
 
         config = getattr(self.app, "config", None)

@@ -321,6 +321,12 @@ class Pane(Vertical, can_focus=False):
 
     FOLLOW_TAIL = False
 
+    def may_record(self) -> bool:
+        """False on a seat that cannot record (the app has said why): checked before a prompt
+        opens, so an observer never fills one in for nothing."""
+        refuse = getattr(self.app, "refuse_read_only", None)
+        return refuse is None or not refuse()
+
     @property
     def rows(self) -> RowList:
         return self.query_one(RowList)

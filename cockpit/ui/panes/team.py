@@ -131,6 +131,8 @@ class TeamPane(Pane):
 
     def on_row_list_activated(self, event: RowList.Activated) -> None:
         event.stop()
+        if not self.may_record():
+            return
         kind, _, target = event.key.partition(":")
         if kind == "member":
             self.change_status(target)
@@ -158,6 +160,8 @@ class TeamPane(Pane):
 
     @work(exclusive=True, group="team-prompt")
     async def action_add_person(self) -> None:
+        if not self.may_record():
+            return
         handle = await self._ask_person("Add who?", exclude=set(self.state.members))
         if not handle:
             return
@@ -188,6 +192,8 @@ class TeamPane(Pane):
 
     @work(exclusive=True, group="team-prompt")
     async def action_assign_role(self) -> None:
+        if not self.may_record():
+            return
         handle = self._selected("member") or await self._ask_person("Give a role to whom?")
         if not handle:
             return
@@ -199,6 +205,8 @@ class TeamPane(Pane):
     @work(exclusive=True, group="team-prompt")
     async def action_hand_over(self) -> None:
         """Hand a role to someone else with a short briefing: recorded as release + assign."""
+        if not self.may_record():
+            return
         selected = self._selected("member")
         held = [r for r in ROLES if self.state.holders(r)]
         if selected and self.state.roles_of(selected):
@@ -224,6 +232,8 @@ class TeamPane(Pane):
 
     @work(exclusive=True, group="team-prompt")
     async def action_ask(self) -> None:
+        if not self.may_record():
+            return
         selected = self._selected("member")
         text = await self.app.push_screen_wait(TextPrompt(
             "Ask-timer: who, what, back in how long?",
