@@ -246,7 +246,9 @@ class CockpitApp(App[int]):
         if worst is not None:
             line.append(STATE_LABELS.get(worst.state, worst.state),
                         style=tone_style(self.theme_variables, STATE_TONES.get(worst.state, "")))
-            line.append(" " + printable(worst.name, one_line=True) + "  │ ")
+            line.append(" ")
+            line.append(printable(worst.name, one_line=True), style=Style(bold=True))
+            line.append("  │ ")
         newest = next((e for e in reversed(self.session.events)
                        if e.kind not in ("health.summary", "seat.joined", "seat.left")), None)
         if newest is not None:

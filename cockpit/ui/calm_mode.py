@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from cockpit.domain.durations import format_clock
+from cockpit.ui.header import incident_clock
 from cockpit.domain.protocol import StepView
 from cockpit.domain.roster import roster_warnings
 from cockpit.domain.state import IncidentState
@@ -45,11 +46,11 @@ def most_urgent_step(views: Iterable[StepView]) -> StepView | None:
 
 
 def clock_line(state: IncidentState, now: datetime) -> Content:
-    """``T+0:42:13 · next update in 6:40`` (or ``LATE``), the two times that matter."""
+    """``T+00:42:13 · next update in 6:40`` (or ``LATE``), the two times that matter."""
     if state.declared_at is None:
         return Content("not declared yet")
     elapsed = ((state.resolved_at or now) - state.declared_at).total_seconds()
-    parts: list[str | tuple[str, str]] = [(f"T+{format_clock(elapsed)}", "bold")]
+    parts: list[str | tuple[str, str]] = [(f"T+{incident_clock(elapsed)}", "bold")]
     due = state.next_update_due(now)
     if state.resolved_at is not None:
         parts.append("  ·  resolved")

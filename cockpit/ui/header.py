@@ -30,6 +30,15 @@ def incident_clock(seconds: float) -> str:
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
+GAP = "   "
+
+
+def _gap(line: Text) -> None:
+    """The space between two facts, as its own span: a renderer that trims the spaces leading a
+    span (SVG screenshots) must not glue "INVESTIGATING" to the clock."""
+    line.append(GAP, style=Style(dim=True))
+
+
 class IncidentHeader(Widget):
     DEFAULT_CSS = """
     IncidentHeader { height: 1; width: 1fr; background: $panel; padding: 0 1; }
@@ -83,25 +92,30 @@ class IncidentHeader(Widget):
         line.append(state.status.upper(), style=self._tone("good") if resolved else Style(bold=True))
         if state.declared_at is not None:
             elapsed = ((state.resolved_at or now) - state.declared_at).total_seconds()
-            line.append(f"   T+{incident_clock(elapsed)}")
+            _gap(line)
+            line.append(f"T+{incident_clock(elapsed)}")
         commander = state.commander
-        line.append("   IC ")
+        _gap(line)
+        line.append("IC ")
         line.append(printable(commander, one_line=True) if commander else "nobody",
                     style="" if commander else self._tone("warn"))
         due = state.next_update_due(now)
         if due is not None:
             left = (due - now).total_seconds()
-            line.append(f"   next update {due:%H:%M} ")
+            _gap(line)
+            line.append(f"next update {due:%H:%M} ")
             if left >= 0:
                 line.append(f"(in {format_clock(left)})")
             else:
                 line.append(f"LATE {format_clock(-left)}", style=self._tone("bad"))
         others = [w for w in watchers if w]
         if others:
-            line.append("   watching: " + printable(", ".join(others), one_line=True),
+            _gap(line)
+            line.append("watching: " + printable(", ".join(others), one_line=True),
                         style=self._tone("dim"))
         if self.pending:
-            line.append(f"   ⚠ {self.pending} not saved yet", style=self._tone("bad"))
+            _gap(line)
+            line.append(f"⚠ {self.pending} not saved yet", style=self._tone("bad"))
         return line
 
     def render(self) -> Text:

@@ -34,7 +34,7 @@ async def test_c_opens_calm_mode_and_escape_returns(make_session, clock):
         main = app.screen
         await pilot.press("c")
         screen = calm(app)
-        assert line(screen, "#calm-clock") == "T+7:05  ·  next update LATE 2:05"
+        assert line(screen, "#calm-clock") == "T+00:07:05  ·  next update LATE 2:05"
         step = line(screen, "#calm-step")
         assert step == ("Next step  ! LATE 4:05  Name one incident commander and say it out loud"
                         " on the bridge (Incident Commander, unassigned)")
@@ -57,7 +57,7 @@ async def test_calm_mode_follows_the_clock_and_the_state(make_session, clock):
                                        next_update_at=clock.now() + timedelta(minutes=3)))
         clock.advance(seconds=30)
         await pilot.pause(1.1)  # the screen redraws on its own one-second tick
-        assert line(screen, "#calm-clock") == "T+0:30  ·  next update in 2:30"
+        assert line(screen, "#calm-clock") == "T+00:00:30  ·  next update in 2:30"
         assert "Post the first external status update" not in line(screen, "#calm-step")
         assert str(pacer.render()) != pacer_text(0)
 
@@ -101,7 +101,7 @@ async def test_resolved_incident_stops_the_clock(make_session, clock):
     app = CockpitApp(session, config=Config())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("c")
-        assert line(calm(app), "#calm-clock") == "T+5:00  ·  resolved"
+        assert line(calm(app), "#calm-clock") == "T+00:05:00  ·  resolved"
 
 
 # -- how it looks ---------------------------------------------------------------------------

@@ -234,7 +234,8 @@ async def test_read_only_seat_records_nothing(incident):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("u", "ctrl+s")
         await pilot.pause()
-        assert isinstance(app.screen, UpdateComposer)
+        assert not isinstance(app.screen, UpdateComposer)  # refused before anything is typed
+        assert any("read-only" in n.message for n in app._notifications)
         assert app.clipboard == ""
     assert updates_on_disk(incident) == []
 

@@ -94,8 +94,8 @@ class ImpactPane(Pane):
             line = Text()
             line.append("set by the lead".ljust(LABEL_WIDTH), style=self.tone("dim"))
             line.append(f"{state.severity} {SEVERITY_WORDS.get(state.severity, '')}")
-            line.append("  s to change", style=self.tone("dim"))
             rows.append(Row(line))
+            rows.append(Row(Text.assemble(" " * LABEL_WIDTH, ("s to change it", self.tone("dim")))))
             if suggestion.severity and severity_rank(suggestion.severity) < severity_rank(state.severity):
                 rows.append(Row(Text("▲ the suggestion is higher: review with s", style=self.tone("warn"))))
         return rows

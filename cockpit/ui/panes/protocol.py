@@ -54,7 +54,7 @@ def step_timing(view: StepView, now: datetime, declared_at: datetime | None) -> 
     if view.state == "skipped" and not view.step.recurring:
         return f"skipped: {printable(view.progress.reason, one_line=True) or 'no reason given'}"
     if view.state == "done" and not view.step.recurring:
-        late = f", {int(view.late_by.total_seconds() // 60)}m late" if view.late_by else ""
+        late = f" +{int(view.late_by.total_seconds() // 60)}m" if view.late_by else ""  # late by
         at = view.progress.at
         return f"done {at:%H:%M}{late}" if at else "done"
     if view.due_at is not None:
@@ -119,7 +119,7 @@ class ProtocolPane(Pane):
             detail.update(text, layout=False)
     def render_rows(self, views: list[StepView], state: IncidentState, now: datetime) -> list[Row]:
         width = self.width
-        timing_width = 20 if width >= 60 else 16
+        timing_width = 14  # "done 04:24 +4m", "LATE 1:53:29": the step's text gets the rest
         owner_width = 12 if width >= 56 else 0
         text_width = max(10, width - 2 - owner_width - timing_width - 2)
         several = len(state.protocols) > 1
