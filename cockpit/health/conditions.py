@@ -104,6 +104,10 @@ class _Tokenizer:
         return ConditionError(message, self.text, (self.pos if pos is None else pos) + 1)
 
     def run(self) -> list[Token]:
+        for joiner in ("&&", "||"):  # else the rest would silently become one literal that never matches
+            if joiner in self.text:
+                raise self.error(f"{joiner} cannot join conditions: list each condition separately"
+                                 " (all of them must pass)", self.text.index(joiner))
         right = False
         depth = 0
         while True:

@@ -194,3 +194,10 @@ def test_parsed_conditions_judge_any_body_without_raising(text, body, status, co
     verdict = condition.evaluate(_Seen(body, status, connected))
     assert isinstance(verdict.passed, bool)
     assert verdict.passed or verdict.detail
+
+
+@pytest.mark.parametrize("text", ["[STATUS] == 200 && [BODY].status == ok", "[STATUS] == 200 || [STATUS] == 204"])
+def test_joined_conditions_are_refused_with_the_way_to_write_them(text):
+    with pytest.raises(ConditionError, match="list each condition separately") as info:
+        parse(text)
+    assert "^" in str(info.value)
