@@ -56,7 +56,7 @@ class EndpointConfig(_Strict):
     degraded_ratio: float = Field(default=0.2, gt=0, le=1)
     window: int = Field(default=10, ge=2)
     stale_after: Duration | None = None
-    flap_changes: int = Field(default=4, ge=2)
+    flap_changes: int = Field(default=6, ge=2, description="state changes within flap_window that mark flapping")
     flap_window: Duration = timedelta(minutes=5)
 
     @field_validator("interval")

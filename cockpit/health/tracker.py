@@ -141,12 +141,11 @@ class EndpointTracker:
             return {Outcome.OK: "up", Outcome.WARN: "degraded", Outcome.FAIL: "down"}[outcome]
         if self.failures >= limits.down_after:
             return "down"
-        if self.state == "down":
-            if self.passes < limits.up_after:
-                return "down"
-            return "up" if self.oks >= limits.up_after else "degraded"
-        if outcome is Outcome.WARN:
+        if self.state == "down" and self.passes < limits.up_after:
+            return "down"
+        if outcome is Outcome.WARN or self.state == "down" and self.oks < limits.up_after:
             return "degraded"
+        # DESIGN §5: still shaky while a fifth of the last probes failed, a recent outage included
         if sum(self._recent) >= math.ceil(limits.degraded_ratio * limits.window - 1e-9):
             return "degraded"
         if self.state == "degraded" and self.oks < limits.up_after:
@@ -157,10 +156,9 @@ class EndpointTracker:
         if target == self.state:
             return None
         change = Change(self.state, target, detail)
-        if self.state == "down":
-            self._recent.clear()  # the outage's failures are not held against the recovery
+        if self.state != "unknown":  # learning the first state is not a flap
+            self._changes.append(now)
         self.state, self.since = target, at
-        self._changes.append(now)
         self._update_flapping(now)
         return change
 

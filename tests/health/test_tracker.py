@@ -70,12 +70,21 @@ def test_error_never_counts_toward_down_nor_breaks_a_run_of_failures():
     assert run.state == "down"
 
 
-def test_back_up_after_two_passes_with_the_outage_forgotten():
+def test_recovery_is_degraded_while_the_outage_is_among_the_last_ten():
+    """DESIGN §5: up after two passes, but degraded while a fifth of the last ten probes failed."""
     run = Run().feed(OK, FAIL, FAIL, FAIL, FAIL, OK)
     assert run.state == "down"
     run.feed(OK)
-    assert run.state == "up"
-    assert run.changes[-1] == ("down", "up")
+    assert run.changes[-1] == ("down", "degraded")
+    run.feed(*[OK] * 6)  # probe 13: failures 4 and 5 still in the window
+    assert run.state == "degraded"
+    run.feed(OK)  # probe 14: only one failure left among the last ten
+    assert run.changes[-1] == ("degraded", "up")
+
+
+def test_one_outage_is_not_flapping():
+    run = Run().feed(OK, WARN, FAIL, FAIL, FAIL, *[OK] * 12)
+    assert run.state == "up" and not run.tracker.view().flapping
 
 
 def test_recovering_to_a_slow_service_is_degraded_until_two_oks():
@@ -124,7 +133,7 @@ def test_stale_without_a_conclusive_check_becomes_unknown():
 
 
 def test_flapping_marks_many_changes_in_the_window():
-    run = Run(flap_changes=4, flap_window="10s", stale_after="1h").feed(OK, WARN, OK, OK, WARN)
+    run = Run(flap_changes=4, flap_window="10s", stale_after="1h").feed(OK, WARN, OK, OK, WARN, OK, OK)
     assert run.tracker.view().flapping
     assert not run.tracker.sweep(run.now + 20, AT)
     assert not run.tracker.view().flapping
