@@ -15,6 +15,7 @@ import re
 import tomllib
 from datetime import timedelta
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -75,10 +76,32 @@ class EndpointConfig(_Strict):
         return headers
 
     def reference(self) -> EndpointRef:
-        """What a session records about this endpoint: never a header value."""
-        return EndpointRef(name=self.name, url=self.url, service=self.service or self.name,
-                           interval=self.interval.total_seconds(),
-                           headers=sorted(self.headers))
+        """What a session records about this endpoint: enough for any seat to poll it later, even
+        without this config. Header values are kept only as ``env:NAME`` references; a literal
+        value is recorded by its header name alone."""
+        data = self.model_dump(mode="json", exclude_defaults=True)
+        data["service"] = self.service or self.name
+        data["headers"] = {k: v for k, v in self.headers.items() if v.startswith("env:")}
+        literal = sorted(k for k, v in self.headers.items() if not v.startswith("env:"))
+        if literal:
+            data["unrecorded_headers"] = literal
+        return EndpointRef(**data)
+
+
+def recorded_endpoints(refs: Iterable[EndpointRef]) -> list[EndpointConfig]:
+    """The endpoints a session recorded, as configs a seat can poll when its own config has none.
+
+    A reference that no longer validates (written by another version) is left out, never fatal.
+    """
+    known = set(EndpointConfig.model_fields)
+    out = []
+    for ref in refs:
+        data = {k: v for k, v in ref.model_dump().items() if k in known}
+        try:
+            out.append(EndpointConfig.model_validate(data))
+        except ValidationError:
+            continue
+    return out
 
 
 class IncidentSettings(_Strict):

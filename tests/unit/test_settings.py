@@ -104,3 +104,22 @@ def test_nested_tables_point_at_the_right_repeat(tmp_path):
         load_model(path, ProtocolFile)
     assert "line 11, steps[1].due" in str(info.value)
     assert "Value error" not in str(info.value)
+
+
+def test_a_session_records_enough_to_poll_its_endpoints_without_secrets(tmp_path):
+    from cockpit.domain.events import EndpointRef
+    from cockpit.settings import EndpointConfig, recorded_endpoints
+
+    endpoint = EndpointConfig(name="pay", url="http://127.0.0.1:9/healthz", interval="2s",
+                              conditions=["[STATUS] == 200", "[BODY].status == ok"],
+                              headers={"Authorization": "env:PAY_TOKEN", "X-Trace": "literal-value"},
+                              down_after=5)
+    ref = endpoint.reference()
+    assert "literal-value" not in ref.model_dump_json()
+    again = recorded_endpoints([EndpointRef.model_validate(ref.model_dump()),
+                                EndpointRef(name="broken", url="ftp://nowhere")])
+    assert len(again) == 1
+    rebuilt = again[0]
+    assert (rebuilt.conditions, rebuilt.interval, rebuilt.down_after) == (
+        endpoint.conditions, endpoint.interval, 5)
+    assert rebuilt.headers == {"Authorization": "env:PAY_TOKEN"}
