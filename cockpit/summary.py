@@ -50,7 +50,8 @@ def status_document(session: Session, now: datetime) -> dict[str, Any]:
         },
         "next_update_due": _iso(state.next_update_due(now)),
         "members": [{"handle": m.handle, "status": m.status,
-                     "engaged_s": m.engaged_for(now).total_seconds()} for m in state.members.values()],
+                     "engaged_s": m.engaged_for(state.clock_time(now)).total_seconds()}
+                    for m in state.members.values()],
         "open_asks": [{"handle": a.handle, "task": a.task, "due_at": _iso(a.due_at)}
                       for a in state.open_asks()],
         "warnings": [w.text for w in roster_warnings(state, now)],

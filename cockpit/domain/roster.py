@@ -46,7 +46,7 @@ def roster_warnings(state: IncidentState, now: datetime,
     elif state.declared_at and not state.resolved_at:
         warnings.append(RosterWarning("no-commander", "nobody holds the commander role"))
     for member in state.members.values():
-        stretch = member.stretch(now)
+        stretch = member.stretch(state.clock_time(now))
         if member.status == "engaged" and stretch > limits.engaged_limit:
             warnings.append(RosterWarning(
                 "engaged-too-long",

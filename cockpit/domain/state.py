@@ -164,6 +164,10 @@ class IncidentState:
 
     # -- questions the panes, the report and the rules ask -------------------------------------
 
+    def clock_time(self, now: datetime) -> datetime:
+        """``now``, or the resolution once resolved: the incident's clocks stop there."""
+        return min(now, self.resolved_at) if self.resolved_at else now
+
     @property
     def protocol_name(self) -> str:
         return self.protocols[0].name if self.protocols else ""

@@ -99,3 +99,15 @@ def test_roster_warnings(make_session, clock):
     assert any("8 people report" in w.text for w in warnings)
     assert not {w.rule for w in roster_warnings(session.state, now, RosterLimits(max_direct_reports=8))} \
         & {"span-of-control", "engaged-too-long"}
+
+
+def test_engaged_time_stops_at_resolution(make_session, clock):
+    session = make_session()
+    clock.advance(minutes=30)
+    session.record(ev.StatusChanged(status="resolved"))
+    from cockpit.summary import status_document
+
+    later = status_document(session, T0 + timedelta(hours=5))
+    assert [m["engaged_s"] for m in later["members"]] == [1800.0]
+    assert later["elapsed_s"] == 1800.0
+    assert not roster_warnings(session.state, T0 + timedelta(hours=5))
