@@ -29,7 +29,7 @@ from cockpit.domain.clock import Clock, utc_ms
 from cockpit.domain.durations import format_clock
 from cockpit.domain.vocabulary import SEVERITIES, STATUSES, severity_rank
 from cockpit.domain.severity import suggest_severity
-from cockpit.journal import JournalError, JournalWriteError
+from cockpit.journal import JournalError
 from cockpit.seats import SeatPresence, already_decided, record_departures
 from cockpit.session import ReadOnlySession, Session
 from cockpit.settings import Config
@@ -307,7 +307,7 @@ class CockpitApp(App[int]):
         except ReadOnlySession as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return None
-        except JournalWriteError as exc:
+        except JournalError as exc:  # cannot write, or met a damaged file on the way: kept
             self.notify(f"{exc}\nKept in memory; retrying every {RETRY_SECONDS:g} s.",
                         title="Not saved yet", severity="error", timeout=15, markup=False)
             self._retry_until_saved()
@@ -342,7 +342,7 @@ class CockpitApp(App[int]):
             count = len(self.session.pending)
             try:
                 self.session.retry_pending()
-            except JournalWriteError:
+            except JournalError:
                 continue
             self.notify(f"{count} waiting entr{'y' if count == 1 else 'ies'} saved to the session file.",
                         title="Saved")
@@ -365,7 +365,7 @@ class CockpitApp(App[int]):
         try:  # a read-only seat records its presence, and only that
             self.session.record(ev.SeatJoined(handle=handle, read_only=True))
             self._joined = True
-        except JournalWriteError:
+        except JournalError:
             self.session.pending.clear()  # presence is a courtesy: never rescued, never retried
 
     def on_unmount(self) -> None:
@@ -375,7 +375,7 @@ class CockpitApp(App[int]):
             try:
                 self.session.record(ev.SeatLeft(handle=self.session.handle,
                                                 read_only=self.session.read_only))
-            except (JournalWriteError, ReadOnlySession):
+            except (JournalError, ReadOnlySession):
                 if self.session.read_only:
                     self.session.pending.clear()
                 # leaving is only a courtesy; the entries that matter are already saved

@@ -124,18 +124,25 @@ def live_monitor(session: Session, config: Config, on_event: Any) -> Any:
     endpoints = [e for e in config.endpoints if e.name in session.state.endpoints]
     if not endpoints:
         return None
-    from cockpit.domain.events import HealthChanged
     from cockpit.health.monitor import Monitor
+
+    return Monitor(endpoints, news_only(session, on_event), clock=session.clock)
+
+
+def news_only(session: Session, record: Any) -> Any:
+    """``record`` for a monitor's events, passing on a health change only when the file does not
+    already say so (``health_news``), with the "from" the file knows."""
+    from cockpit.domain.events import HealthChanged
     from cockpit.seats import health_news
 
-    def news_only(event: Any) -> Any:
+    def record_news(event: Any) -> Any:
         if isinstance(event, HealthChanged):
             event = health_news(session.state, event)
             if event is None:
                 return None
-        return on_event(event)
+        return record(event)
 
-    return Monitor(endpoints, news_only, clock=session.clock)
+    return record_news
 
 
 def run_open(args: argparse.Namespace) -> int:

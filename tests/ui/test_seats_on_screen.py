@@ -1,0 +1,97 @@
+"""What the cockpit does with other seats: lost races explained, dead seats reaped by the polling
+seat, a poller that takes over recording only news, a damaged file shown once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from cockpit.domain import events as ev
+from cockpit.seats import PollerLease, SeatPresence
+from cockpit.session import Session
+from cockpit.ui.launch import news_only
+
+WIDE = (160, 48)
+
+
+def on_disk(session: Session, kind: str) -> list[ev.Event]:
+    return [e for e in Session.open(session.path).events if e.kind == kind]
+
+
+def first_open_step(session: Session) -> str:
+    now = session.clock.now()
+    return next(v.step.id for v in session.state.step_views(now)
+                if v.applies and v.state == "open" and not v.step.recurring)
+
+
+async def test_a_step_another_seat_did_a_moment_earlier_is_explained(cockpit, make_session, config, clock):
+    session = make_session(config=config)
+    step = first_open_step(session)
+    app = cockpit(session)
+    async with app.run_test(size=WIDE) as pilot:
+        bob = Session.open(session.path, clock=clock, handle="bob")
+        bob.record(ev.StepDone(step=step))
+        app.record(ev.StepDone(step=step))  # before this seat read bob's: the same moment
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any(f"already done by bob at {clock.now():%H:%M:%S}" in m for m in said), said
+    assert [e.by for e in on_disk(session, "step.done") if e.step == step] == ["bob", "alice"]
+
+
+async def test_the_polling_seat_records_a_dead_seat_leaving(cockpit, make_session, config, clock, tmp_path):
+    session = make_session(config=config)
+    Session.open(session.path, clock=clock, handle="bob").record(ev.SeatJoined(handle="bob"))
+    marker = ("import os, sys; from cockpit.seats import SeatPresence;"
+              "SeatPresence(sys.argv[1]).mark('bob'); os._exit(0)")  # dies without a goodbye
+    subprocess.run([sys.executable, "-c", marker, str(session.path)], check=True)
+    app = cockpit(session)
+    async with app.run_test(size=WIDE) as pilot:
+        app.follow_file()
+        assert "bob" in app.session.state.seats
+        app.lease = PollerLease(session.path)
+        assert app.lease.try_acquire()
+        app.tick()
+        await pilot.pause()
+        assert "bob" not in app.session.state.seats
+    left = [(e.handle, e.by) for e in on_disk(session, "seat.left")]
+    assert left == [("bob", "alice"), ("alice", "alice")]
+
+
+async def test_a_seat_shows_up_in_the_seats_folder_while_it_runs(cockpit, make_session, config):
+    session = make_session(config=config)
+    app = cockpit(session)
+    folder = SeatPresence(session.path).folder
+    async with app.run_test(size=WIDE):
+        assert len(list(folder.glob("*.seat"))) == 1
+    assert list(folder.glob("*.seat")) == []
+
+
+def test_a_poller_taking_over_records_only_news(make_session, config, clock):
+    session = make_session(config=config)
+    session.record(ev.HealthChanged(endpoint="payments-api", from_="unknown", to="up"))
+    session.record(ev.HealthChanged(endpoint="checkout-api", from_="unknown", to="down"))
+    record = news_only(session, session.record)
+    # the new poller starts from "unknown" for both
+    assert record(ev.HealthChanged(endpoint="payments-api", from_="unknown", to="up")) is None
+    record(ev.HealthChanged(endpoint="checkout-api", from_="unknown", to="up"))
+    changes = [(e.endpoint, e.from_, e.to) for e in on_disk(session, "health.changed")]
+    assert changes == [("payments-api", "unknown", "up"), ("checkout-api", "unknown", "down"),
+                       ("checkout-api", "down", "up")]
+
+
+async def test_a_damaged_file_met_while_following_is_shown_once(cockpit, make_session, config):
+    session = make_session(config=config)
+    app = cockpit(session)
+    async with app.run_test(size=WIDE) as pilot:
+        with open(session.path, "ab") as damaged:  # a whole event, but not TOML
+            damaged.write(b'\n[[events]]\nkind = "note.added\nseq = 99\n')
+        for _ in range(3):
+            app.follow_file()
+        await pilot.pause()
+        said = [n.message for n in app._notifications if "Cannot follow" in n.message]
+        assert len(said) == 1 and "damaged" in said[0]
+        app.tick()  # the screen lives on, and what is typed is kept, not lost
+        await pilot.press("n", *"still typing", "enter")
+        await pilot.pause()
+        assert [e.text for e in app.session.pending if e.kind == "note.added"] == ["still typing"]
+        assert any("damaged" in n.message and "Kept in memory" in n.message for n in app._notifications)
