@@ -42,6 +42,13 @@ def _severity(value: str) -> str:
     return upper
 
 
+def _handle(value: str) -> str:
+    handle = value.strip()
+    if not handle or any(c.isspace() for c in handle):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a handle; use one word such as alice")
+    return handle
+
+
 def _positive(value: str) -> float:
     try:
         number = float(value)
@@ -75,13 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--severity", type=_severity, help="SEV1 (worst) … SEV5; default from config")
     p.add_argument("--protocol", help="runbook to follow (default from config)")
     p.add_argument("--session", metavar="PATH", help="where to write the session file")
-    p.add_argument("--as", dest="handle", metavar="HANDLE", help="who is declaring")
+    p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE", help="who is declaring")
     p.add_argument("--no-ui", action="store_true", help="create the session and print its path")
     p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     p = command("open", "resume or join an incident (several seats at once)", _lazy("cockpit.ui.launch", "run_open"))
     p.add_argument("session", metavar="SESSION", help="a session file or a prefix of a saved session's name")
-    p.add_argument("--as", dest="handle", metavar="HANDLE", help="who is at this seat")
+    p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE", help="who is at this seat")
     p.add_argument("--read-only", action="store_true", help="observe: browse but record nothing")
     p.add_argument("--share-group", metavar="GROUP", help="let this Unix group write the session file")
     p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -90,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("session", metavar="SESSION")
     p.add_argument("text", metavar="TEXT")
     p.add_argument("--kind", choices=("note", "decision", "action", "hypothesis"), default="note")
-    p.add_argument("--as", dest="handle", metavar="HANDLE")
+    p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE")
 
     p = command("status", "summary of an incident, no screen", _cmd_status)
     p.add_argument("session", metavar="SESSION")
@@ -112,12 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--session", metavar="PATH", help="where to write the drill session")
     p.add_argument("--no-ui", action="store_true", help="print transitions and injects instead of the screen")
     p.add_argument("--duration", type=_positive, metavar="S", help="stop after S seconds")
-    p.add_argument("--as", dest="handle", metavar="HANDLE")
+    p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE")
     p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     p = command("replay", "step through a saved session, read-only", _lazy("cockpit.ui.replay", "run_replay"))
     p.add_argument("session", metavar="SESSION")
-    p.add_argument("--as", dest="handle", metavar="HANDLE", help="who writes retro notes")
+    p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE", help="who writes retro notes")
 
     p = command("report", "postmortem draft computed from a session", _lazy("cockpit.retro.cli", "run_report"))
     p.add_argument("session", metavar="SESSION")

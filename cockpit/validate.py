@@ -19,8 +19,18 @@ def detect_kind(data: dict) -> str:
     return "config"
 
 
+def _looks_like_session(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(10) == b"[cockpit]\n"
+    except OSError:
+        return False
+
+
 def validate_file(path: Path) -> tuple[bool, str]:
     """(valid, message) for one file of any kind cockpit reads."""
+    if _looks_like_session(path):  # a torn session is not valid TOML, yet loads: let it say so
+        return _validate_session(path)
     try:
         data, _ = read_toml(path)
         kind = detect_kind(data)

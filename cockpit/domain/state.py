@@ -505,7 +505,11 @@ def _inject(state: IncidentState, e: ev.DrillInject) -> IncidentState:
 
 @_on(ev.SeatJoined)
 def _seat_joined(state: IncidentState, e: ev.SeatJoined) -> IncidentState:
-    return evolve(state, seats={**state.seats, e.handle: e.read_only})
+    """Opening a seat that can record means working the incident: an observer only watches."""
+    members = state.members
+    if not e.read_only and e.handle not in members:
+        members = _ensure_member(state, e.handle, e.at)
+    return evolve(state, seats={**state.seats, e.handle: e.read_only}, members=members)
 
 
 @_on(ev.SeatLeft)

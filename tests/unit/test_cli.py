@@ -93,3 +93,18 @@ def test_validate_points_at_a_broken_condition(tmp_path):
 
 def test_probe_help_documents_exit_codes():
     assert "exit codes: 0 every endpoint is up" in cockpit("probe", "--help").stdout
+
+
+def test_validate_names_a_torn_session_as_recoverable(tmp_path):
+    path = tmp_path / "s.toml"
+    cockpit("new", "--no-ui", "--title", "x", "--session", str(path))
+    with path.open("a") as handle:
+        handle.write('\n[[events]]\nat = 2026-11-27T05:00:00.000Z\nby = "x"\nkind = "note.added"\ntext = "cut of')
+    result = cockpit("validate", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "3 events" in result.stdout and "recovered a torn last event" in result.stdout
+
+
+def test_an_empty_handle_is_refused():
+    result = cockpit("new", "--no-ui", "--title", "x", "--as", " ")
+    assert result.returncode == 2 and "not a handle" in result.stderr

@@ -127,3 +127,9 @@ def test_asks_close_once_and_health_history_grows():
                   (8, ev.HealthSummary(endpoints={"a": ev.EndpointWindow(p50_ms=9, state="down")})))
     assert state.asks[2].done_at == T0 + timedelta(minutes=5)
     assert [p.p50_ms for p in state.endpoints["a"].history] == [5, 9]
+
+
+def test_a_recording_seat_joins_the_team_an_observer_does_not():
+    state = _fold((1, ev.SeatJoined(handle="bob")), (2, ev.SeatJoined(handle="wall", read_only=True)))
+    assert state.members["bob"].status == "engaged" and "wall" not in state.members
+    assert state.seats == {"bob": False, "wall": True}
