@@ -3,23 +3,27 @@
 Every prompt dismisses with its answer (``None`` when cancelled with Escape), so callers chain
 them in a worker with ``await app.push_screen_wait(...)``. Titles and options are rendered as
 plain ``Text``: user-supplied words never go through markup.
+
+Prompts are see-through: the cockpit stays visible, dimmed, behind them, so health and the
+timeline can be watched while typing. A prompt never lets a keystroke fall through to the
+cockpit's hotkeys by closing unexpectedly: a required answer keeps the prompt open on an empty
+Enter, and the choice lists stop at their ends instead of wrapping around.
 """
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.color import Color
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 PROMPT_CSS = """
-TextPrompt, ChoicePrompt, ConfirmPrompt {
-    align: center middle;
-    background: $background 60%;
-}
 .prompt-box {
     width: 72;
     max-width: 100%;
@@ -31,43 +35,126 @@ TextPrompt, ChoicePrompt, ConfirmPrompt {
 }
 .prompt-title { width: 100%; margin-bottom: 1; text-style: bold; }
 .prompt-hint { width: 100%; color: $text-muted; margin-top: 1; }
+.prompt-hint.-needed { color: $text-warning; text-style: bold; }
 .prompt-box OptionList { height: auto; max-height: 16; border: none; padding: 0; }
 .prompt-buttons { height: auto; align-horizontal: right; margin-top: 1; }
 .prompt-buttons Button { margin-left: 2; min-width: 10; }
 """
 
+SEE_THROUGH = 0.4
+"""How much the prompt's backdrop covers the cockpit: enough to set the question apart, little
+enough to keep reading the panes behind it."""
 
-class TextPrompt(ModalScreen[str | None]):
-    """Ask for one line of text. Enter answers (empty counts as cancel), Escape cancels."""
+Answer = TypeVar("Answer")
 
-    DEFAULT_CSS = PROMPT_CSS
-    BINDINGS = [Binding("escape", "cancel", "cancel", show=False)]
 
-    def __init__(self, title: str, *, placeholder: str = "", value: str = "") -> None:
+class PromptScreen(ModalScreen[Answer]):
+    """A centred question over the cockpit, which stays visible behind it.
+
+    The backdrop is set on the widget itself because the app's stylesheet gives every Screen an
+    opaque background, and an app rule always outweighs a widget's DEFAULT_CSS.
+    """
+
+    DEFAULT_CSS = "PromptScreen { align: center middle; }\n" + PROMPT_CSS
+
+    def on_mount(self) -> None:
+        backdrop = Color.parse(self.app.theme_variables.get("background", "black"))
+        self.styles.background = backdrop.with_alpha(SEE_THROUGH)
+
+
+class TextPrompt(PromptScreen[str | None]):
+    """Ask for one line of text. Enter answers, Escape cancels.
+
+    Without ``required`` an empty Enter cancels (a note nobody wrote loses nothing). With it the
+    prompt stays open and says ``need`` ("a reason is needed"), so the next keys typed land in
+    the field rather than on the cockpit's hotkeys.
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "cancel", show=False),
+        Binding("ctrl+q", "quit", "quit", show=False, priority=True),
+    ]
+
+    def __init__(self, title: str, *, placeholder: str = "", value: str = "",
+                 required: bool = False, need: str = "a reason") -> None:
         super().__init__()
         self.prompt_title = title
         self.placeholder = placeholder
         self.value = value
+        self.required = required
+        self.need = need
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt-box"):
             yield Label(Text(self.prompt_title), classes="prompt-title")
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
-            yield Label(Text("Enter to save · Esc to cancel"), classes="prompt-hint")
+            yield Label(self._hint(), classes="prompt-hint", id="prompt-hint")
+
+    def _hint(self) -> Text:
+        return Text("Enter to save · Esc to cancel")
+
+    @property
+    def typed(self) -> str:
+        return self.query_one("#prompt-input", Input).value
+
+    @property
+    def holds_typed_text(self) -> bool:
+        """True when quitting now would lose words the user typed (not just the prefilled value)."""
+        typed = self.typed.strip()
+        return bool(typed) and typed != self.value.strip()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        hint = self.query_one("#prompt-hint", Label)
+        if hint.has_class("-needed") and event.value.strip():
+            hint.remove_class("-needed")
+            hint.update(self._hint())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value.strip()
+        if not text and self.required:
+            hint = self.query_one("#prompt-hint", Label)
+            hint.update(Text(f"{self.need[:1].upper()}{self.need[1:]} is needed "
+                             "· type it, then Enter · Esc to cancel"))
+            hint.add_class("-needed")
+            self.app.bell()
+            return
         self.dismiss(text or None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def action_quit(self) -> None:
+        """ctrl+q: quit at once when nothing typed would be lost, else ask first."""
+        if not self.holds_typed_text:
+            self.app.exit()
+            return
 
-class ChoicePrompt(ModalScreen[str | None]):
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.app.exit()
+            else:
+                self.query_one("#prompt-input", Input).focus()
+
+        self.app.push_screen(ConfirmPrompt("Discard what you typed and quit? (y / n)"), answered)
+
+
+class ChoiceList(OptionList):
+    """An option list that stops at its first and last option instead of wrapping around, so
+    holding Down never lands, unnoticed, back on the first choice."""
+
+    def action_cursor_down(self) -> None:
+        if self.highlighted is None or self.highlighted < self.option_count - 1:
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.highlighted is None or self.highlighted > 0:
+            super().action_cursor_up()
+
+
+class ChoicePrompt(PromptScreen[str | None]):
     """Pick one of ``options`` (value, label). Arrows move, Enter picks, Escape cancels."""
 
-    DEFAULT_CSS = PROMPT_CSS
     BINDINGS = [Binding("escape", "cancel", "cancel", show=False)]
 
     def __init__(self, title: str, options: list[tuple[str, str]], *,
@@ -80,12 +167,12 @@ class ChoicePrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt-box"):
             yield Label(Text(self.prompt_title), classes="prompt-title")
-            yield OptionList(*(Option(Text(label), id=value) for value, label in self.options),
+            yield ChoiceList(*(Option(Text(label), id=value) for value, label in self.options),
                              id="prompt-options")
             yield Label(Text("↑↓ to move · Enter to choose · Esc to cancel"), classes="prompt-hint")
 
     def on_mount(self) -> None:
-        options = self.query_one(OptionList)
+        options = self.query_one(ChoiceList)
         values = [value for value, _ in self.options]
         if self.selected in values:
             options.highlighted = values.index(self.selected)
@@ -100,10 +187,9 @@ class ChoicePrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ConfirmPrompt(ModalScreen[bool]):
+class ConfirmPrompt(PromptScreen[bool]):
     """A yes/no question; the safe answer (No) has the focus, ``y`` and ``n`` answer directly."""
 
-    DEFAULT_CSS = PROMPT_CSS
     BINDINGS = [
         Binding("escape,n", "answer(False)", "no", show=False),
         Binding("y", "answer(True)", "yes", show=False),

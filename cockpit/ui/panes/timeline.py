@@ -3,6 +3,7 @@
 Every event in plain words, newest at the bottom, with the time and who. One line-based widget
 draws only the rows on screen and formats each event once, when it first scrolls into view, so
 10,000 events cost no more to show than 50. ``f`` filters by kind (decisions, health, team…).
+Enter or space on a row opens the whole entry, which the one-line row may have cut short.
 The quick-entry keys (n, d, a, h) belong to the app: they work from any pane.
 """
 
@@ -19,8 +20,9 @@ from textual.binding import Binding
 from cockpit.domain.events import Event, HealthChanged, NoteAdded
 from cockpit.domain.state import IncidentState
 from cockpit.text import printable
+from cockpit.ui.entry_detail import EntryDetail
 from cockpit.ui.panes.describe import TIMELINE_GROUPS, describe, matches_group
-from cockpit.ui.panes.rows import Pane, Row, tone_style
+from cockpit.ui.panes.rows import Pane, Row, RowList, tone_style
 from cockpit.ui.prompts import ChoicePrompt
 
 ALL = "all"
@@ -138,6 +140,14 @@ class TimelinePane(Pane):
                 break
         if index is not None:
             self.rows._move_to(index)
+
+    def on_row_list_activated(self, event: RowList.Activated) -> None:
+        """Enter or space: the whole entry, however long, in a read-only view."""
+        event.stop()
+        cursor = self.rows.cursor
+        if cursor is None or not 0 <= cursor < len(self._shown):
+            return
+        self.app.push_screen(EntryDetail(self._shown[cursor], self.steps))
 
     def _styles(self) -> dict[str, Style]:
         variables = self.app.theme_variables

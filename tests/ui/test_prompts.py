@@ -1,0 +1,148 @@
+"""Typing in the cockpit is safe: prompts that need text stay open, lists stop at their ends,
+quitting never silently throws typed words away, and the cockpit stays visible behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cockpit.domain import events as ev
+from cockpit.ui import app as app_module
+from cockpit.session import Session
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.prompts import ChoicePrompt, ConfirmPrompt, TextPrompt
+
+WIDE = (160, 48)
+
+
+def kinds(session: Session, kind: str) -> list[ev.Event]:
+    return [e for e in Session.open(session.path).events if e.kind == kind]
+
+
+class QuitWaitsForPrompts(CockpitApp):
+    """The cockpit with the ``check_action`` proposed for ``CockpitApp``: the app's ctrl+q
+    steps aside while a prompt holds typed text, so the prompt's own ctrl+q can ask first."""
+
+    CSS_PATH = Path(app_module.__file__).with_name("cockpit.tcss")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quit" and getattr(self.screen, "holds_typed_text", False):
+            return False
+        return super().check_action(action, parameters)
+
+
+async def skip_first_step(pilot) -> TextPrompt:
+    """Protocol pane, first open step, ``x``: the prompt asking why."""
+    await pilot.press("2")
+    await pilot.press("x")
+    await pilot.pause()
+    prompt = pilot.app.screen
+    assert isinstance(prompt, TextPrompt), prompt
+    return prompt
+
+
+async def test_required_reason_stays_open_on_empty_enter_and_keys_go_into_it(cockpit):
+    app = cockpit()
+    async with app.run_test(size=WIDE) as pilot:
+        prompt = TextPrompt("Skip it — why?", required=True)
+        reasons: list[str | None] = []
+        app.push_screen(prompt, reasons.append)
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is prompt
+        hint = str(prompt.query_one("#prompt-hint").render())
+        assert "A reason is needed" in hint
+        await pilot.press(*"bridge already open", "enter")
+        await pilot.pause()
+        assert reasons == ["bridge already open"]
+    assert kinds(app.session, "note.added") == []  # "d" went into the field, not to a decision
+
+
+async def test_required_prompt_still_cancels_on_escape(cockpit):
+    app = cockpit()
+    async with app.run_test(size=WIDE) as pilot:
+        answers: list[str | None] = []
+        app.push_screen(TextPrompt("Lowering SEV2 to SEV4: why?", required=True), answers.append)
+        await pilot.pause()
+        await pilot.press("enter", "escape")
+        await pilot.pause()
+        assert answers == [None]
+        assert not isinstance(app.screen, TextPrompt)
+
+
+async def test_a_note_prompt_still_cancels_on_an_empty_enter(cockpit):
+    app = cockpit()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, TextPrompt)
+    assert kinds(app.session, "note.added") == []
+
+
+async def test_choice_lists_stop_at_their_ends(cockpit):
+    app = cockpit()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, ChoicePrompt)
+        values = [v for v, _ in prompt.options]
+        await pilot.press(*["down"] * (len(values) + 2))
+        assert prompt.query_one("OptionList").highlighted == len(values) - 1
+        await pilot.press(*["up"] * (len(values) + 2))
+        assert prompt.query_one("OptionList").highlighted == 0
+        await pilot.press("escape")
+
+
+async def test_ctrl_q_with_typed_text_asks_and_no_keeps_the_text(cockpit):
+    app = cockpit()
+    guarded = QuitWaitsForPrompts(app.session, config=app.config, clock=app.clock)
+    async with guarded.run_test(size=WIDE) as pilot:
+        await pilot.press("d", *"roll back 4.2")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(guarded.screen, ConfirmPrompt)
+        assert "Discard what you typed" in guarded.screen.question
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(guarded.screen, TextPrompt)
+        assert guarded.screen.typed == "roll back 4.2"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert guarded.is_running
+    assert [e.text for e in kinds(guarded.session, "note.added")] == ["roll back 4.2"]
+
+
+async def test_ctrl_q_with_typed_text_quits_after_yes(cockpit):
+    app = cockpit()
+    guarded = QuitWaitsForPrompts(app.session, config=app.config, clock=app.clock)
+    async with guarded.run_test(size=WIDE) as pilot:
+        await pilot.press("n", *"half a thought")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert guarded.return_code is not None or not guarded.is_running
+    assert kinds(guarded.session, "note.added") == []
+
+
+async def test_ctrl_q_on_an_empty_prompt_quits_at_once(cockpit):
+    app = cockpit()
+    guarded = QuitWaitsForPrompts(app.session, config=app.config, clock=app.clock)
+    async with guarded.run_test(size=WIDE) as pilot:
+        await pilot.press("n", "ctrl+q")
+        await pilot.pause()
+        assert not isinstance(guarded.screen, ConfirmPrompt)
+        assert guarded.return_code is not None or not guarded.is_running
+
+
+async def test_the_cockpit_stays_visible_behind_a_prompt(cockpit):
+    app = cockpit()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        assert 0 < app.screen.styles.background.a < 1
+        # The panes' titles are still drawn on the screen the user sees.
+        shown = app.export_screenshot()
+        assert "Timeline" in shown and "Health" in shown

@@ -1,0 +1,62 @@
+"""A long timeline entry, cut with "…" on its row, can be read whole: Enter opens it, Esc closes."""
+
+from __future__ import annotations
+
+from cockpit.domain import events as ev
+from cockpit.session import Session
+from cockpit.ui.entry_detail import EntryDetail
+from cockpit.ui.panes.timeline import TimelinePane
+
+NARROW = (80, 24)
+
+LONG_NOTE = " ".join(f"word{i}" for i in range(57)) + " [bold]not markup[/bold] \x1b[31mEND"
+UPDATE = ("Investigating - Checkout is failing for some customers.\n"
+          "Conditions - A deploy at 04:20 is suspected.\n"
+          "Next update by 04:52.")
+
+
+async def open_timeline(pilot) -> TimelinePane:
+    await pilot.press("6")
+    await pilot.pause()
+    return pilot.app.query_one("#timeline", TimelinePane)
+
+
+async def test_enter_on_a_cut_row_shows_the_whole_entry_literally(cockpit):
+    app = cockpit()
+    async with app.run_test(size=NARROW) as pilot:
+        timeline = await open_timeline(pilot)
+        app.record_and_show(ev.NoteAdded(text=LONG_NOTE, tag="decision"))
+        await pilot.pause()
+        assert "word56" not in app.export_screenshot()  # the row is cut at the pane's width
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EntryDetail)
+        shown = app.screen.query_one("#entry-text").render()
+        plain = shown.plain
+        assert "decision: word0 word1" in plain and "word56" in plain
+        assert "[bold]not markup[/bold]" in plain and "\x1b" not in plain and "END" in plain
+        assert "alice" in plain and "note.added (decision)" in plain
+        assert f"{app.session.events[-1].at:%H:%M:%S}" in plain
+        screenshot = app.export_screenshot()
+        assert "word56" in screenshot  # wrapped, not cut
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one("#timeline") is timeline and not isinstance(app.screen, EntryDetail)
+    assert [e.text for e in Session.open(app.session.path).events if e.kind == "note.added"] == [LONG_NOTE]
+
+
+async def test_a_posted_update_is_shown_as_written_and_enter_closes(cockpit):
+    app = cockpit()
+    async with app.run_test(size=NARROW) as pilot:
+        await open_timeline(pilot)
+        app.record_and_show(ev.UpdatePosted(text=UPDATE, audience="external"))
+        await pilot.pause()
+        await pilot.press("end", "space")
+        await pilot.pause()
+        assert isinstance(app.screen, EntryDetail)
+        plain = app.screen.query_one("#entry-text").render().plain
+        assert "Conditions - A deploy at 04:20 is suspected.\nNext update by 04:52." in plain
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, EntryDetail)
+        assert app.session.events[-1].kind == "update.posted"  # reading records nothing
