@@ -49,6 +49,7 @@ def status_document(session: Session, now: datetime) -> dict[str, Any]:
                          "overdue_s": v.overdue.total_seconds()} for v in overdue if v.overdue],
         },
         "next_update_due": _iso(state.next_update_due(now)),
+        "next_update_audience": (state.next_update(now) or (None, None))[1],
         "members": [{"handle": m.handle, "status": m.status,
                      "engaged_s": m.engaged_for(state.clock_time(now)).total_seconds()}
                     for m in state.members.values()],
@@ -76,7 +77,7 @@ def status_text(session: Session, now: datetime) -> str:
     for item in proto["overdue"]:
         lines.append(f"  ! LATE {format_clock(item['overdue_s'])}  {item['text']}")
     if doc["next_update_due"]:
-        lines.append(f"next update due {doc['next_update_due']}")
+        lines.append(f"next {doc['next_update_audience']} update due {doc['next_update_due']}")
     suggestion = doc["suggested_severity"]
     if suggestion["severity"]:
         lines.append(f"suggested {suggestion['severity']}: {'; '.join(suggestion['reasons'])}")

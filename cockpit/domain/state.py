@@ -213,18 +213,24 @@ class IncidentState:
             for name, step in self.all_steps()
         ]
 
-    def next_update_due(self, now: datetime) -> datetime | None:
-        """The next update deadline: the earliest update step due, or what the last update promised."""
+    def next_update(self, now: datetime) -> tuple[datetime, str] | None:
+        """The next update deadline and its audience (``internal`` or ``external``): the earliest
+        update step due, or what the last update of that audience promised."""
+        if self.resolved_at:
+            return None
         candidates = [
-            v.due_at for v in self.step_views(now)
+            (v.due_at, v.step.done_on.removesuffix("-update")) for v in self.step_views(now)
             if v.applies and v.step.done_on in ("internal-update", "external-update") and v.due_at
             and (v.step.recurring or v.state == "open")
         ]
         if self.updates and self.updates[-1].next_update_at:
-            candidates.append(self.updates[-1].next_update_at)
-        if self.resolved_at or not candidates:
-            return None
-        return min(candidates)
+            candidates.append((self.updates[-1].next_update_at, self.updates[-1].audience))
+        return min(candidates) if candidates else None
+
+    def next_update_due(self, now: datetime) -> datetime | None:
+        """When the next update, of either audience, is due."""
+        upcoming = self.next_update(now)
+        return upcoming[0] if upcoming else None
 
     def worst_endpoint(self) -> EndpointStatus | None:
         order = {"down": 0, "degraded": 1, "unknown": 2, "up": 3}

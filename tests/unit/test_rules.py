@@ -69,7 +69,7 @@ def test_recurring_cadence_moves_with_each_update(make_session, clock):
     assert views["first-external-update"].state == "done" and views["first-external-update"].late_by is None
     assert views["external-update"].due_at == T0 + timedelta(minutes=23)
     assert _views(session, 30)["external-update"].overdue == timedelta(minutes=7)
-    assert session.state.next_update_due(T0 + timedelta(minutes=10)) == T0 + timedelta(minutes=15)
+    assert session.state.next_update(T0 + timedelta(minutes=10)) == (T0 + timedelta(minutes=15), "internal")
 
 
 def test_severity_conditions_and_resolution_freeze(make_session, clock):
