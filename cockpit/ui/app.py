@@ -63,7 +63,7 @@ KEYS_WIDE = ("n note  d decision  a action  h hypothesis  s severity  t status  
              "c calm  1-6 panes  ? help  ^p commands  ^q quit")
 READ_ONLY_MESSAGE = ("This seat is read-only: nothing is recorded. Open the session without "
                      "--read-only to take part.")
-KEYS_NARROW = "n note d decision a action h hyp. s sev u update c calm ? help ^p ^q"
+KEYS_NARROW = "n note d decision a action h hyp. s sev t status u update c calm ? help ^p ^q"
 
 
 class CockpitApp(App[int]):
