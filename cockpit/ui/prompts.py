@@ -58,6 +58,13 @@ class PromptScreen(ModalScreen[Answer]):
     DEFAULT_CSS = "PromptScreen { align: center middle; }\n" + PROMPT_CSS
 
     def on_mount(self) -> None:
+        self._set_backdrop()
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._set_backdrop())
+
+    def _set_backdrop(self) -> None:
+        if self.app.ansi_color:  # the terminal's own colours: nothing to blend with
+            self.styles.background = Color(0, 0, 0, 0)
+            return
         backdrop = Color.parse(self.app.theme_variables.get("background", "black"))
         self.styles.background = backdrop.with_alpha(SEE_THROUGH)
 

@@ -30,16 +30,6 @@ class QuitWaitsForPrompts(CockpitApp):
         return super().check_action(action, parameters)
 
 
-async def skip_first_step(pilot) -> TextPrompt:
-    """Protocol pane, first open step, ``x``: the prompt asking why."""
-    await pilot.press("2")
-    await pilot.press("x")
-    await pilot.pause()
-    prompt = pilot.app.screen
-    assert isinstance(prompt, TextPrompt), prompt
-    return prompt
-
-
 async def test_required_reason_stays_open_on_empty_enter_and_keys_go_into_it(cockpit):
     app = cockpit()
     async with app.run_test(size=WIDE) as pilot:
@@ -142,7 +132,11 @@ async def test_the_cockpit_stays_visible_behind_a_prompt(cockpit):
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, TextPrompt)
-        assert 0 < app.screen.styles.background.a < 1
+        backdrop = app.screen.styles.background
+        assert 0 < backdrop.a < 1
+        app.theme = "high-contrast"  # the backdrop follows a theme changed under the prompt
+        await pilot.pause()
+        assert app.screen.styles.background != backdrop and 0 < app.screen.styles.background.a < 1
         # The panes' titles are still drawn on the screen the user sees.
         shown = app.export_screenshot()
         assert "Timeline" in shown and "Health" in shown
