@@ -22,27 +22,34 @@ from cockpit.ui.panes.describe import describe
 from cockpit.ui.prompts import PromptScreen
 
 
-def entry_text(event: Event, steps: Mapping[str, str] | None = None) -> Text:
-    """The whole entry as plain text: a heading line, then what it says, then the text as written
-    when it runs over several lines."""
+def entry_heading(event: Event) -> Text:
+    """``2026-11-27 04:31:40 UTC · alice · note.added (decision)``"""
     kind = event.kind + (f" ({event.tag})" if isinstance(getattr(event, "tag", None), str) else "")
-    shown = Text()
-    shown.append(f"{event.at:%Y-%m-%d %H:%M:%S} UTC · {printable(event.by, one_line=True) or '?'}"
-                  f" · {kind}\n\n", style="bold")
-    shown.append(printable(describe(event, steps), one_line=True))
+    who = printable(event.by, one_line=True) or "?"
+    return Text(f"{event.at:%Y-%m-%d %H:%M:%S} UTC · {who} · {kind}", style="bold")
+
+
+def entry_body(event: Event, steps: Mapping[str, str] | None = None) -> Text:
+    """What the entry says, whole; then the text as written when it runs over several lines."""
+    body = Text(printable(describe(event, steps), one_line=True))
     written = getattr(event, "text", None)
     if isinstance(written, str) and "\n" in written.strip():
-        shown.append("\n\nAs written:\n", style="bold")
-        shown.append(printable(written.strip()))
-    return shown
+        body.append("\n\nAs written:\n", style="bold")
+        body.append(printable(written.strip()))
+    return body
 
 
 class EntryDetail(PromptScreen[None]):
-    """A read-only view of one timeline entry; Escape or Enter closes it."""
+    """A read-only view of one timeline entry; Escape or Enter closes it.
+
+    The heading and the way out sit outside the scrolling text, so a very long entry on a small
+    terminal never pushes them off the screen.
+    """
 
     DEFAULT_CSS = """
-    EntryDetail .prompt-box { width: 100; }
-    EntryDetail VerticalScroll { height: auto; max-height: 30; }
+    EntryDetail .prompt-box { width: 100; border-subtitle-color: $text-muted; }
+    EntryDetail #entry-heading { width: 100%; margin-bottom: 1; }
+    EntryDetail VerticalScroll { height: auto; max-height: 70vh; }
     """
     BINDINGS = [Binding("escape,enter,space", "close", "close", show=False)]
 
@@ -52,10 +59,11 @@ class EntryDetail(PromptScreen[None]):
         self.steps = steps
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="prompt-box"):
+        with Vertical(classes="prompt-box") as box:
+            box.border_subtitle = Text("Esc or Enter to close · ↑↓ to scroll")
+            yield Label(entry_heading(self.event), id="entry-heading")
             with VerticalScroll():
-                yield Static(entry_text(self.event, self.steps), id="entry-text")
-            yield Label(Text("Esc or Enter to close · ↑↓ to scroll"), classes="prompt-hint")
+                yield Static(entry_body(self.event, self.steps), id="entry-text")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from cockpit.domain import events as ev
 from cockpit.session import Session
 from cockpit.ui.entry_detail import EntryDetail
@@ -13,6 +15,17 @@ LONG_NOTE = " ".join(f"word{i}" for i in range(57)) + " [bold]not markup[/bold] 
 UPDATE = ("Investigating - Checkout is failing for some customers.\n"
           "Conditions - A deploy at 04:20 is suspected.\n"
           "Next update by 04:52.")
+
+
+def on_screen(app) -> str:
+    """What the terminal shows, from the app's screenshot with its spaces made plain again."""
+    return html.unescape(app.export_screenshot()).replace("\xa0", " ")
+
+
+def shown_entry(app) -> str:
+    """The heading and the text of the entry on screen, as plain text."""
+    return "\n".join(app.screen.query_one(f"#{part}").render().plain
+                     for part in ("entry-heading", "entry-text"))
 
 
 async def open_timeline(pilot) -> TimelinePane:
@@ -27,17 +40,16 @@ async def test_enter_on_a_cut_row_shows_the_whole_entry_literally(cockpit):
         timeline = await open_timeline(pilot)
         app.record_and_show(ev.NoteAdded(text=LONG_NOTE, tag="decision"))
         await pilot.pause()
-        assert "word56" not in app.export_screenshot()  # the row is cut at the pane's width
+        assert "word56" not in on_screen(app)  # the row is cut at the pane's width
         await pilot.press("end", "enter")
         await pilot.pause()
         assert isinstance(app.screen, EntryDetail)
-        shown = app.screen.query_one("#entry-text").render()
-        plain = shown.plain
+        plain = shown_entry(app)
         assert "decision: word0 word1" in plain and "word56" in plain
         assert "[bold]not markup[/bold]" in plain and "\x1b" not in plain and "END" in plain
         assert "alice" in plain and "note.added (decision)" in plain
         assert f"{app.session.events[-1].at:%H:%M:%S}" in plain
-        screenshot = app.export_screenshot()
+        screenshot = on_screen(app)
         assert "word56" in screenshot  # wrapped, not cut
         await pilot.press("escape")
         await pilot.pause()
@@ -54,9 +66,27 @@ async def test_a_posted_update_is_shown_as_written_and_enter_closes(cockpit):
         await pilot.press("end", "space")
         await pilot.pause()
         assert isinstance(app.screen, EntryDetail)
-        plain = app.screen.query_one("#entry-text").render().plain
+        plain = shown_entry(app)
         assert "Conditions - A deploy at 04:20 is suspected.\nNext update by 04:52." in plain
         await pilot.press("enter")
         await pilot.pause()
         assert not isinstance(app.screen, EntryDetail)
         assert app.session.events[-1].kind == "update.posted"  # reading records nothing
+
+
+async def test_an_entry_longer_than_the_screen_scrolls_and_keeps_its_way_out(cockpit):
+    app = cockpit()
+    async with app.run_test(size=NARROW) as pilot:
+        await open_timeline(pilot)
+        app.record_and_show(ev.NoteAdded(text=" ".join(f"word{i}" for i in range(400))))
+        await pilot.pause()
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        screenshot = on_screen(app)
+        assert "word399" not in screenshot
+        assert "Esc or Enter to close" in screenshot and "note.added (note)" in screenshot
+        await pilot.press("end")
+        await pilot.pause()
+        screenshot = on_screen(app)
+        assert "word399" in screenshot
+        assert "Esc or Enter to close" in screenshot and "note.added (note)" in screenshot
