@@ -90,3 +90,21 @@ async def test_an_entry_longer_than_the_screen_scrolls_and_keeps_its_way_out(coc
         screenshot = on_screen(app)
         assert "word399" in screenshot
         assert "Esc or Enter to close" in screenshot and "note.added (note)" in screenshot
+
+
+async def test_a_click_on_a_row_opens_that_entry(cockpit):
+    app = cockpit()
+    async with app.run_test(size=NARROW) as pilot:
+        timeline = await open_timeline(pilot)
+        app.record_and_show(ev.NoteAdded(text="the clicked one", tag="hypothesis"))
+        app.record_and_show(ev.NoteAdded(text="the last one"))
+        await pilot.pause()
+        rows = timeline.rows
+        clicked = len(rows.rows) - 2
+        assert await pilot.click(rows, offset=(5, clicked - int(rows.scroll_y)))
+        await pilot.pause()
+        assert isinstance(app.screen, EntryDetail)
+        assert "hypothesis: the clicked one" in shown_entry(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert rows.cursor == clicked

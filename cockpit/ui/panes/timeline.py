@@ -3,7 +3,7 @@
 Every event in plain words, newest at the bottom, with the time and who. One line-based widget
 draws only the rows on screen and formats each event once, when it first scrolls into view, so
 10,000 events cost no more to show than 50. ``f`` filters by kind (decisions, health, team…).
-Enter or space on a row opens the whole entry, which the one-line row may have cut short.
+Enter, space or a click on a row opens the whole entry, which the one-line row may have cut short.
 The quick-entry keys (n, d, a, h) belong to the app: they work from any pane.
 """
 
@@ -14,7 +14,7 @@ from datetime import datetime
 
 from rich.style import Style
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.binding import Binding
 
 from cockpit.domain.events import Event, HealthChanged, NoteAdded
@@ -144,10 +144,21 @@ class TimelinePane(Pane):
     def on_row_list_activated(self, event: RowList.Activated) -> None:
         """Enter or space: the whole entry, however long, in a read-only view."""
         event.stop()
-        cursor = self.rows.cursor
-        if cursor is None or not 0 <= cursor < len(self._shown):
-            return
-        self.app.push_screen(EntryDetail(self._shown[cursor], self.steps))
+        if self.rows.cursor is not None:
+            self.read_entry(self.rows.cursor)
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a row opens it whole too."""
+        offset = event.get_content_offset(self.rows)
+        if offset is not None:
+            event.stop()
+            self.read_entry(int(self.rows.scroll_y) + offset.y)
+
+    def read_entry(self, index: int) -> None:
+        """Put the cursor on the ``index``th row shown and open its entry in full."""
+        if 0 <= index < len(self._shown):
+            self.rows._move_to(index)
+            self.app.push_screen(EntryDetail(self._shown[index], self.steps))
 
     def _styles(self) -> dict[str, Style]:
         variables = self.app.theme_variables
