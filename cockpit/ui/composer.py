@@ -52,6 +52,7 @@ class UpdateComposer(ModalScreen[Event | None]):
         Binding("ctrl+s", "send", "send", priority=True),
         Binding("ctrl+r", "retry", "retry post", priority=True),
         Binding("escape", "close", "close"),
+        Binding("ctrl+q", "quit", "quit", show=False, priority=True),
     ]
     DEFAULT_CSS = """
     UpdateComposer { align: center middle; }
@@ -242,8 +243,38 @@ class UpdateComposer(ModalScreen[Event | None]):
         status.update(text)
         status.set_class(failed, "failed")
 
+    @property
+    def holds_typed_text(self) -> bool:
+        """True while the lead's own edits to the draft are neither sent nor discarded."""
+        return self.recorded is None and self.query_one(TextArea).text.strip() != self._draft.strip()
+
+    def _confirm_discard(self, question: str, then) -> None:  # noqa: ANN001
+        from cockpit.ui.prompts import ConfirmPrompt
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                then()
+            else:
+                self.query_one(TextArea).focus()
+
+        self.app.push_screen(ConfirmPrompt(question), answered)
+
+    def action_quit(self) -> None:
+        """ctrl+q: never throws away an edited update without asking."""
+        if self.holds_typed_text:
+            self._confirm_discard("Discard the edited update and quit? (y / n)", self.app.exit)
+        else:
+            self.app.exit()
+
     def action_close(self) -> None:
-        """Close; an update that did not reach the webhook is still recorded and on the clipboard."""
+        """Close (asking first if edits would be lost); an update that did not reach the webhook
+        is still recorded and on the clipboard."""
+        if self.holds_typed_text:
+            self._confirm_discard("Discard the edited update? (y / n)", self._close)
+        else:
+            self._close()
+
+    def _close(self) -> None:
         posting = any(w.node is self and w.group == "webhook" and w.is_running for w in self.workers)
         if posting or self.query_one("#composer-retry").display:
             self.workers.cancel_group(self, "webhook")

@@ -314,3 +314,33 @@ class Host(App[None]):
 ], ids=["calm-80x24", "colour-blind-safe-80x24", "calm-160x48"])
 def test_composer_snapshot(snap_compare, incident, theme, size):
     assert snap_compare(Host(incident, Config(), theme), terminal_size=size)
+
+
+async def test_closing_an_edited_update_asks_before_discarding_it(incident):
+    from cockpit.ui.prompts import ConfirmPrompt
+
+    app = CockpitApp(incident, config=Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u")
+        screen = composer(app)
+        screen.query_one(TextArea).load_text("Payments recovered after the rollback.")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmPrompt)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen and "rollback" in screen.query_one(TextArea).text
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert not isinstance(app.screen, UpdateComposer)
+    assert updates_on_disk(incident) == []
+
+
+async def test_an_untouched_draft_closes_at_once(incident):
+    app = CockpitApp(incident, config=Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u", "escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, UpdateComposer)
