@@ -213,9 +213,11 @@ class CockpitApp(App[int]):
 
     def push_state(self) -> None:
         """Hand the current state to the header and every pane (they only render)."""
+        header = next(iter(self.query(IncidentHeader)), None)
+        if header is None:  # a timer firing while the app shuts down: the panes are gone
+            return
         state, now = self.session.state, self.now()
         watchers = sorted(h for h in state.seats if h != self.session.handle)
-        header = self.query_one(IncidentHeader)
         header.pending = len(self.session.pending)
         header.show(state, now, drill=self.session.drill or self.drill is not None, watchers=watchers)
         for name in ("impact", "protocol", "team", "health", "calm"):
