@@ -370,6 +370,12 @@ class CockpitApp(App[int]):
         except JournalError:
             self.session.pending.clear()  # presence is a courtesy: never rescued, never retried
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """ctrl+q steps aside while a prompt holds typed text: that prompt's own ctrl+q asks first."""
+        if action == "quit" and getattr(self.screen, "holds_typed_text", False):
+            return False
+        return super().check_action(action, parameters)
+
     def on_unmount(self) -> None:
         if self.monitor is not None:
             self.monitor.stop()
@@ -439,7 +445,7 @@ class CockpitApp(App[int]):
         if state.severity and severity_rank(chosen) > severity_rank(state.severity):
             reason = await self.push_screen_wait(TextPrompt(
                 f"Lowering {state.severity} to {chosen}: why?",
-                placeholder="e.g. only internal users affected"))
+                placeholder="e.g. only internal users affected", required=True))
             if not reason:
                 self.notify("Severity unchanged: lowering it needs a reason.", timeout=5)
                 return
@@ -525,7 +531,7 @@ class CockpitApp(App[int]):
         elif verb == "reopen":
             self.record_and_show(ev.StepReopened(step=step_id))
         else:
-            reason = await self.push_screen_wait(TextPrompt("Why skip it?"))
+            reason = await self.push_screen_wait(TextPrompt("Why skip it?", required=True))
             if reason:
                 self.record_and_show(ev.StepSkipped(step=step_id, reason=reason))
 
@@ -534,7 +540,7 @@ class CockpitApp(App[int]):
         if self.refuse_read_only():
             return
         title = await self.push_screen_wait(TextPrompt(
-            "Incident title", value=self.session.state.title))
+            "Incident title", value=self.session.state.title, required=True, need="a title"))
         if title and title != self.session.state.title:
             self.record_and_show(ev.IncidentRetitled(title=title))
 

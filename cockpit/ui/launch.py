@@ -191,7 +191,8 @@ def _ask_title() -> str | None:
     class TitleApp(App[str | None]):
         def on_mount(self) -> None:
             self.push_screen(TextPrompt("What is happening? (the incident's title)",
-                                        placeholder="e.g. Checkout API returning 500s"), self.exit)
+                                        placeholder="e.g. Checkout API returning 500s",
+                                        required=True, need="a title"), self.exit)
 
     return TitleApp().run()
 

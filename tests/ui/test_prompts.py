@@ -3,12 +3,8 @@ quitting never silently throws typed words away, and the cockpit stays visible b
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from cockpit.domain import events as ev
-from cockpit.ui import app as app_module
 from cockpit.session import Session
-from cockpit.ui.app import CockpitApp
 from cockpit.ui.prompts import ChoicePrompt, ConfirmPrompt, TextPrompt
 
 WIDE = (160, 48)
@@ -16,18 +12,6 @@ WIDE = (160, 48)
 
 def kinds(session: Session, kind: str) -> list[ev.Event]:
     return [e for e in Session.open(session.path).events if e.kind == kind]
-
-
-class QuitWaitsForPrompts(CockpitApp):
-    """The cockpit with the ``check_action`` proposed for ``CockpitApp``: the app's ctrl+q
-    steps aside while a prompt holds typed text, so the prompt's own ctrl+q can ask first."""
-
-    CSS_PATH = Path(app_module.__file__).with_name("cockpit.tcss")
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "quit" and getattr(self.screen, "holds_typed_text", False):
-            return False
-        return super().check_action(action, parameters)
 
 
 async def test_required_reason_stays_open_on_empty_enter_and_keys_go_into_it(cockpit):
@@ -85,8 +69,7 @@ async def test_choice_lists_stop_at_their_ends(cockpit):
 
 
 async def test_ctrl_q_with_typed_text_asks_and_no_keeps_the_text(cockpit):
-    app = cockpit()
-    guarded = QuitWaitsForPrompts(app.session, config=app.config, clock=app.clock)
+    guarded = cockpit()
     async with guarded.run_test(size=WIDE) as pilot:
         await pilot.press("d", *"roll back 4.2")
         await pilot.press("ctrl+q")
@@ -104,8 +87,7 @@ async def test_ctrl_q_with_typed_text_asks_and_no_keeps_the_text(cockpit):
 
 
 async def test_ctrl_q_with_typed_text_quits_after_yes(cockpit):
-    app = cockpit()
-    guarded = QuitWaitsForPrompts(app.session, config=app.config, clock=app.clock)
+    guarded = cockpit()
     async with guarded.run_test(size=WIDE) as pilot:
         await pilot.press("n", *"half a thought")
         await pilot.press("ctrl+q")
@@ -117,8 +99,7 @@ async def test_ctrl_q_with_typed_text_quits_after_yes(cockpit):
 
 
 async def test_ctrl_q_on_an_empty_prompt_quits_at_once(cockpit):
-    app = cockpit()
-    guarded = QuitWaitsForPrompts(app.session, config=app.config, clock=app.clock)
+    guarded = cockpit()
     async with guarded.run_test(size=WIDE) as pilot:
         await pilot.press("n", "ctrl+q")
         await pilot.pause()

@@ -175,7 +175,8 @@ class ProtocolPane(Pane):
         if view is None or view.state != "open":
             return
         reason = await self.app.push_screen_wait(
-            TextPrompt(f"Skip “{view.step.text}” — why?", placeholder="e.g. not customer facing"))
+            TextPrompt(f"Skip “{view.step.text}” — why?", placeholder="e.g. not customer facing",
+                       required=True))
         if reason:
             self.post_message(Propose(StepSkipped(step=view.step.id, reason=reason)))
 

@@ -154,7 +154,8 @@ class TeamPane(Pane):
         options = self._people_options(exclude) + [("", "someone else… (type a handle)")]
         choice = await self.app.push_screen_wait(ChoicePrompt(title, options))
         if choice == "":
-            typed = await self.app.push_screen_wait(TextPrompt("Their handle?", placeholder="e.g. erin"))
+            typed = await self.app.push_screen_wait(TextPrompt("Their handle?", placeholder="e.g. erin",
+                                                                 required=True, need="a handle"))
             return printable(typed, one_line=True).replace(" ", "") if typed else None
         return choice
 
@@ -224,7 +225,8 @@ class TeamPane(Pane):
             return
         briefing = await self.app.push_screen_wait(TextPrompt(
             f"Briefing for {taker} (what they need to know)",
-            placeholder="e.g. rollback in progress, next update 04:52"))
+            placeholder="e.g. rollback in progress, next update 04:52", required=True,
+            need="a briefing"))
         if briefing is None:
             return
         self.post_message(Propose(RoleReleased(role=role, handle=giver, briefing=briefing),
@@ -238,7 +240,7 @@ class TeamPane(Pane):
         text = await self.app.push_screen_wait(TextPrompt(
             "Ask-timer: who, what, back in how long?",
             placeholder="bob: check replica lag, back in 10 min",
-            value=f"{selected}: " if selected else ""))
+            value=f"{selected}: " if selected else "", required=True, need="an ask"))
         if not text:
             return
         parsed = parse_ask(text)
