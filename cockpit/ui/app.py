@@ -121,7 +121,7 @@ class CockpitApp(App[int]):
             yield ImpactPane(matrix=self.config.severity, id="impact")
             yield ProtocolPane(id="protocol")
             yield TeamPane(limits=self.config.roster, roster=self.config.people, id="team")
-            yield HealthPane(id="health")
+            yield HealthPane(watch_freshness=True, id="health")
             yield CalmPane(handle=self.session.handle, animate=not self.low_bandwidth, id="calm")
             yield TimelinePane(id="timeline")
         yield TickingText(id="strip")

@@ -113,6 +113,19 @@ def _rescue_pending(session: Session) -> Path | None:
     return None
 
 
+def endpoints_to_poll(session: Session, config: Config) -> list[Any]:
+    """The session's endpoints, as the config in force defines them, else as the session recorded
+    them: reopening an incident without its config still polls what it watched."""
+    from cockpit.domain.events import SessionConfigured
+    from cockpit.settings import recorded_endpoints
+
+    configured = {e.name: e for e in config.endpoints}
+    refs = [ref for e in session.events if isinstance(e, SessionConfigured) for ref in e.endpoints]
+    recorded = {e.name: e for e in recorded_endpoints(refs)}
+    chosen = (configured.get(name) or recorded.get(name) for name in session.state.endpoints)
+    return [e for e in chosen if e is not None]
+
+
 def live_monitor(session: Session, config: Config, on_event: Any) -> Any:
     """A Monitor for the session's endpoints that the config in force knows how to probe.
 
@@ -121,7 +134,7 @@ def live_monitor(session: Session, config: Config, on_event: Any) -> Any:
     """
     if session.read_only:
         return None
-    endpoints = [e for e in config.endpoints if e.name in session.state.endpoints]
+    endpoints = endpoints_to_poll(session, config)
     if not endpoints:
         return None
     from cockpit.health.monitor import Monitor

@@ -10,7 +10,7 @@ text (details, bodies) is shown literally, escape sequences removed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -20,6 +20,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from cockpit.domain.durations import format_clock
 from cockpit.domain.state import EndpointStatus, IncidentState
 from cockpit.text import printable
 from cockpit.ui.panes.rows import LazyRows, Pane, Row, RowList, cells
@@ -64,13 +65,32 @@ def latency_text(endpoint: EndpointStatus, live: EndpointView | None) -> str:
     return printable(endpoint.detail, one_line=True) or "no probe yet"
 
 
+FRESH_FOR = timedelta(seconds=150)
+"""A polling seat records a summary every minute: older news means nobody is polling."""
+
+
+def stale_note(endpoints: Sequence[EndpointStatus], now: datetime) -> str:
+    """When no seat is polling, the states shown are only the last ones recorded: say so."""
+    moments = [m for e in endpoints for m in (e.since, e.history[-1].at if e.history else None) if m]
+    newest = max(moments, default=None)
+    if newest is None:
+        return " · ⚠ not polled yet"
+    age = now - newest
+    if age <= FRESH_FOR:
+        return ""
+    return f" · ⚠ STALE: last news {format_clock(age.total_seconds())} ago, no seat is polling"
+
+
 class HealthPane(Pane):
     TITLE = "Health"
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, watch_freshness: bool = False, id: str | None = None,
+                 classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.live: Mapping[str, EndpointView] = {}
         self.state = IncidentState()
+        self.watch_freshness = watch_freshness
+        """Live seats say when the file's health news has gone stale; a replay shows the past."""
 
     def set_live(self, snapshot: Mapping[str, EndpointView]) -> None:
         """The monitor's per-endpoint views: latency history and last probe for the detail view."""
@@ -85,6 +105,8 @@ class HealthPane(Pane):
         for state_name in ("down", "degraded", "unknown"):
             if counts[state_name]:
                 title += f" · {counts[state_name]} {state_name}"
+        if self.watch_freshness and not self.live and endpoints:
+            title += stale_note(endpoints, now)
         self.set_title(title)
         self.rows.set_rows(self.render_rows(endpoints, now))
 
