@@ -99,11 +99,12 @@ class IncidentHeader(Widget):
         line.append("IC ")
         line.append(printable(commander, one_line=True) if commander else "nobody",
                     style="" if commander else self._tone("warn"))
-        due = state.next_update_due(now)
-        if due is not None:
+        upcoming = state.next_update(now)
+        if upcoming is not None:
+            due, audience = upcoming
             left = (due - now).total_seconds()
             _gap(line)
-            line.append(f"next update {due:%H:%M} ")
+            line.append(f"next {audience} update {due:%H:%M} ")
             if left >= 0:
                 line.append(f"(in {format_clock(left)})")
             else:

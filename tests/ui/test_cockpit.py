@@ -101,7 +101,7 @@ async def test_impact_fields_are_answered_from_the_keyboard(cockpit, clock):
         plain = "\n".join(r.text.plain for r in impact.rows.rows)
         assert "suggested" in plain and "SEV2 major" in plain
         assert "some users lose functionality" in plain
-        assert "down now: payments" in plain
+        assert "failing now: payments" in plain
         for _ in range(3):
             await pilot.press("down")
         await pilot.press("enter")  # services: prefilled with the services that are down

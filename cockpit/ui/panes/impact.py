@@ -77,7 +77,7 @@ class ImpactPane(Pane):
         listed = {s.strip() for s in state.impact.get("services", "").split(",") if s.strip()}
         missing = [s for s in suggested if s not in listed]
         if missing:
-            rows.append(Row(Text.assemble(" " * LABEL_WIDTH, ("↳ down now: " + ", ".join(missing),
+            rows.append(Row(Text.assemble(" " * LABEL_WIDTH, ("↳ failing now: " + ", ".join(missing),
                                                                self.tone("warn"))), key="services"))
         rows.append(Row(Text("")))
         suggestion = suggest_severity(state.impact, self.matrix)

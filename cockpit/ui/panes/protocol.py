@@ -86,11 +86,13 @@ class ProtocolPane(Pane):
         self.state = state
         views = state.step_views(now)
         self.views = {v.step.id: v for v in views}
-        done = sum(1 for v in views if v.applies and not v.step.recurring and v.state != "open")
-        total = sum(1 for v in views if v.applies and not v.step.recurring)
+        one_off = [v for v in views if v.applies and not v.step.recurring]
+        done = sum(1 for v in one_off if v.state == "done")
+        skipped = sum(1 for v in one_off if v.state == "skipped")
         late = sum(1 for v in views if v.overdue is not None)
         names = " + ".join(p.name for p in state.protocols) or "none"
-        title = f"Protocol · {names} · {done}/{total} done"
+        title = f"Protocol · {names} · {done}/{len(one_off)} done"  # as `cockpit status` counts
+        title += f" · {skipped} skipped" if skipped else ""
         self.set_title(title + (f" · {late} late" if late else ""))
         self.rows.set_rows(self.render_rows(views, state, now))
         self._describe_selected()

@@ -101,7 +101,7 @@ class TeamPane(Pane):
             line.append(cells(printable(member.handle, one_line=True), 10), style="bold")
             line.append(cells(roles, roles_width), style="" if state.roles_of(member.handle) else self.tone("dim"))
             line.append(" " + cells(member.status, 8))
-            line.append(hours_minutes(member.engaged_for(now).total_seconds()).rjust(6))
+            line.append(hours_minutes(member.engaged_for(state.clock_time(now)).total_seconds()).rjust(6))
             rows.append(Row(line, key=f"member:{member.handle}"))
         if state.declared_at and not state.resolved_at:
             for role in CORE_ROLES:
