@@ -135,6 +135,9 @@ class CockpitApp(App[int]):
         self._layout_for(self.size.width, self.size.height)
         self.push_state()
         self._remind()
+        if self.session.recovery is not None:  # said on stderr too, but the screen hides that
+            self.notify(self.session.recovery.describe().capitalize() + ". Every complete entry is kept.",
+                        title="Session file", severity="warning", timeout=20, markup=False)
         self.query_one("#impact", ImpactPane).focus_pane()
         self.set_interval(0.25, self.follow_file)
         self.set_interval(1.0, self.tick)

@@ -447,3 +447,18 @@ async def test_a_refused_write_is_kept_shown_and_saved_later(cockpit, make_sessi
             await pilot.pause(0.1)
         assert [n.text for n in kinds(session, "note.added")] == ["typed while the disk was full"]
         assert any(n.title == "Saved" for n in app._notifications)
+
+
+async def test_a_recovered_torn_entry_is_told_on_screen(make_session, config, clock):
+    session = make_session(config=config)
+    session.close()
+    with session.path.open("a") as handle:
+        handle.write('\n[[events]]\nat = 2026-11-27T04:11:00.000Z\nby = "bob"\nkind = "note.added"\ntext = "cut')
+    reopened = Session.open(session.path)
+    from cockpit.ui.app import CockpitApp
+
+    app = CockpitApp(reopened, config=config, clock=clock)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("Recovered a torn last event" in m and "saved to" in m for m in messages), messages
