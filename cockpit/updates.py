@@ -24,7 +24,7 @@ import httpx
 
 from cockpit.domain.durations import format_clock
 from cockpit.domain.state import IncidentState
-from cockpit.domain.vocabulary import ROLE_TITLES, Audience
+from cockpit.domain.vocabulary import IMPACT_LABELS, ROLE_TITLES, Audience
 from cockpit.settings import UpdateSettings
 from cockpit.text import printable
 
@@ -34,15 +34,6 @@ ROLES_TO_FILL = ("commander", "deputy", "scribe", "ops", "comms")
 RECENT_NOTES = 5
 POST_TIMEOUT_S = 10.0
 
-_IMPACT_LABELS = {
-    "customer_facing": "customer facing",
-    "users_affected": "users affected",
-    "functionality": "functionality",
-    "data": "data",
-    "revenue": "revenue",
-    "services": "services",
-    "regions": "regions",
-}
 _EXTERNAL_STATUS = {
     "investigating": "We are investigating the cause.",
     "identified": "We have identified the cause and are working on a fix.",
@@ -115,8 +106,8 @@ def _internal(state: IncidentState, now: datetime) -> list[str]:
     lines = _header(state, f"internal update {_hhmm(now)}")
     lines += ["", "Conditions"]
     lines.append(f"- Severity {state.severity or 'not set'}, status {state.status}{elapsed}")
-    impact = [f"{_IMPACT_LABELS[k]}: {_clean(v)}" for k, v in state.impact.items()
-              if k in _IMPACT_LABELS and v and v != "unknown"]
+    impact = [f"{IMPACT_LABELS[k]}: {_clean(v)}" for k, v in state.impact.items()
+              if k in IMPACT_LABELS and v and v != "unknown"]
     lines.append(f"- Impact: {'; '.join(impact)}" if impact else "- Impact: not sized up yet")
     down = [e for e in state.endpoints.values() if e.state == "down"]
     degraded = [e for e in state.endpoints.values() if e.state == "degraded"]

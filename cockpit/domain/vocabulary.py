@@ -24,6 +24,9 @@ IMPACT_FIELDS: tuple[ImpactField, ...] = (
 )
 Audience = Literal["internal", "external"]
 
+IMPACT_LABELS: dict[str, str] = {field: field.replace("_", " ") for field in IMPACT_FIELDS}
+"""How people read each size-up field: ``customer facing`` for ``customer_facing``."""
+
 IMPACT_CHOICES: dict[str, tuple[str, ...]] = {
     "customer_facing": ("unknown", "yes", "no"),
     "users_affected": ("unknown", "none", "few", "some", "most", "all"),

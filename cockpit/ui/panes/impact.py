@@ -15,21 +15,12 @@ from textual import work
 from cockpit.domain.events import ImpactAssessed
 from cockpit.domain.severity import SeverityMatrix, suggest_severity
 from cockpit.domain.state import IncidentState
-from cockpit.domain.vocabulary import IMPACT_CHOICES, IMPACT_FIELDS, severity_rank
+from cockpit.domain.vocabulary import IMPACT_CHOICES, IMPACT_FIELDS, IMPACT_LABELS, severity_rank
 from cockpit.text import printable
 from cockpit.ui.panes.describe import SEVERITY_WORDS
 from cockpit.ui.panes.rows import Pane, Propose, Row, RowList
 from cockpit.ui.prompts import ChoicePrompt, TextPrompt
 
-FIELD_LABELS = {
-    "customer_facing": "customer facing",
-    "users_affected": "users affected",
-    "functionality": "functionality",
-    "data": "data",
-    "revenue": "revenue",
-    "services": "services",
-    "regions": "regions",
-}
 QUESTIONS = {
     "customer_facing": "Can customers see it?",
     "users_affected": "How many users are affected?",
@@ -67,7 +58,7 @@ class ImpactPane(Pane):
         for field in IMPACT_FIELDS:
             value = printable(state.impact.get(field, ""), one_line=True)
             line = Text()
-            line.append(FIELD_LABELS[field].ljust(LABEL_WIDTH), style=self.tone("dim"))
+            line.append(IMPACT_LABELS[field].ljust(LABEL_WIDTH), style=self.tone("dim"))
             if value and value != "unknown":
                 line.append(value)
             else:
