@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,16 @@ def make_session(tmp_path: Path, clock: ManualClock):
                             clock=clock, handle=kwargs.pop("handle", "alice"), **kwargs)
 
     return make
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 256 KiB tmpfs: a disk that really fills up (needs root to mount; skipped otherwise)."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); needs root")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)

@@ -34,17 +34,6 @@ def test_read_only_seat_refuses_every_recording_action_and_leaves_the_file_alone
     assert Session.open(session_file).state.seats == {"wall": True}
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path):
-    """A 256 KiB tmpfs: a disk that really fills up."""
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
-    if done.returncode:
-        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); needs root")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
 def _fill(folder: Path) -> Path:

@@ -240,17 +240,6 @@ async def test_read_only_seat_records_nothing(incident):
     assert updates_on_disk(incident) == []
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 256 KiB tmpfs: a disk that really fills up."""
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
-    if done.returncode:
-        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); needs root")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
 async def test_update_sent_on_a_full_disk_is_copied_and_saved_once_there_is_room(
