@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -94,10 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     p = command("log", "add a timeline entry without opening the screen", _cmd_log)
-    p.add_argument("session", metavar="SESSION")
-    p.add_argument("text", metavar="TEXT")
-    p.add_argument("--kind", choices=("note", "decision", "action", "hypothesis"), default="note")
-    p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE")
+    p.add_argument("session", metavar="SESSION", help="a session file or a prefix of a saved session's name")
+    p.add_argument("text", metavar="TEXT", help="what to record, in one line")
+    p.add_argument("--kind", choices=("note", "decision", "action", "hypothesis"), default="note",
+                   help="how the entry shows on the timeline and in the report (default: note)")
+    p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE",
+                   help="who says it (default: $COCKPIT_USER, then the login name)")
 
     p = command("status", "summary of an incident, no screen", _cmd_status)
     p.add_argument("session", metavar="SESSION")
@@ -157,6 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None) or _lazy("cockpit.ui.launch", "run_start")
+    for config, given in ((getattr(args, "config", None), "with --config"),
+                          (os.environ.get("COCKPIT_CONFIG"), "in $COCKPIT_CONFIG")):
+        if config and not Path(config).expanduser().is_file():  # never ignored, whatever the command
+            print(f"cockpit: error: {config}: no such config file (given {given})", file=sys.stderr)
+            return EXIT_USAGE
     try:
         return handler(args)
     except KeyboardInterrupt:

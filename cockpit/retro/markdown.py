@@ -61,7 +61,12 @@ def _title(r: dict[str, Any]) -> list[str]:
     lines = [f"# {drill}Postmortem: {md(incident['title'] or '(not declared)')}", ""]
     if incident["drill"]:
         lines += ["> **DRILL.** This session was a practice drill, not a real incident: keep it out",
-                  "> of incident metrics.", ""]
+                  "> of incident metrics."]
+        speed = incident.get("drill_speed")
+        if speed and float(speed) != 1.0:
+            lines += [f"> The scenario played at {float(speed):g}× speed: the times below are wall-clock"
+                      " times, so scenario durations are that many times longer."]
+        lines.append("")
     return lines
 
 

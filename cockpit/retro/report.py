@@ -319,6 +319,7 @@ def build_report(header: dict[str, Any], events: Sequence[ev.Event], *,
         "incident": {
             "title": state.title, "session": str(header.get("session", "")),
             "drill": bool(header.get("drill", False)),
+            "drill_speed": header.get("speed") if header.get("drill") else None,
             "severity": state.severity, "worst_severity": worst, "status": state.status,
             "declared_by": state.declared_by or None, "commander": state.commander,
             "start": declared or (events[0].at if events else None),

@@ -78,6 +78,7 @@ def test_report_of_a_recorded_drill_is_complete_and_marked(tmp_path):
     text = markdown.stdout
     assert text.startswith("# DRILL — Postmortem: API erroring\n")
     assert "> **DRILL.** This session was a practice drill" in text
+    assert "played at 10× speed" in text and doc["incident"]["drill_speed"] == 10
     assert r"drill inject: Support: customers \| report \`failed\` payments" in text
     for heading in ("## Impact", "## Key metrics", "## Timeline (UTC)", "## Protocol adherence",
                     "## Suggested protocol changes", "## Postmortem meeting"):

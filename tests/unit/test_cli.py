@@ -108,3 +108,15 @@ def test_validate_names_a_torn_session_as_recoverable(tmp_path):
 def test_an_empty_handle_is_refused():
     result = cockpit("new", "--no-ui", "--title", "x", "--as", " ")
     assert result.returncode == 2 and "not a handle" in result.stderr
+
+
+def test_a_missing_config_is_refused_by_every_command(tmp_path, monkeypatch):
+    path = tmp_path / "s.toml"
+    cockpit("new", "--no-ui", "--title", "x", "--session", str(path))
+    for args in (["--config", "/nonexistent.toml", "status", str(path)],
+                 ["status", str(path), "--config", "/nonexistent.toml"]):
+        result = cockpit(*args)
+        assert result.returncode == 2 and "no such config file" in result.stderr
+    monkeypatch.setenv("COCKPIT_CONFIG", "/nonexistent.toml")
+    result = cockpit("status", str(path))
+    assert result.returncode == 2 and "$COCKPIT_CONFIG" in result.stderr
