@@ -11,37 +11,10 @@ from hypothesis import given, settings, strategies as st
 
 from cockpit.domain import events as ev
 from cockpit.domain.clock import ManualClock
-from cockpit.domain.protocol import Step
 from cockpit.domain.state import fold
 from cockpit.retro.replay import NotATime, ReplayCursor, parse_goto
 from cockpit.session import Session
-
-T0 = datetime(2026, 11, 27, 4, 10, tzinfo=timezone.utc)
-STEPS = (
-    Step(id="declare", text="Declare", done_on="declared"),
-    Step(id="bridge", text="Open a bridge", owner="commander", due=timedelta(minutes=5)),
-    Step(id="ext", text="External update", every=timedelta(minutes=20), done_on="external-update"),
-)
-handles = st.sampled_from(["alice", "bob", "carol"])
-texts = st.text(max_size=12)
-event_bodies = st.one_of(
-    st.builds(ev.IncidentDeclared, title=texts, severity=st.sampled_from(["SEV1", "SEV2", "SEV3"])),
-    st.builds(ev.SeverityChanged, severity=st.sampled_from(["SEV1", "SEV2", "SEV4"]), reason=texts),
-    st.builds(ev.StatusChanged, status=st.sampled_from(["investigating", "monitoring", "resolved"])),
-    st.builds(ev.StepDone, step=st.sampled_from(["declare", "bridge", "ext"])),
-    st.builds(ev.StepSkipped, step=st.sampled_from(["bridge"]), reason=texts),
-    st.builds(ev.RoleAssigned, role=st.sampled_from(["commander", "ops", "sme"]), handle=handles),
-    st.builds(ev.RoleReleased, role=st.sampled_from(["commander", "ops"]), handle=handles),
-    st.builds(ev.MemberStatusChanged, handle=handles, status=st.sampled_from(["engaged", "resting"])),
-    st.builds(ev.HealthChanged, endpoint=st.sampled_from(["a", "b"]),
-              from_=st.sampled_from(["unknown", "up"]), to=st.sampled_from(["up", "down", "degraded"])),
-    st.builds(ev.HealthSummary, endpoints=st.just({"a": ev.EndpointWindow(p50_ms=3.0, state="up")})),
-    st.builds(ev.NoteAdded, text=texts, tag=st.sampled_from(["note", "decision", "action"])),
-    st.builds(ev.UpdatePosted, text=texts, audience=st.sampled_from(["internal", "external"])),
-    st.builds(ev.RetroNote, text=texts),
-    st.builds(ev.RawEvent, kind=st.just("future.kind")),
-)
-
+from tests.strategies import STEPS, T0, event_bodies, handles
 
 @settings(max_examples=40, deadline=None)
 @given(bodies=st.lists(st.tuples(event_bodies, handles, st.sampled_from([0, 0, 1, 7, 90, 600])),
