@@ -2,8 +2,8 @@
 
 Only what steadies and points forward: the breathing pacer, the incident clock and the next
 update, the single most urgent protocol step, and the three size-up questions. Everything else
-is hidden until Esc. The screen reads ``app.session.state`` and ``app.session.now()`` itself and
-changes a few lines of text once a second, never the layout.
+is hidden until Esc. The screen reads the session's state and clock itself and changes a few
+lines of text once a second, never the layout.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from cockpit.domain.protocol import StepView
 from cockpit.domain.roster import roster_warnings
 from cockpit.domain.state import IncidentState
 from cockpit.domain.vocabulary import ROLE_TITLES
+from cockpit.session import Session
 from cockpit.text import printable
 from cockpit.ui.pacer import BreathingPacer
 
@@ -114,6 +115,10 @@ class CalmScreen(Screen[None]):
     CalmScreen .calm-hint { color: $text-muted; width: 100%; text-align: center; margin-top: 1; }
     """
 
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Calm", classes="calm-title")
@@ -132,7 +137,7 @@ class CalmScreen(Screen[None]):
 
     def show_now(self) -> None:
         """Redraw the ticking lines from the session: text only, the layout never moves."""
-        session = self.app.session  # type: ignore[attr-defined]
+        session = self.session
         state, now = session.state, session.now()
         self.query_one("#calm-clock", Static).update(clock_line(state, now), layout=False)
         self.query_one("#calm-step", Static).update(step_line(state, now), layout=False)

@@ -38,25 +38,26 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Start an ask-timer", "k in Team · bob: check replica lag, back in 10 min", "pane('team', 'ask')"),
     ("Acknowledge an ask-timer", "Enter on the ask in Team", "acknowledge_ask"),
     ("Filter the timeline", "f in Timeline", "pane('timeline', 'filter')"),
-    ("Quit", "ctrl+q", "quit"),
+    ("Quit", "ctrl+q", "app.quit"),
 )
-"""(title, help, action) — the action string runs on the app, like a key binding's."""
+"""(title, help, action) — the action runs on the incident screen, like its key binding."""
 
 
 class CockpitCommands(Provider):
-    """Every cockpit action for Textual's command palette."""
+    """Every cockpit action for Textual's command palette, offered on the incident screen."""
 
     def _commands(self) -> Iterator[tuple[str, str, str]]:
-        read_only = getattr(self.app, "session", None) is not None and self.app.session.read_only  # type: ignore[attr-defined]
+        session = getattr(self.screen, "session", None)
+        read_only = session is not None and session.read_only
         for title, help_text, action in COMMANDS:
-            if read_only and not (action.startswith(("show_pane", "help", "calm", "quit",
+            if read_only and not (action.startswith(("show_pane", "help", "calm", "app.quit",
                                                      "pane('timeline'"))):
                 continue
             yield title, help_text, action
 
     def _runner(self, action: str):  # noqa: ANN202 - a zero-argument callback
         async def run() -> None:
-            await self.app.run_action(action)
+            await self.screen.run_action(action)
 
         return run
 

@@ -5,7 +5,8 @@ It opens with a draft written from the state (Conditions / Actions / Needs, see
 external), and the time of the next update from the cadence. The lead edits the text and sends with ctrl+s. Sending does three things, in
 an order that never loses the update:
 
-1. records ``UpdatePosted`` through ``app.record`` (the session file is the record of truth);
+1. records ``UpdatePosted`` through the incident screen's ``record`` (the session file is the
+   record of truth);
 2. copies the text to the clipboard (OSC 52, so it works over SSH) for pasting anywhere;
 3. when ``[updates] webhook`` is set, posts it to the Slack-compatible webhook in a worker.
 
@@ -16,6 +17,7 @@ before anything was sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from textual import on, work
@@ -27,7 +29,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextArea
 
 from cockpit.domain.events import Event, UpdatePosted
-from cockpit.domain.state import IncidentState
+from cockpit.session import Session
 from cockpit.settings import Config
 from cockpit.updates import (
     WebhookError, draft_update, due_audience, post_update, resolve_webhook, update_cadence,
@@ -83,12 +85,16 @@ class UpdateComposer(ModalScreen[Event | None]):
     UpdateComposer Button { margin-left: 2; }
     """
 
-    def __init__(self, state: IncidentState, now: datetime, config: Config) -> None:
+    def __init__(self, session: Session, config: Config, record: Callable[[Event], Event | None],
+                 *, now: datetime | None = None) -> None:
+        """``record`` is the incident screen's: it says why when it cannot record."""
         super().__init__()
-        self.state = state
-        self.opened_at = now
+        self.session = session
+        self.state = session.state
+        self.opened_at = now or session.now()
         self.config = config
-        self.audience = due_audience(state, now)
+        self.record = record
+        self.audience = due_audience(self.state, self.opened_at)
         self.recorded: Event | None = None
         self._draft = ""
         self._saved = ""
@@ -192,11 +198,10 @@ class UpdateComposer(ModalScreen[Event | None]):
         if minutes is None:
             self._status("Next update in how many minutes? Give a whole number.", failed=True)
             return
-        session = self.app.session  # type: ignore[attr-defined]
-        next_update_at = session.now() + timedelta(minutes=minutes)
+        next_update_at = self.session.now() + timedelta(minutes=minutes)
         event = UpdatePosted(text=text, audience=self.audience, next_update_at=next_update_at)
-        recorded = self.app.record(event)  # type: ignore[attr-defined]
-        if recorded is None and session.read_only:
+        recorded = self.record(event)
+        if recorded is None and self.session.read_only:
             return  # the app has said why: nothing was recorded, nothing to copy or post
         self.recorded = recorded or event
         self._lock_editing()

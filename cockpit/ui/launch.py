@@ -1,9 +1,12 @@
 """Opening the cockpit from the command line: ``cockpit open``, ``cockpit new``, bare ``cockpit``.
 
-``run_cockpit`` is the one place the screen runs. Its crash handler puts the terminal back the
-way it found it (line discipline, cursor, main screen, mouse off) whatever happens inside, and
+``run_app`` is the one place the screen runs. Its crash handler puts the terminal back the way
+it found it (line discipline, cursor, main screen, mouse off) whatever happens inside, and
 anything typed that could not reach the session file is written to a rescue file next to it
 and named on stderr: what people typed is never lost.
+
+``cockpit open`` paints its first frame before the core is imported (see ``cockpit.ui.app``), so
+this module imports the settings and the session only inside the functions that need them.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.cli import UsageError, declare_from_args, open_session
-from cockpit.session import Session
-from cockpit.settings import Config, load_config
+
+if TYPE_CHECKING:
+    from cockpit.session import Session
+    from cockpit.settings import Config
+    from cockpit.ui.app import CockpitApp
 
 RESET_TERMINAL = (
     "\x1b[?1049l"  # leave the alternate screen
@@ -40,6 +46,7 @@ def run_cockpit(session: Session, *, config: Config | None = None, monitor: Any 
                 drill: Any = None, low_bandwidth: bool = False) -> int:
     """Run the cockpit on ``session`` until the person quits; returns the exit code."""
     low_bandwidth_environment(low_bandwidth)
+    from cockpit.settings import load_config
     from cockpit.ui.app import CockpitApp
 
     config = config or load_config()
@@ -47,14 +54,20 @@ def run_cockpit(session: Session, *, config: Config | None = None, monitor: Any 
                               low_bandwidth=low_bandwidth))
 
 
-def run_app(app: Any) -> int:
-    """Run a CockpitApp; the terminal is restored and unsaved entries rescued, whatever happens."""
+def run_app(app: CockpitApp) -> int:
+    """Run a CockpitApp; the terminal is restored and unsaved entries rescued, whatever happens.
+
+    An incident that could not be opened is raised here, after the terminal is back, for the
+    command line to report."""
     saved = _terminal_state()
     try:
         code = app.run()
     finally:
         _restore_terminal(saved)
-        _rescue_pending(app.session)
+        if app.incident is not None:
+            _rescue_pending(app.incident.session)
+    if app.open_error is not None:
+        raise app.open_error
     return int(code if code is not None else (app.return_code or 0))
 
 
@@ -113,72 +126,47 @@ def _rescue_pending(session: Session) -> Path | None:
     return None
 
 
-def endpoints_to_poll(session: Session, config: Config) -> list[Any]:
-    """The session's endpoints, as the config in force defines them, else as the session recorded
-    them: reopening an incident without its config still polls what it watched."""
-    from cockpit.domain.events import SessionConfigured
-    from cockpit.settings import recorded_endpoints
-
-    configured = {e.name: e for e in config.endpoints}
-    refs = [ref for e in session.events if isinstance(e, SessionConfigured) for ref in e.endpoints]
-    recorded = {e.name: e for e in recorded_endpoints(refs)}
-    chosen = (configured.get(name) or recorded.get(name) for name in session.state.endpoints)
-    return [e for e in chosen if e is not None]
-
-
-def live_monitor(session: Session, config: Config, on_event: Any) -> Any:
-    """A Monitor for the session's endpoints that the config in force knows how to probe.
-
-    Each health change passes through ``health_news`` before ``on_event``: a seat taking over the
-    polling starts from "unknown" and must not record "unknown -> up" for what the file shows up.
-    """
-    if session.read_only:
-        return None
-    endpoints = endpoints_to_poll(session, config)
-    if not endpoints:
-        return None
-    from cockpit.health.monitor import Monitor
-
-    return Monitor(endpoints, news_only(session, on_event), clock=session.clock)
-
-
-def news_only(session: Session, record: Any) -> Any:
-    """``record`` for a monitor's events, passing on a health change only when the file does not
-    already say so (``health_news``), with the "from" the file knows."""
-    from cockpit.domain.events import HealthChanged
-    from cockpit.seats import health_news
-
-    def record_news(event: Any) -> Any:
-        if isinstance(event, HealthChanged):
-            event = health_news(session.state, event)
-            if event is None:
-                return None
-        return record(event)
-
-    return record_news
-
-
 def run_open(args: argparse.Namespace) -> int:
     """``cockpit open SESSION [--as HANDLE] [--read-only] [--share-group GROUP]``."""
     low_bandwidth = bool(getattr(args, "low_bandwidth", False))
-    config = load_config(getattr(args, "config", None))
-    session = open_session(args.session, handle=args.handle, read_only=args.read_only)
-    if getattr(args, "share_group", None):
-        from cockpit.seats import share_with_group
+    low_bandwidth_environment(low_bandwidth)
+    return run_app(open_app(args))
 
-        for note in share_with_group(session.path, args.share_group):
-            print(f"cockpit: note: {note}", file=sys.stderr)
-    return _run_with_monitor(session, config, low_bandwidth)
+
+def open_app(args: argparse.Namespace) -> CockpitApp:
+    """The app for ``cockpit open``: the layout first, then the session read and polled.
+
+    A session that does not exist is refused here, before the screen opens; a config or a file
+    that cannot be read is found by the opener and reported once the terminal is back."""
+    from cockpit.paths import resolve_session
+    from cockpit.ui.app import CockpitApp
+
+    path = resolve_session(args.session)
+
+    def open_incident() -> Any:
+        from cockpit.settings import load_config
+        from cockpit.ui.incident import IncidentScreen
+
+        config = load_config(getattr(args, "config", None))
+        session = open_session(str(path), handle=args.handle, read_only=args.read_only)
+        if getattr(args, "share_group", None):
+            from cockpit.seats import share_with_group
+
+            for note in share_with_group(session.path, args.share_group):
+                app.notify(note, title="Sharing", timeout=15, markup=False)
+        return IncidentScreen(session, config=config, poll=True)
+
+    app = CockpitApp(opener=open_incident, opening=path.name,
+                     low_bandwidth=bool(getattr(args, "low_bandwidth", False)))
+    return app
 
 
 def _run_with_monitor(session: Session, config: Config, low_bandwidth: bool) -> int:
-    """The cockpit with a live Monitor whose events go through ``app.record``."""
+    """The cockpit on an open session, polling its endpoints while this seat holds the lease."""
     low_bandwidth_environment(low_bandwidth)
     from cockpit.ui.app import CockpitApp
 
-    app = CockpitApp(session, config=config, low_bandwidth=low_bandwidth)
-    app.monitor = live_monitor(session, config, app.record)
-    return run_app(app)
+    return run_app(CockpitApp(session, config=config, poll=True, low_bandwidth=low_bandwidth))
 
 
 def run_new(args: argparse.Namespace) -> int:
@@ -214,6 +202,7 @@ def run_start(args: argparse.Namespace) -> int:
     """Bare ``cockpit``: the start screen, then whatever was chosen there."""
     low_bandwidth = bool(getattr(args, "low_bandwidth", False))
     low_bandwidth_environment(low_bandwidth)
+    from cockpit.settings import load_config
     from cockpit.ui.start import DeclareIncident, ReplaySession, ResumeSession, StartApp, StartDrill
 
     config = load_config(getattr(args, "config", None))

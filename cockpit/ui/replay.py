@@ -365,7 +365,7 @@ class ReplayApp(App[int]):
     def on_mount(self) -> None:
         from cockpit.ui.themes import preferred_theme, register_themes
 
-        self.theme = preferred_theme(register_themes(self), self.config)
+        self.theme = preferred_theme(register_themes(self, self.config), self.config)
         self.push_screen(ReplayScreen(self.saved, config=self.config))
 
     def action_quit(self) -> None:  # type: ignore[override]

@@ -9,6 +9,7 @@ snapshot tests, so what the README shows is what the tests check.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -155,8 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m cockpit.ui.screenshots DIR", file=sys.stderr)
         return 2
-    for path in asyncio.run(export(Path(args[0]))):
-        print(path)
+    with tempfile.TemporaryDirectory() as user_config:
+        # What a new user sees: the bundled config and themes, and no theme remembered from an
+        # earlier choice (the theme shots below would otherwise leave theirs for the next run).
+        os.environ["XDG_CONFIG_HOME"] = user_config
+        os.environ.pop("COCKPIT_CONFIG", None)
+        for path in asyncio.run(export(Path(args[0]))):
+            print(path)
     return 0
 
 

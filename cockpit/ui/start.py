@@ -153,7 +153,7 @@ class StartApp(App[StartChoice | None]):
         return box
 
     def on_mount(self) -> None:
-        self.theme = preferred_theme(register_themes(self), self.config)
+        self.theme = preferred_theme(register_themes(self, self.config), self.config)
         self.query_one("#start-name", Input).focus()
 
     @on(Input.Submitted, "#start-name")

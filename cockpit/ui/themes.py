@@ -8,6 +8,10 @@ error) and the text must stand out from the backgrounds. A theme that fails is r
 skipped, never a crash; a broken user ``calm`` falls back to the bundled one.
 
 The chosen theme is remembered in ``<user config>/ui.toml`` (``theme = "name"``).
+
+The first frame is painted before the settings (pydantic) are imported: ``opening_theme`` reads
+the remembered theme's file directly and puts it through the same checks, minus the model, so the
+cockpit opens in its own colours instead of flashing Textual's default first.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import tomli_w
 from textual.app import App
@@ -26,7 +31,9 @@ from textual.css.tokenizer import TokenError
 from textual.theme import Theme
 
 from cockpit import paths
-from cockpit.settings import Config, ConfigError, ThemeFile, load_theme, search_dirs
+
+if TYPE_CHECKING:
+    from cockpit.settings import Config, ThemeFile
 
 DEFAULT_THEME = "calm"
 MIN_CONTRAST = 3.0
@@ -122,6 +129,8 @@ def theme_from_file(spec: ThemeFile) -> Theme:
 
 def read_theme(path: Path) -> Theme:
     """A theme that is safe to apply and readable, or a ConfigError naming the file and the flaw."""
+    from cockpit.settings import ConfigError, load_theme
+
     spec = load_theme(path)
     problems = _variable_problems(spec.variables, spec.dark)
     theme = theme_from_file(spec)
@@ -137,6 +146,8 @@ def read_theme(path: Path) -> Theme:
 
 def load_themes(folders: list[Path]) -> LoadedThemes:
     """Every usable theme in ``folders``; the first usable file of a name wins."""
+    from cockpit.settings import ConfigError
+
     themes: dict[str, Theme] = {}
     problems: list[str] = []
     for folder in folders:
@@ -152,9 +163,11 @@ def load_themes(folders: list[Path]) -> LoadedThemes:
     return LoadedThemes(list(themes.values()), problems)
 
 
-def register_themes(app: App[object]) -> list[str]:
+def register_themes(app: App[object], config: Config | None = None) -> list[str]:
     """Register every usable theme with ``app``; notify about skipped files. Returns the names."""
-    loaded = load_themes(search_dirs("themes", getattr(app, "config", None)))
+    from cockpit.settings import search_dirs
+
+    loaded = load_themes(search_dirs("themes", config))
     for theme in loaded.themes:
         app.register_theme(theme)
     for problem in loaded.problems:
@@ -168,6 +181,23 @@ def preferred_theme(available: list[str], config: Config | None = None) -> str:
         if name and name in available:
             return name
     return available[0] if available else "textual-dark"
+
+
+def opening_theme() -> Theme | None:
+    """The remembered theme (else calm) for the first frame, found in the user's theme folder or
+    the bundled one; None (Textual's default until the themes load) if it is not usable."""
+    name = remembered_theme() or DEFAULT_THEME
+    found = (folder / f"{name}.toml" for folder in (paths.user_config_dir() / "themes",
+                                                     paths.bundled_themes_dir()))
+    path = next((p for p in found if p.is_file()), None)
+    if path is None:
+        return None
+    try:
+        theme = Theme(**tomllib.loads(path.read_text(encoding="utf-8")))
+        usable = not _variable_problems(theme.variables, theme.dark) and not contrast_problems(theme)
+    except Exception:  # noqa: BLE001 - any flaw: the full load names it; the first frame waits
+        return None
+    return theme if usable else None
 
 
 # -- remembering the choice ---------------------------------------------------------------

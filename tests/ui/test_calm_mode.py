@@ -108,20 +108,17 @@ async def test_resolved_incident_stops_the_clock(make_session, clock):
 
 
 class Host(App[None]):
-    """The attributes calm mode relies on, without the cockpit's reminders drawn over it."""
+    """Calm mode on its own, without the cockpit's reminders drawn over it."""
 
     def __init__(self, session: Session, theme: str) -> None:
         super().__init__()
-        self.session, self.config, self.low_bandwidth = session, Config(), False
+        self.session = session
         self.chosen_theme = theme
-
-    def record(self, event: ev.Event) -> ev.Event | None:
-        return self.session.record(event)
 
     async def on_mount(self) -> None:
         register_themes(self)
         self.theme = self.chosen_theme
-        await self.push_screen(CalmScreen())
+        await self.push_screen(CalmScreen(self.session))
         self.screen.query_one(BreathingPacer).hold()  # a tick mid-screenshot would change it
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from cockpit.domain import events as ev
 from cockpit.session import Session
@@ -40,11 +39,11 @@ async def test_quick_entries_are_recorded_on_enter(cockpit):
             await pilot.press(key)
             assert isinstance(app.screen, TextPrompt)
             await type_text(pilot, f"{tag} one")
-            recorded = kinds(app.session, "note.added")[-1]  # on disk the moment Enter was pressed
+            recorded = kinds(app.incident.session, "note.added")[-1]  # on disk the moment Enter was pressed
             assert (recorded.text, recorded.tag) == (f"{tag} one", tag)
         await pilot.press("n", "escape")
         await pilot.pause()
-        assert len(kinds(app.session, "note.added")) == 4
+        assert len(kinds(app.incident.session, "note.added")) == 4
         timeline = app.query_one("#timeline")
         assert "decision: decision one" in timeline.rows.rows[-3].text.plain
 
@@ -54,17 +53,17 @@ async def test_severity_raise_then_lower_asks_for_a_reason(cockpit):
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("s")
         await choose(pilot, "SEV1")
-        assert app.session.state.severity == "SEV1"
+        assert app.incident.session.state.severity == "SEV1"
         await pilot.press("s")
         await choose(pilot, "SEV3")
         assert isinstance(app.screen, TextPrompt)
         await pilot.press("escape")  # no reason, no change
         await pilot.pause()
-        assert app.session.state.severity == "SEV1"
+        assert app.incident.session.state.severity == "SEV1"
         await pilot.press("s")
         await choose(pilot, "SEV3")
         await type_text(pilot, "only internal users")
-    changes = kinds(app.session, "severity.changed")
+    changes = kinds(app.incident.session, "severity.changed")
     assert [(c.severity, c.reason) for c in changes][-1] == ("SEV3", "only internal users")
     assert [c.severity for c in changes] == ["SEV1", "SEV3"]
 
@@ -79,19 +78,19 @@ async def test_status_change_and_resolving_needs_confirmation(cockpit):
         assert isinstance(app.screen, ConfirmPrompt)
         await pilot.press("n")
         await pilot.pause()
-        assert app.session.state.status == "identified"
+        assert app.incident.session.state.status == "identified"
         await pilot.press("t")
         await choose(pilot, "resolved")
         await pilot.press("y")
         await pilot.pause()
         assert "RESOLVED" in app.query_one("#header")._parts[1].plain
-    assert [e.status for e in kinds(app.session, "status.changed")] == ["identified", "resolved"]
+    assert [e.status for e in kinds(app.incident.session, "status.changed")] == ["identified", "resolved"]
 
 
 async def test_impact_fields_are_answered_from_the_keyboard(cockpit, clock):
     app = cockpit()
     async with app.run_test(size=WIDE) as pilot:
-        app.record(ev.HealthChanged(endpoint="payments-api", from_="up", to="down", detail="refused"))
+        app.incident.record(ev.HealthChanged(endpoint="payments-api", from_="up", to="down", detail="refused"))
         await pilot.press("1")
         await pilot.press("down", "enter")  # users affected
         await choose(pilot, "some")
@@ -109,7 +108,7 @@ async def test_impact_fields_are_answered_from_the_keyboard(cockpit, clock):
         assert app.screen.query_one("Input").value == "payments"
         await pilot.press("enter")
         await pilot.pause()
-    answers = {e.field: e.value for e in kinds(app.session, "impact.assessed")}
+    answers = {e.field: e.value for e in kinds(app.incident.session, "impact.assessed")}
     assert answers == {"users_affected": "some", "functionality": "partial", "services": "payments"}
 
 
@@ -122,7 +121,7 @@ async def test_protocol_done_skip_reopen_and_add_protocol(cockpit):
         first_open = protocol.rows.selected_key
         await pilot.press("enter")
         await pilot.pause()
-        assert app.session.state.steps[first_open].state == "done"
+        assert app.incident.session.state.steps[first_open].state == "done"
         await pilot.press("down", "x")
         skipped = protocol.rows.selected_key
         await type_text(pilot, "bridge already open")
@@ -131,11 +130,11 @@ async def test_protocol_done_skip_reopen_and_add_protocol(cockpit):
         await pilot.press("p")
         await choose(pilot, "security-breach")
         assert "security-breach" in protocol.heading
-    session = Session.open(app.session.path)
-    assert [e.step for e in kinds(app.session, "step.done")] == [first_open]
-    assert [(e.step, e.reason) for e in kinds(app.session, "step.skipped")] == [(skipped, "bridge already open")]
-    assert [e.step for e in kinds(app.session, "step.reopened")] == [first_open]
-    added = kinds(app.session, "protocol.added")[0]
+    session = Session.open(app.incident.session.path)
+    assert [e.step for e in kinds(app.incident.session, "step.done")] == [first_open]
+    assert [(e.step, e.reason) for e in kinds(app.incident.session, "step.skipped")] == [(skipped, "bridge already open")]
+    assert [e.step for e in kinds(app.incident.session, "step.reopened")] == [first_open]
+    added = kinds(app.incident.session, "protocol.added")[0]
     assert added.protocol == "security-breach" and len(added.steps) > 0
     assert [p.name for p in session.state.protocols] == ["major-incident", "security-breach"]
 
@@ -144,7 +143,7 @@ async def test_protocol_rows_say_late_by_how_much(cockpit, clock):
     app = cockpit()
     async with app.run_test(size=WIDE) as pilot:
         clock.advance(minutes=4)
-        app.tick()
+        app.incident.tick()
         await pilot.pause()
         rows = {r.key: r.text.plain for r in app.query_one("#protocol").rows.rows}
         assert rows["assign-commander"].startswith("!") and "LATE 1:00" in rows["assign-commander"]
@@ -152,7 +151,7 @@ async def test_protocol_rows_say_late_by_how_much(cockpit, clock):
         assert "next in" in rows["external-update"]
         notes = [n.message for n in app._notifications]
         assert any("LATE 1:00" in m and "commander" in m for m in notes)
-        app.tick()  # once per step and deadline, not every second
+        app.incident.tick()  # once per step and deadline, not every second
         assert len(app._notifications) == len(notes)
 
 
@@ -171,21 +170,21 @@ async def test_team_add_assign_hand_over_status(cockpit):
         team.rows._move_to(next(i for i, r in enumerate(team.rows.rows) if r.key == "member:bob"))
         await pilot.press("r")
         await choose(pilot, "ops")
-        assert app.session.state.holders("ops") == ["bob"]
+        assert app.incident.session.state.holders("ops") == ["bob"]
         await pilot.press("o")  # bob holds one role: hand it over
         await choose(pilot, "erin")
         await type_text(pilot, "rollback half done, watch replica lag")
-        assert app.session.state.holders("ops") == ["erin"]
+        assert app.incident.session.state.holders("ops") == ["erin"]
         await pilot.press("enter")  # on bob: change his status
         await choose(pilot, "resting")
-    joined = {e.handle: e.status for e in kinds(app.session, "member.joined")}
+    joined = {e.handle: e.status for e in kinds(app.incident.session, "member.joined")}
     assert joined["bob"] == "engaged" and joined["erin"] == "paged"
-    released = kinds(app.session, "role.released")[-1]
-    assigned = kinds(app.session, "role.assigned")[-1]
+    released = kinds(app.incident.session, "role.released")[-1]
+    assigned = kinds(app.incident.session, "role.assigned")[-1]
     assert (released.role, released.handle) == ("ops", "bob")
     assert (assigned.role, assigned.handle, assigned.briefing) == (
         "ops", "erin", "rollback half done, watch replica lag")
-    assert kinds(app.session, "member.status")[-1].status == "resting"
+    assert kinds(app.incident.session, "member.status")[-1].status == "resting"
 
 
 async def test_empty_role_row_assigns_the_commander(cockpit):
@@ -197,7 +196,7 @@ async def test_empty_role_row_assigns_the_commander(cockpit):
         await pilot.press("enter")
         await choose(pilot, "alice")
         assert "IC alice" in app.query_one("#header")._parts[1].plain
-    assert Session.open(app.session.path).state.commander == "alice"
+    assert Session.open(app.incident.session.path).state.commander == "alice"
 
 
 async def test_ask_timer_counts_down_expires_and_is_acknowledged(cockpit, clock):
@@ -207,13 +206,13 @@ async def test_ask_timer_counts_down_expires_and_is_acknowledged(cockpit, clock)
         assert app.screen.query_one("Input").value == "alice: "  # the selected person
         await pilot.press("ctrl+u")
         await type_text(pilot, "bob: check replica lag, back in 10 min")
-        ask = kinds(app.session, "ask.started")[0]
+        ask = kinds(app.incident.session, "ask.started")[0]
         assert (ask.handle, ask.task, ask.minutes) == ("bob", "check replica lag", 10)
         team = app.query_one("#team")
         row = next(r for r in team.rows.rows if r.key == f"ask:{ask.seq}")
         assert "10:00 left" in row.text.plain
         clock.advance(minutes=11)
-        app.tick()
+        app.incident.tick()
         await pilot.pause()
         row = next(r for r in team.rows.rows if r.key == f"ask:{ask.seq}")
         assert "time is up (1:00 ago)" in row.text.plain
@@ -222,7 +221,7 @@ async def test_ask_timer_counts_down_expires_and_is_acknowledged(cockpit, clock)
         await pilot.press("enter")
         await pilot.pause()
         assert not any(r.key == f"ask:{ask.seq}" for r in team.rows.rows)
-    assert kinds(app.session, "ask.done")[0].ask == ask.seq
+    assert kinds(app.incident.session, "ask.done")[0].ask == ask.seq
 
 
 async def test_health_rows_and_detail_are_literal(cockpit):
@@ -230,9 +229,9 @@ async def test_health_rows_and_detail_are_literal(cockpit):
 
     app = cockpit()
     async with app.run_test(size=WIDE) as pilot:
-        app.record(ev.HealthChanged(endpoint="payments-api", from_="unknown", to="down",
+        app.incident.record(ev.HealthChanged(endpoint="payments-api", from_="unknown", to="down",
                                     detail="\x1b[31mstatus 503\x1b[0m [link=evil]x[/link]"))
-        app.record(ev.HealthChanged(endpoint="checkout-api", from_="unknown", to="up"))
+        app.incident.record(ev.HealthChanged(endpoint="checkout-api", from_="unknown", to="up"))
         await pilot.press("5")
         health = app.query_one("#health")
         rows = [r.text.plain for r in health.rows.rows]
@@ -249,8 +248,8 @@ async def test_health_rows_and_detail_are_literal(cockpit):
 async def test_timeline_filter_by_kind(cockpit):
     app = cockpit()
     async with app.run_test(size=WIDE) as pilot:
-        app.record(ev.NoteAdded(text="roll back", tag="decision"))
-        app.record(ev.NoteAdded(text="just a note"))
+        app.incident.record(ev.NoteAdded(text="roll back", tag="decision"))
+        app.incident.record(ev.NoteAdded(text="just a note"))
         await pilot.press("6", "f")
         await choose(pilot, "decisions")
         timeline = app.query_one("#timeline")
@@ -258,14 +257,14 @@ async def test_timeline_filter_by_kind(cockpit):
         assert "showing decisions" in timeline.heading
         await pilot.press("f")
         await choose(pilot, "all")
-        assert len(timeline.rows.rows) == len(app.session.events)
+        assert len(timeline.rows.rows) == len(app.incident.session.events)
 
 
 async def test_80x24_shows_one_pane_with_tabs_and_the_strip(cockpit):
     app = cockpit()
     async with app.run_test(size=NARROW) as pilot:
-        app.record(ev.HealthChanged(endpoint="payments-api", from_="up", to="down", detail="refused"))
-        app.record(ev.NoteAdded(text="rolled back", tag="action"))
+        app.incident.record(ev.HealthChanged(endpoint="payments-api", from_="up", to="down", detail="refused"))
+        app.incident.record(ev.NoteAdded(text="rolled back", tag="action"))
         await pilot.pause()
         assert app.screen.has_class("-narrow")
         visible = [p.id for p in app.query("#panes > *") if p.display]
@@ -292,7 +291,7 @@ async def test_markup_in_titles_notes_and_endpoints_shows_literally(make_session
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n")
         await type_text(pilot, "[bold]x[/]")
-        app.record(ev.HealthChanged(endpoint="payments-api", from_="up", to="down",
+        app.incident.record(ev.HealthChanged(endpoint="payments-api", from_="up", to="down",
                                     detail="\x1b]0;pwned\x07\x1b[2J[red]boom"))
         await pilot.pause()
         header = app.query_one("#header")._parts[0].plain
@@ -328,7 +327,7 @@ async def test_other_seats_appends_show_up(cockpit, make_session, config, clock)
         other.record(ev.SeatJoined(handle="bob"))
         other.record(ev.NoteAdded(text="from bob's seat", tag="hypothesis"))
         await pilot.pause(0.4)
-        app.follow_file()
+        app.incident.follow_file()
         await pilot.pause()
         assert "hypothesis: from bob's seat" in app.query_one("#timeline").rows.rows[-1].text.plain
         assert "watching: bob" in app.query_one("#header")._parts[1].plain
@@ -342,8 +341,8 @@ async def test_palette_offers_every_action(cockpit):
     app = cockpit()
     async with app.run_test(size=WIDE) as pilot:
         for _, _, action in COMMANDS:
-            name = action.split("(")[0]
-            assert hasattr(app, f"action_{name}"), action
+            target, _, name = action.split("(")[0].rpartition(".")
+            assert hasattr(app if target == "app" else app.incident, f"action_{name}"), action
         await pilot.press("ctrl+p")
         await pilot.press(*"retitle")
         await pilot.pause(0.3)
@@ -352,7 +351,7 @@ async def test_palette_offers_every_action(cockpit):
         assert isinstance(app.screen, TextPrompt)
         await pilot.press("end")
         await type_text(pilot, " (EU)")
-    assert kinds(app.session, "incident.retitled")[0].title == "Checkout API returning 500s (EU)"
+    assert kinds(app.incident.session, "incident.retitled")[0].title == "Checkout API returning 500s (EU)"
 
 
 async def test_calm_update_and_help_open_their_screens(cockpit):
@@ -375,11 +374,11 @@ async def test_calm_pane_nudges_after_a_long_stretch(cockpit, clock):
     app = cockpit()
     async with app.run_test(size=WIDE) as pilot:
         calm = app.query_one("#calm")
-        assert calm.nudge(app.session.state, app.now()) == ""
+        assert calm.nudge(app.incident.session.state, app.incident.now()) == ""
         clock.advance(minutes=95)
-        app.tick()
+        app.incident.tick()
         await pilot.pause()
-        assert "ask for support, or hand over" in calm.nudge(app.session.state, app.now())
+        assert "ask for support, or hand over" in calm.nudge(app.incident.session.state, app.incident.now())
         assert "T+01:35:00" in str(calm.query_one("#calm-pane-clock").render())
 
 
@@ -409,13 +408,13 @@ async def test_timeline_follows_new_entries_and_stays_put_when_scrolled(cockpit)
     app = cockpit()
     async with app.run_test(size=WIDE) as pilot:
         for i in range(60):
-            app.record(ev.NoteAdded(text=f"entry {i}"))
+            app.incident.record(ev.NoteAdded(text=f"entry {i}"))
         await pilot.pause()
         timeline = app.query_one("#timeline").rows
         assert timeline.cursor == len(timeline.rows) - 1
         assert timeline.scroll_y == timeline.max_scroll_y > 0
         await pilot.press("6", "home")
-        app.record(ev.NoteAdded(text="later"))
+        app.incident.record(ev.NoteAdded(text="later"))
         await pilot.pause()
         assert timeline.cursor == 0 and timeline.scroll_y == 0
 
@@ -442,7 +441,7 @@ async def test_a_refused_write_is_kept_shown_and_saved_later(cockpit, make_sessi
         await pilot.pause()
         assert "1 not saved yet" in app.query_one("#header")._parts[1].plain
         for _ in range(60):  # the retry runs every 2 s
-            if not app.session.pending:
+            if not app.incident.session.pending:
                 break
             await pilot.pause(0.1)
         assert [n.text for n in kinds(session, "note.added")] == ["typed while the disk was full"]

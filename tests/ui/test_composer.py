@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-import subprocess
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -282,20 +281,17 @@ async def test_empty_update_is_refused_with_a_reason(incident):
 
 
 class Host(App[None]):
-    """The attributes screens rely on (session, config, record), without the cockpit around them."""
+    """The composer on its own, in a chosen theme."""
 
     def __init__(self, session: Session, config: Config, theme: str) -> None:
         super().__init__()
-        self.session, self.config, self.low_bandwidth = session, config, False
+        self.session, self.config = session, config
         self.chosen_theme = theme
-
-    def record(self, event: ev.Event) -> ev.Event | None:
-        return self.session.record(event)
 
     def on_mount(self) -> None:
         register_themes(self)
         self.theme = self.chosen_theme
-        self.push_screen(UpdateComposer(self.session.state, self.session.now(), self.config))
+        self.push_screen(UpdateComposer(self.session, self.config, self.session.record))
 
 
 @pytest.mark.parametrize(("theme", "size"), [

@@ -6,7 +6,6 @@ import pytest
 from textual.app import App
 from textual.widgets import Static
 
-from cockpit.domain import events as ev
 from cockpit.session import Session
 from cockpit.settings import Config
 from cockpit.ui.app import CockpitApp
@@ -84,15 +83,12 @@ def test_design_keys_are_listed():
 
 
 class Host(App[None]):
-    """The attributes screens rely on, without the cockpit's reminders drawn over the help."""
+    """The help on its own, without the cockpit's reminders drawn over it."""
 
     def __init__(self, session: Session, theme: str) -> None:
         super().__init__()
-        self.session, self.config, self.low_bandwidth = session, Config(), False
+        self.session = session
         self.chosen_theme = theme
-
-    def record(self, event: ev.Event) -> ev.Event | None:
-        return self.session.record(event)
 
     def on_mount(self) -> None:
         register_themes(self)

@@ -1,5 +1,6 @@
 """The ways into the cockpit that only a real terminal exercises: ``cockpit new`` asking for the
-title on screen, the bare ``cockpit`` start screen, and a crash that must leave the shell usable.
+title on screen, the bare ``cockpit`` start screen, ``cockpit open`` with a broken config, and a
+crash that must leave the shell usable.
 
 Each runs the real program in a shell inside tmux (160×48), types as a person would, and checks
 the session file on disk and the shell afterwards.
@@ -125,6 +126,20 @@ def test_bare_cockpit_declares_from_the_start_screen_and_opens_it(shell):
     [session] = declared_sessions()
     assert (session.state.title, session.state.severity) == ("DNS failing for api.example.com", "SEV2")
     assert [e.text for e in session.events if e.kind == "note.added"] == ["resolvers time out from eu-west"]
+
+
+def test_open_paints_the_layout_then_says_why_a_config_is_broken_once_the_screen_is_gone(
+        shell, make_session, tmp_path):
+    session = make_session()
+    session.close()
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[ui]\ntheme = 5\n")
+    shell.run(f"{COCKPIT} open {session.path} --config {broken}; echo exit=$?")
+    shell.wait_for("exit=2")
+    said = shell.screen()
+    assert "broken.toml" in said and "ui.theme" in said
+    assert "Traceback" not in said and "Opening" not in said  # the shell's own screen is back
+    assert [e.kind for e in Session.open(session.path).events if e.kind.startswith("seat.")] == []
 
 
 CRASHING_COCKPIT = """

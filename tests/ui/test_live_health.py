@@ -16,7 +16,6 @@ from cockpit.seats import PollerLease
 from cockpit.session import Session
 from cockpit.settings import Config, EndpointConfig
 from cockpit.ui.app import CockpitApp
-from cockpit.ui.launch import live_monitor
 from cockpit.ui.panes.health import EndpointDetail
 
 
@@ -59,8 +58,7 @@ async def test_monitor_runs_under_the_lease_and_records_changes(server, make_ses
     other_seat = PollerLease(session.path)
     assert other_seat.try_acquire()
 
-    app = CockpitApp(session, config=config, clock=clock)
-    app.monitor = live_monitor(session, config, app.record)
+    app = CockpitApp(session, config=config, clock=clock, poll=True)
     async with app.run_test(size=(160, 48)) as pilot:
         health = app.query_one("#health")
 
@@ -68,13 +66,13 @@ async def test_monitor_runs_under_the_lease_and_records_changes(server, make_ses
             return health.rows.rows[0].text.plain if health.rows.rows else ""
 
         await pilot.pause(0.3)
-        assert app.lease is None and app.monitor.probes_made == 0  # the other seat polls
+        assert app.incident.lease is None and app.incident.monitor.probes_made == 0  # the other seat polls
         other_seat.release()
         await until(pilot, "this seat to take over and see it up", lambda: first_row().startswith("▲ UP"))
         answer["status"] = 503
         await until(pilot, "the endpoint to go down", lambda: first_row().startswith("▼ DOWN"))
         assert "1 down" in health.heading
-        app.tick()  # hand the monitor's live view to the pane
+        app.incident.tick()  # hand the monitor's live view to the pane
         await pilot.press("5", "home", "enter")
         assert isinstance(app.screen, EndpointDetail)
         detail = str(app.screen.query_one("#endpoint-detail").render())
@@ -95,9 +93,7 @@ async def test_reopened_without_its_config_it_still_polls_what_it_watched(server
     answer["status"] = 503
     reopened = Session.open(session.path)
     bare = Config(people=config.people)  # this machine's config knows no endpoints
-    app = CockpitApp(reopened, config=bare, clock=clock)
-    app.monitor = live_monitor(reopened, bare, app.record)
-    assert app.monitor is not None
+    app = CockpitApp(reopened, config=bare, clock=clock, poll=True)
     async with app.run_test(size=(160, 48)) as pilot:
         health = app.query_one("#health")
         await until(pilot, "the recorded endpoint to be polled and seen down",

@@ -29,7 +29,7 @@ async def test_required_reason_stays_open_on_empty_enter_and_keys_go_into_it(coc
         await pilot.press(*"bridge already open", "enter")
         await pilot.pause()
         assert reasons == ["bridge already open"]
-    assert kinds(app.session, "note.added") == []  # "d" went into the field, not to a decision
+    assert kinds(app.incident.session, "note.added") == []  # "d" went into the field, not to a decision
 
 
 async def test_required_prompt_still_cancels_on_escape(cockpit):
@@ -50,7 +50,7 @@ async def test_a_note_prompt_still_cancels_on_an_empty_enter(cockpit):
         await pilot.press("n", "enter")
         await pilot.pause()
         assert not isinstance(app.screen, TextPrompt)
-    assert kinds(app.session, "note.added") == []
+    assert kinds(app.incident.session, "note.added") == []
 
 
 async def test_choice_lists_stop_at_their_ends(cockpit):
@@ -83,7 +83,7 @@ async def test_ctrl_q_with_typed_text_asks_and_no_keeps_the_text(cockpit):
         await pilot.press("enter")
         await pilot.pause()
         assert guarded.is_running
-    assert [e.text for e in kinds(guarded.session, "note.added")] == ["roll back 4.2"]
+    assert [e.text for e in kinds(guarded.incident.session, "note.added")] == ["roll back 4.2"]
 
 
 async def test_ctrl_q_with_typed_text_quits_after_yes(cockpit):
@@ -95,7 +95,7 @@ async def test_ctrl_q_with_typed_text_quits_after_yes(cockpit):
         await pilot.press("y")
         await pilot.pause()
         assert guarded.return_code is not None or not guarded.is_running
-    assert kinds(guarded.session, "note.added") == []
+    assert kinds(guarded.incident.session, "note.added") == []
 
 
 async def test_ctrl_q_on_an_empty_prompt_quits_at_once(cockpit):

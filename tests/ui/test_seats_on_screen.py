@@ -9,7 +9,7 @@ import sys
 from cockpit.domain import events as ev
 from cockpit.seats import PollerLease, SeatPresence
 from cockpit.session import Session
-from cockpit.ui.launch import news_only
+from cockpit.polling import news_only
 
 WIDE = (160, 48)
 
@@ -31,7 +31,7 @@ async def test_a_step_another_seat_did_a_moment_earlier_is_explained(cockpit, ma
     async with app.run_test(size=WIDE) as pilot:
         bob = Session.open(session.path, clock=clock, handle="bob")
         bob.record(ev.StepDone(step=step))
-        app.record(ev.StepDone(step=step))  # before this seat read bob's: the same moment
+        app.incident.record(ev.StepDone(step=step))  # before this seat read bob's: the same moment
         await pilot.pause()
         said = [n.message for n in app._notifications]
         assert any(f"already done by bob at {clock.now():%H:%M:%S}" in m for m in said), said
@@ -46,13 +46,13 @@ async def test_the_polling_seat_records_a_dead_seat_leaving(cockpit, make_sessio
     subprocess.run([sys.executable, "-c", marker, str(session.path)], check=True)
     app = cockpit(session)
     async with app.run_test(size=WIDE) as pilot:
-        app.follow_file()
-        assert "bob" in app.session.state.seats
-        app.lease = PollerLease(session.path)
-        assert app.lease.try_acquire()
-        app.tick()
+        app.incident.follow_file()
+        assert "bob" in app.incident.session.state.seats
+        app.incident.lease = PollerLease(session.path)
+        assert app.incident.lease.try_acquire()
+        app.incident.tick()
         await pilot.pause()
-        assert "bob" not in app.session.state.seats
+        assert "bob" not in app.incident.session.state.seats
     left = [(e.handle, e.by) for e in on_disk(session, "seat.left")]
     assert left == [("bob", "alice"), ("alice", "alice")]
 
@@ -86,12 +86,12 @@ async def test_a_damaged_file_met_while_following_is_shown_once(cockpit, make_se
         with open(session.path, "ab") as damaged:  # a whole event, but not TOML
             damaged.write(b'\n[[events]]\nkind = "note.added\nseq = 99\n')
         for _ in range(3):
-            app.follow_file()
+            app.incident.follow_file()
         await pilot.pause()
         said = [n.message for n in app._notifications if "Cannot follow" in n.message]
         assert len(said) == 1 and "damaged" in said[0]
-        app.tick()  # the screen lives on, and what is typed is kept, not lost
+        app.incident.tick()  # the screen lives on, and what is typed is kept, not lost
         await pilot.press("n", *"still typing", "enter")
         await pilot.pause()
-        assert [e.text for e in app.session.pending if e.kind == "note.added"] == ["still typing"]
+        assert [e.text for e in app.incident.session.pending if e.kind == "note.added"] == ["still typing"]
         assert any("damaged" in n.message and "Kept in memory" in n.message for n in app._notifications)

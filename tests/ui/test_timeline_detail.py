@@ -38,7 +38,7 @@ async def test_enter_on_a_cut_row_shows_the_whole_entry_literally(cockpit):
     app = cockpit()
     async with app.run_test(size=NARROW) as pilot:
         timeline = await open_timeline(pilot)
-        app.record_and_show(ev.NoteAdded(text=LONG_NOTE, tag="decision"))
+        app.incident.record_and_show(ev.NoteAdded(text=LONG_NOTE, tag="decision"))
         await pilot.pause()
         assert "word56" not in on_screen(app)  # the row is cut at the pane's width
         await pilot.press("end", "enter")
@@ -48,20 +48,20 @@ async def test_enter_on_a_cut_row_shows_the_whole_entry_literally(cockpit):
         assert "decision: word0 word1" in plain and "word56" in plain
         assert "[bold]not markup[/bold]" in plain and "\x1b" not in plain and "END" in plain
         assert "alice" in plain and "note.added (decision)" in plain
-        assert f"{app.session.events[-1].at:%H:%M:%S}" in plain
+        assert f"{app.incident.session.events[-1].at:%H:%M:%S}" in plain
         screenshot = on_screen(app)
         assert "word56" in screenshot  # wrapped, not cut
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen.query_one("#timeline") is timeline and not isinstance(app.screen, EntryDetail)
-    assert [e.text for e in Session.open(app.session.path).events if e.kind == "note.added"] == [LONG_NOTE]
+    assert [e.text for e in Session.open(app.incident.session.path).events if e.kind == "note.added"] == [LONG_NOTE]
 
 
 async def test_a_posted_update_is_shown_as_written_and_enter_closes(cockpit):
     app = cockpit()
     async with app.run_test(size=NARROW) as pilot:
         await open_timeline(pilot)
-        app.record_and_show(ev.UpdatePosted(text=UPDATE, audience="external"))
+        app.incident.record_and_show(ev.UpdatePosted(text=UPDATE, audience="external"))
         await pilot.pause()
         await pilot.press("end", "space")
         await pilot.pause()
@@ -71,14 +71,14 @@ async def test_a_posted_update_is_shown_as_written_and_enter_closes(cockpit):
         await pilot.press("enter")
         await pilot.pause()
         assert not isinstance(app.screen, EntryDetail)
-        assert app.session.events[-1].kind == "update.posted"  # reading records nothing
+        assert app.incident.session.events[-1].kind == "update.posted"  # reading records nothing
 
 
 async def test_an_entry_longer_than_the_screen_scrolls_and_keeps_its_way_out(cockpit):
     app = cockpit()
     async with app.run_test(size=NARROW) as pilot:
         await open_timeline(pilot)
-        app.record_and_show(ev.NoteAdded(text=" ".join(f"word{i}" for i in range(400))))
+        app.incident.record_and_show(ev.NoteAdded(text=" ".join(f"word{i}" for i in range(400))))
         await pilot.pause()
         await pilot.press("end", "enter")
         await pilot.pause()
@@ -96,8 +96,8 @@ async def test_a_click_on_a_row_opens_that_entry(cockpit):
     app = cockpit()
     async with app.run_test(size=NARROW) as pilot:
         timeline = await open_timeline(pilot)
-        app.record_and_show(ev.NoteAdded(text="the clicked one", tag="hypothesis"))
-        app.record_and_show(ev.NoteAdded(text="the last one"))
+        app.incident.record_and_show(ev.NoteAdded(text="the clicked one", tag="hypothesis"))
+        app.incident.record_and_show(ev.NoteAdded(text="the last one"))
         await pilot.pause()
         rows = timeline.rows
         clicked = len(rows.rows) - 2

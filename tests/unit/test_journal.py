@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from cockpit.domain import events as ev
-from cockpit.journal import Journal, JournalError, JournalWriteError
+from cockpit.journal import Journal, JournalError
 from cockpit.session import Session
 from cockpit.tomlfmt import parse_toml
 

@@ -1,8 +1,10 @@
-"""The headless core never imports the UI: the commands without a screen stay fast."""
+"""The headless core never imports the UI, and the cockpit's first frame never waits for the core:
+both keep start-up fast."""
 
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 import pytest
@@ -40,3 +42,29 @@ def test_domain_does_no_io():
     for path in files(ROOT / "domain"):
         roots = imported_roots(path)
         assert not roots & {"httpx", "aiohttp", "os", "socket", "asyncio", "subprocess"}, path
+
+
+FIRST_FRAME = """
+import sys
+from cockpit.cli import build_parser
+from cockpit.ui.launch import open_app
+
+app = open_app(build_parser().parse_args(["open", sys.argv[1]]))
+app.get_default_screen()
+core = sorted(m for m in sys.modules if m.split(".")[0] == "pydantic"
+              or m in ("cockpit.session", "cockpit.settings", "cockpit.domain.events"))
+print(" ".join(core))
+"""
+
+
+def test_the_first_frame_of_cockpit_open_is_built_before_the_core_is_imported(tmp_path):
+    """``cockpit open`` draws its layout from Textual alone; the pydantic models and the session
+    load after it is on screen (bench/ui.py measures what that saves)."""
+    import subprocess
+    import sys
+
+    session = tmp_path / "incident.toml"
+    session.write_text("")
+    out = subprocess.run([sys.executable, "-c", FIRST_FRAME, str(session)], capture_output=True,
+                         text=True, check=True, env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)})
+    assert out.stdout.split() == []

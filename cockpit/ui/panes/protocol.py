@@ -189,7 +189,7 @@ class ProtocolPane(Pane):
             return
         from cockpit.settings import ConfigError, available, load_protocol
 
-        config = getattr(self.app, "config", None)
+        config = getattr(self.screen, "config", None)
         active = {p.name for p in self.state.protocols}
         names = [name for name in available("protocols", config) if name not in active]
         if not names:

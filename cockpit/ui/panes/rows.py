@@ -4,7 +4,7 @@
 when new rows arrive, repaints only the lines that changed, so a countdown ticking once a second
 costs one line of output over SSH and never a relayout. It works as well for eight endpoints as
 for 10,000 timeline entries. ``TickingText`` is a one-or-two line label that repaints itself only
-when its text changes. ``Propose`` carries events a pane wants recorded up to the app: panes
+when its text changes. ``Propose`` carries events a pane wants recorded up to its screen: panes
 never record themselves.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -26,7 +27,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from cockpit.domain.events import Event
+if TYPE_CHECKING:  # the opening screen draws its empty panes before the core is loaded
+    from cockpit.domain.events import Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,7 @@ class LazyRows(Sequence[Row]):
 
 
 class Propose(Message):
-    """A pane asks the app to record these events, in order (e.g. a handover: release + assign)."""
+    """A pane asks its screen to record these events, in order (e.g. a handover: release + assign)."""
 
     def __init__(self, *events: Event) -> None:
         super().__init__()
@@ -322,9 +324,9 @@ class Pane(Vertical, can_focus=False):
     FOLLOW_TAIL = False
 
     def may_record(self) -> bool:
-        """False on a seat that cannot record (the app has said why): checked before a prompt
+        """False on a seat that cannot record (the screen has said why): checked before a prompt
         opens, so an observer never fills one in for nothing."""
-        refuse = getattr(self.app, "refuse_read_only", None)
+        refuse = getattr(self.screen, "refuse_read_only", None)
         return refuse is None or not refuse()
 
     @property

@@ -1,0 +1,550 @@
+"""The incident screen: the six panes, and the one way its keys become events.
+
+Data flows one way (DESIGN §2): keys and panes ask, ``record`` appends to the session, the fold
+updates the state, and ``push_state`` hands the new state to every pane. Other seats' appends
+arrive through ``session.refresh()`` every 250 ms. The clocks tick once a second by changing a
+few lines of text, never the layout.
+
+Layouts (``cockpit.ui.opening.layout_class``): all six panes at 120×36 and above (they grow with
+the terminal); below that, one pane at a time with tabs ``1 Impact 2 Protocol …`` and a strip
+with the newest timeline entry and the worst endpoint; under 80×24 a message asks for a bigger
+terminal.
+
+This module loads the core (pydantic events, the fold, the seats): ``CockpitApp`` imports it only
+once the first frame is on screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
+
+from cockpit.domain import events as ev
+from cockpit.domain.clock import Clock, utc_ms
+from cockpit.domain.durations import format_clock
+from cockpit.domain.vocabulary import SEVERITIES, STATUSES, severity_rank
+from cockpit.domain.severity import suggest_severity
+from cockpit.journal import JournalError
+from cockpit.seats import SeatPresence, already_decided, record_departures
+from cockpit.session import ReadOnlySession, Session
+from cockpit.settings import Config
+from cockpit.text import printable
+from cockpit.ui.commands import CockpitCommands
+from cockpit.ui.header import IncidentHeader
+from cockpit.ui.opening import PANES, TOO_SMALL, keys_line, layout_class, tabs_line
+from cockpit.ui.panes.calm import CalmPane
+from cockpit.ui.panes.describe import SEVERITY_WORDS, describe
+from cockpit.ui.panes.health import STATE_LABELS, STATE_TONES, HealthPane
+from cockpit.ui.panes.impact import ImpactPane
+from cockpit.ui.panes.protocol import ProtocolPane
+from cockpit.ui.panes.rows import Propose, TickingText, tone_style
+from cockpit.ui.panes.team import TeamPane
+from cockpit.ui.panes.timeline import TimelinePane
+from cockpit.ui.prompts import ChoicePrompt, ConfirmPrompt, TextPrompt
+
+NOTE_PROMPTS = {
+    "note": ("Note", "what you see or hear"),
+    "decision": ("Decision", "e.g. roll back deploy 2026.11.27-3"),
+    "action": ("Action (follow-up)", "e.g. add an alert on replica lag — owner bob"),
+    "hypothesis": ("Hypothesis", "e.g. the 04:05 deploy broke the payments client"),
+}
+RETRY_SECONDS = 2.0
+READ_ONLY_MESSAGE = ("This seat is read-only: nothing is recorded. Open the session without "
+                     "--read-only to take part.")
+
+
+class IncidentScreen(Screen[None]):
+    """The live cockpit of one incident."""
+
+    COMMANDS = {CockpitCommands}
+    BINDINGS = [
+        Binding("n", "note('note')", "note"),
+        Binding("d", "note('decision')", "decision"),
+        Binding("a", "note('action')", "action"),
+        Binding("h", "note('hypothesis')", "hypothesis"),
+        Binding("s", "severity", "severity"),
+        Binding("t", "status", "status"),
+        Binding("u", "update", "update"),
+        Binding("c", "calm", "calm"),
+        Binding("question_mark", "help", "help"),
+        *(Binding(str(i), f"show_pane('{name}')", title, show=False)
+          for i, (name, title) in enumerate(PANES, 1)),
+    ]
+
+    def __init__(self, session: Session, *, config: Config, monitor: Any = None, poll: bool = False,
+                 drill: Any = None, clock: Clock | None = None) -> None:
+        """``monitor`` polls for this seat; ``poll`` builds one from the session's endpoints
+        instead (``cockpit open``), wired to ``record``. ``drill`` is the running scenario."""
+        super().__init__()
+        self.session = session
+        self.config = config
+        self.monitor = monitor
+        self._poll = poll and monitor is None
+        self._polling: Worker[None] | None = None
+        self.drill = drill
+        self.clock = clock or session.clock
+        self.lease: Any = None
+        self.presence = SeatPresence(session.path)
+        self._lease_error_shown = False
+        self._follow_error_shown = False
+        self.active_pane = "impact"
+        self._late_seen: set[tuple[str, datetime | None]] = set()
+        self._asks_seen: set[int] = set()
+        self._shown_seq = -1
+        self._joined = False
+        self._push_pending = False
+
+    def now(self) -> datetime:
+        return utc_ms(self.clock.now())
+
+    # -- the screen ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield IncidentHeader(id="header")
+        yield TickingText(id="tabs")
+        with Container(id="panes"):
+            yield ImpactPane(matrix=self.config.severity, id="impact")
+            yield ProtocolPane(id="protocol")
+            yield TeamPane(limits=self.config.roster, roster=self.config.people, id="team")
+            yield HealthPane(watch_freshness=True, id="health")
+            yield CalmPane(handle=self.session.handle, animate=not self.app.low_bandwidth,  # type: ignore[attr-defined]
+                           id="calm")
+            yield TimelinePane(id="timeline")
+        yield TickingText(id="strip")
+        yield TickingText(id="keys")
+        yield Static(TOO_SMALL, id="too-small")
+
+    def on_mount(self) -> None:
+        self._join()
+        self._layout_for(self.app.size.width, self.app.size.height)
+        self.push_state()
+        self._remind()
+        if self.session.recovery is not None:  # said on stderr too, but the screen hides that
+            self.notify(self.session.recovery.describe().capitalize() + ". Every complete entry is kept.",
+                        title="Session file", severity="warning", timeout=20, markup=False)
+        self.query_one("#impact", ImpactPane).focus_pane()
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.call_after_refresh(self._recolour))
+        self.set_interval(0.25, self.follow_file)
+        self.set_interval(1.0, self.tick)
+        self.call_after_refresh(self._start_polling)
+
+    def _start_polling(self) -> None:
+        """Once the incident is on screen: a monitor built here loads the HTTP stack."""
+        if self._poll:
+            from cockpit.polling import live_monitor
+
+            self.monitor = live_monitor(self.session, self.config, self.record)
+        if self.monitor is not None:  # the app's worker: this screen's unmount waits for it
+            self._polling = self.app.run_worker(self.run_monitor(), name="health monitor",
+                                                group="monitor", exclusive=True)
+
+    def _recolour(self) -> None:
+        """Rows carry their colours: draw them again in the new theme's."""
+        self.query_one("#timeline", TimelinePane).reshow()
+        self.push_state()
+
+    def on_resize(self, event: Any) -> None:
+        self._layout_for(event.size.width, event.size.height)
+
+    def _layout_for(self, width: int, height: int) -> None:
+        """Six panes, one pane with tabs, or the too-small message."""
+        chosen = layout_class(width, height)
+        for name in ("-wide", "-narrow", "-tiny"):
+            self.set_class(name == chosen, name)
+        self._show_active()
+
+    @property
+    def wide(self) -> bool:
+        return self.has_class("-wide")
+
+    def _show_active(self) -> None:
+        for name, _ in PANES:
+            self.query_one(f"#{name}").set_class(name == self.active_pane, "-active")
+        self._draw_tabs()
+
+    # -- state flowing down ----------------------------------------------------------------------
+
+    def follow_file(self) -> None:
+        """Fold in what other seats (and the drill's injects) appended; redraw when anything did."""
+        try:
+            self.session.refresh()
+        except (OSError, JournalError) as exc:
+            if not self._follow_error_shown:  # once: every 250 ms would bury the screen
+                self._follow_error_shown = True
+                self.notify(f"Cannot follow the session file: {exc}\nThis screen stops updating "
+                            "from other seats; what you record here is still written.",
+                            title="Session file", severity="error", timeout=20, markup=False)
+            return
+        self._follow_error_shown = False
+        if self.session.state.last_seq != self._shown_seq:
+            self.push_state()
+
+    def tick(self) -> None:
+        """Once a second: the clocks and countdowns, the live health, the reminders, and (on the
+        polling seat) the seats that died without saying goodbye."""
+        if self.lease is not None and self.lease.held:
+            record_departures(self.session, self.presence, self.record)
+        if self.monitor is not None:
+            try:
+                self.query_one("#health", HealthPane).set_live(self.monitor.snapshot())
+            except Exception as exc:  # noqa: BLE001 - a broken snapshot must not stop the clock
+                self.log.error(f"monitor snapshot failed: {exc!r}")
+        self.push_state()
+        self._remind()
+
+    def push_state(self) -> None:
+        """Hand the current state to the header and every pane (they only render)."""
+        header = next(iter(self.query(IncidentHeader)), None)
+        if header is None:  # a timer firing while the app shuts down: the panes are gone
+            return
+        state, now = self.session.state, self.now()
+        watchers = sorted(h for h in state.seats if h != self.session.handle)
+        header.pending = len(self.session.pending)
+        header.show(state, now, drill=self.session.drill or self.drill is not None, watchers=watchers)
+        for name in ("impact", "protocol", "team", "health", "calm"):
+            self.query_one(f"#{name}").show(state, now)  # type: ignore[attr-defined]
+        timeline = self.query_one("#timeline", TimelinePane)
+        timeline.show(state, now)
+        if state.last_seq != self._shown_seq:
+            timeline.show_events(self.session.events)
+            self._shown_seq = state.last_seq
+        self._draw_strip()
+        self._draw_keys()
+
+    def _draw_tabs(self) -> None:
+        self.query_one("#tabs", TickingText).set_text(tabs_line(self.active_pane))
+
+    def _draw_strip(self) -> None:
+        """Under the one open pane: the newest timeline entry and the worst endpoint."""
+        state = self.session.state
+        line = Text()
+        worst = state.worst_endpoint()
+        if worst is not None:
+            line.append(STATE_LABELS.get(worst.state, worst.state),
+                        style=tone_style(self.app.theme_variables, STATE_TONES.get(worst.state, "")))
+            line.append(" ")
+            line.append(printable(worst.name, one_line=True), style=Style(bold=True))
+            line.append("  │ ")
+        newest = next((e for e in reversed(self.session.events)
+                       if e.kind not in ("health.summary", "seat.joined", "seat.left")), None)
+        if newest is not None:
+            line.append(f"{newest.at:%H:%M:%S} ", style=Style(dim=True))
+            steps = self.query_one("#timeline", TimelinePane).steps
+            line.append(printable(describe(newest, steps), one_line=True))
+        line.truncate(max(self.size.width - 2, 10), overflow="ellipsis")
+        self.query_one("#strip", TickingText).set_text(line)
+
+    def _draw_keys(self) -> None:
+        keys = keys_line(self.size.width)
+        if self.session.read_only:
+            keys = Text("read-only seat: browsing only   1-6 panes  ? help  ^p commands  ^q quit",
+                        style=Style(dim=True))
+        self.query_one("#keys", TickingText).set_text(keys)
+
+    def _remind(self) -> None:
+        """Notify once per late step deadline and once per expired ask."""
+        state, now = self.session.state, self.now()
+        if state.resolved_at is not None:
+            return
+        late = [v for v in state.step_views(now) if v.overdue is not None
+                and (v.step.id, v.due_at) not in self._late_seen]
+        for view in late:
+            self._late_seen.add((view.step.id, view.due_at))
+        if len(late) > 2:
+            self.notify(f"{len(late)} protocol steps are late: see Protocol (2).",
+                        title="Protocol", severity="warning", timeout=10)
+        for view in late if len(late) <= 2 else ():
+            owner = f" ({view.step.owner})" if view.step.owner else ""
+            self.notify(f"LATE {format_clock(view.overdue.total_seconds())}: "  # type: ignore[union-attr]
+                        f"{view.step.text}{owner}", title="Protocol", severity="warning",
+                        timeout=10, markup=False)
+        for ask in state.open_asks():
+            if ask.due_at <= now and ask.seq not in self._asks_seen:
+                self._asks_seen.add(ask.seq)
+                self.notify(f"{printable(ask.handle, one_line=True)}: "
+                            f"{printable(ask.task, one_line=True)} — time is up. Check in, then "
+                            "acknowledge it in Team (3) with Enter on the ask.",
+                            title="Ask-timer", severity="warning", timeout=30, markup=False)
+
+    # -- recording: the only way anything on this screen changes the incident --------------------
+
+    def refuse_read_only(self) -> bool:
+        """True (and why, shown) on a read-only seat: asked before any prompt opens, so an
+        observer never types a whole note for nothing."""
+        if self.session.read_only:
+            self.notify(READ_ONLY_MESSAGE, title="Read-only", severity="warning")
+        return self.session.read_only
+
+    def record(self, event: ev.Event) -> ev.Event | None:
+        """Record ``event`` in the session and redraw; None when it could not be recorded (yet)."""
+        if self.refuse_read_only():
+            return None
+        try:
+            recorded = self.session.record(event)
+        except ReadOnlySession as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return None
+        except JournalError as exc:  # cannot write, or met a damaged file on the way: kept
+            self.notify(f"{exc}\nKept in memory; retrying every {RETRY_SECONDS:g} s.",
+                        title="Not saved yet", severity="error", timeout=15, markup=False)
+            self._retry_until_saved()
+            self._schedule_push()
+            return None
+        self._schedule_push()
+        reason = already_decided(self.session.state, recorded)
+        if reason:  # another seat did the same a moment earlier: say so, not a silent no-op
+            self.notify(f"That step was {reason}.", title="Protocol", timeout=8, markup=False)
+        return recorded
+
+    def record_and_show(self, event: ev.Event) -> ev.Event | None:
+        """Record what a person just did and redraw at once (not at the next batch)."""
+        recorded = self.record(event)
+        self._push_now()
+        return recorded
+
+    def _schedule_push(self) -> None:
+        """Redraw once after a burst of records (200 endpoints changing at once is one redraw)."""
+        if not self._push_pending:
+            self._push_pending = True
+            self.call_later(self._push_now)
+
+    def _push_now(self) -> None:
+        self._push_pending = False
+        self.push_state()
+
+    @work(exclusive=True, group="retry-writes")
+    async def _retry_until_saved(self) -> None:
+        while self.session.pending:
+            await asyncio.sleep(RETRY_SECONDS)
+            count = len(self.session.pending)
+            try:
+                self.session.retry_pending()
+            except JournalError:
+                continue
+            self.notify(f"{count} waiting entr{'y' if count == 1 else 'ies'} saved to the session file.",
+                        title="Saved")
+            self.push_state()
+
+    def on_propose(self, message: Propose) -> None:
+        for event in message.events:
+            if self.record(event) is None:
+                break
+        self._push_now()  # what a person just did shows at once
+
+    def _join(self) -> None:
+        """Say this seat is here: in the file (``seat.joined``) and in the seats folder, so the
+        polling seat records ``seat.left`` for it even if it dies without saying goodbye."""
+        handle, read_only = self.session.handle, self.session.read_only
+        self.presence.mark(handle, read_only=read_only)
+        if not read_only:
+            self._joined = self.record(ev.SeatJoined(handle=handle)) is not None
+            return
+        try:  # a read-only seat records its presence, and only that
+            self.session.record(ev.SeatJoined(handle=handle, read_only=True))
+            self._joined = True
+        except JournalError:
+            self.session.pending.clear()  # presence is a courtesy: never rescued, never retried
+
+    async def on_unmount(self) -> None:
+        await self._stop_polling()
+        if self._joined:
+            try:
+                self.session.record(ev.SeatLeft(handle=self.session.handle,
+                                                read_only=self.session.read_only))
+            except (JournalError, ReadOnlySession):
+                if self.session.read_only:
+                    self.session.pending.clear()
+                # leaving is only a courtesy; the entries that matter are already saved
+        self.presence.clear()
+        if self.lease is not None:
+            self.lease.release()
+
+    # -- the health monitor ------------------------------------------------------------------------
+
+    async def _stop_polling(self) -> None:
+        """A polling monitor finishes (its connections closed) before the app goes; one still
+        waiting for the lease has nothing to close."""
+        if self._polling is None:
+            return
+        if self.lease is None:
+            self._polling.cancel()
+            return
+        self.monitor.stop()
+        with contextlib.suppress(WorkerCancelled, WorkerFailed):
+            await self._polling.wait()
+
+    async def run_monitor(self) -> None:
+        """Poll while this seat holds the poller lease; another seat takes over when it exits."""
+        from cockpit.seats import PollerLease
+
+        lease = PollerLease(self.session.path)
+        while not lease.try_acquire():
+            if lease.error and not self._lease_error_shown:
+                self._lease_error_shown = True
+                self.notify(lease.error, title="Not polling", severity="warning", timeout=20,
+                            markup=False)
+            await asyncio.sleep(1.0)
+        self.lease = lease
+        await self.monitor.run()
+
+    # -- actions -------------------------------------------------------------------------------------
+
+    def action_note(self, tag: str) -> None:
+        """n, d, a, h: one line, recorded the moment Enter is pressed."""
+        if self.refuse_read_only():
+            return
+        title, placeholder = NOTE_PROMPTS[tag]
+
+        def save(text: str | None) -> None:
+            if text:
+                self.record_and_show(ev.NoteAdded(text=text, tag=tag))
+
+        self.app.push_screen(TextPrompt(title, placeholder=placeholder), save)
+
+    @work(exclusive=True, group="severity")
+    async def action_severity(self) -> None:
+        if self.refuse_read_only():
+            return
+        state = self.session.state
+        suggestion = suggest_severity(state.impact, self.config.severity)
+        options = []
+        for severity in SEVERITIES:
+            label = f"{severity}  {SEVERITY_WORDS[severity]}"
+            if severity == state.severity:
+                label += "  (now)"
+            if severity == suggestion.severity:
+                label += "  ← suggested: " + "; ".join(suggestion.reasons)
+            options.append((severity, label))
+        chosen = await self.app.push_screen_wait(ChoicePrompt(
+            "Set the severity (when unsure, pick the higher one)", options,
+            selected=state.severity or suggestion.severity))
+        if chosen is None or chosen == state.severity:
+            return
+        reason = ""
+        if state.severity and severity_rank(chosen) > severity_rank(state.severity):
+            reason = await self.app.push_screen_wait(TextPrompt(
+                f"Lowering {state.severity} to {chosen}: why?",
+                placeholder="e.g. only internal users affected", required=True))
+            if not reason:
+                self.notify("Severity unchanged: lowering it needs a reason.", timeout=5)
+                return
+        elif chosen == suggestion.severity:
+            reason = "; ".join(suggestion.reasons)
+        self.record_and_show(ev.SeverityChanged(severity=chosen, reason=reason))
+
+    @work(exclusive=True, group="status")
+    async def action_status(self) -> None:
+        if self.refuse_read_only():
+            return
+        state = self.session.state
+        options = [(s, s + ("  (now)" if s == state.status else "")) for s in STATUSES]
+        chosen = await self.app.push_screen_wait(ChoicePrompt("Status", options, selected=state.status))
+        if chosen is None or chosen == state.status:
+            return
+        if chosen == "resolved":
+            await self._resolve()
+            return
+        self.record_and_show(ev.StatusChanged(status=chosen))
+
+    @work(exclusive=True, group="status")
+    async def action_resolve(self) -> None:
+        if self.refuse_read_only():
+            return
+        await self._resolve()
+
+    async def _resolve(self) -> None:
+        if self.session.state.status == "resolved":
+            self.notify("The incident is already resolved.", timeout=4)
+            return
+        sure = await self.app.push_screen_wait(ConfirmPrompt(
+            "Resolve the incident? The clock stops and the protocol freezes. (y / n)"))
+        if sure:
+            self.record_and_show(ev.StatusChanged(status="resolved"))
+
+    def action_update(self) -> None:
+        if self.refuse_read_only():
+            return
+        from cockpit.ui.composer import UpdateComposer
+
+        self.app.push_screen(UpdateComposer(self.session, self.config, self.record, now=self.now()),
+                         lambda _: self.push_state())
+
+    def action_calm(self) -> None:
+        from cockpit.ui.calm_mode import CalmScreen
+
+        self.app.push_screen(CalmScreen(self.session))
+
+    def action_help(self) -> None:
+        from cockpit.ui.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_show_pane(self, name: str) -> None:
+        """1–6: focus that pane (all panes shown) or bring it up (one pane at a time)."""
+        self.active_pane = name
+        self._show_active()
+        self.query_one(f"#{name}").focus_pane()  # type: ignore[attr-defined]
+
+    def action_pane(self, name: str, action: str) -> None:
+        """Run a pane's own action from the palette, showing that pane first."""
+        self.action_show_pane(name)
+        getattr(self.query_one(f"#{name}"), f"action_{action}")()
+
+    @work(exclusive=True, group="step")
+    async def action_step(self, verb: str) -> None:
+        """Palette: mark done, skip or reopen a step chosen from a list."""
+        if self.refuse_read_only():
+            return
+        now = self.now()
+        views = [v for v in self.session.state.step_views(now) if v.applies and
+                 ((v.state != "open") if verb == "reopen" else (v.is_open if verb == "done" else v.state == "open"))]
+        if not views:
+            self.notify(f"No step to {verb}.", timeout=4)
+            return
+        step_id = await self.app.push_screen_wait(ChoicePrompt(
+            f"Which step ({verb})?", [(v.step.id, v.step.text) for v in views]))
+        if step_id is None:
+            return
+        if verb == "done":
+            self.record_and_show(ev.StepDone(step=step_id))
+        elif verb == "reopen":
+            self.record_and_show(ev.StepReopened(step=step_id))
+        else:
+            reason = await self.app.push_screen_wait(TextPrompt("Why skip it?", required=True))
+            if reason:
+                self.record_and_show(ev.StepSkipped(step=step_id, reason=reason))
+
+    @work(exclusive=True, group="retitle")
+    async def action_retitle(self) -> None:
+        if self.refuse_read_only():
+            return
+        title = await self.app.push_screen_wait(TextPrompt(
+            "Incident title", value=self.session.state.title, required=True, need="a title"))
+        if title and title != self.session.state.title:
+            self.record_and_show(ev.IncidentRetitled(title=title))
+
+    @work(exclusive=True, group="asks")
+    async def action_acknowledge_ask(self) -> None:
+        """Palette: mark an ask-timer answered."""
+        if self.refuse_read_only():
+            return
+        asks = sorted(self.session.state.open_asks(), key=lambda a: a.due_at)
+        if not asks:
+            self.notify("No open ask-timers.", timeout=4)
+            return
+        chosen = await self.app.push_screen_wait(ChoicePrompt(
+            "Which ask is answered?", [(str(a.seq), f"{a.handle}: {a.task}") for a in asks]))
+        if chosen is not None:
+            self.record_and_show(ev.AskDone(ask=int(chosen)))
