@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import shutil
 import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,15 @@ def small_disk(tmp_path: Path):
         pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); needs root")
     yield mount
     subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+@pytest.fixture
+def terminals():
+    """Real terminals (a private tmux server) for the end-to-end tests; skipped without tmux."""
+    if shutil.which("tmux") is None:
+        pytest.skip("needs tmux")
+    from tests.terminal import Terminals
+
+    opened = Terminals()
+    yield opened
+    opened.close()

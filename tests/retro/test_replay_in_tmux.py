@@ -5,79 +5,37 @@ Every wait polls the screen (or the exit file) against a deadline; nothing sleep
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import time
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cockpit.session import Session
+from tests.terminal import Terminals
 
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")]
-COCKPIT = str(Path(sys.executable).with_name("cockpit"))
-
-
-class Terminal:
-    def __init__(self, socket: Path) -> None:
-        self.name = f"replay-{uuid.uuid4().hex[:8]}"
-        self.socket = str(socket)
-
-    def run(self, *args: str) -> str:
-        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-        return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True,
-                              timeout=10, env=env).stdout
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", self.name)
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", self.name, *keys)
-
-    def wait_for(self, what: str, check: Callable[[], bool], timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if check():
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"timed out waiting for {what}; the screen shows:\n{self.screen()}")
+pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def terminal(tmp_path: Path):
-    term = Terminal(tmp_path / "tmux.sock")
-    yield term
-    term.run("kill-server")
-
-
-def test_replay_scrub_note_and_quit(terminal: Terminal, incident: Path, tmp_path: Path) -> None:
+def test_replay_scrub_note_and_quit(terminals: Terminals, incident: Path, tmp_path: Path) -> None:
     before = incident.read_bytes()
     exit_file = tmp_path / "exit-code"
-    env = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"],
-           "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"]}
-    exports = " ".join(f"{k}={v}" for k, v in env.items())
-    command = (f"cd {tmp_path} && env -u COLUMNS -u LINES {exports} {COCKPIT} replay {incident} --as erin;"
-               f" echo $? > {exit_file}; sleep 30")
-    terminal.run("new-session", "-d", "-s", terminal.name, "-x", "160", "-y", "48", command)
-    terminal.wait_for("the replay at the end", lambda: "event 22 of 22" in terminal.screen())
-    assert "RESOLVED" in terminal.screen()
+    terminals.cockpit("replay", "replay", str(incident), "--as", "erin", cwd=tmp_path,
+                      exit_file=exit_file)
+    terminals.wait_for("replay", "event 22 of 22", what="the replay at the end")
+    assert "RESOLVED" in terminals.screen("replay")
 
-    terminal.keys("Home", "]", "]")
-    terminal.wait_for("the declaration", lambda: "event 3 of 22" in terminal.screen())
-    assert "INVESTIGATING" in terminal.screen() and "▼ DOWN" in terminal.screen()
+    terminals.keys("replay", "Home", "]", "]")
+    terminals.wait_for("replay", "event 3 of 22", what="the declaration")
+    assert "INVESTIGATING" in terminals.screen("replay") and "▼ DOWN" in terminals.screen("replay")
 
-    terminal.keys("r")
-    terminal.wait_for("the retro note prompt", lambda: "Retro note about" in terminal.screen())
-    terminal.keys("-l", "happening: nobody watched the payments dashboard")
-    terminal.keys("Enter")
-    terminal.wait_for("the note saved", lambda: "Retro note saved" in terminal.screen())
+    terminals.keys("replay", "r")
+    terminals.wait_for("replay", "Retro note about", what="the retro note prompt")
+    terminals.enter("replay", "happening: nobody watched the payments dashboard")
+    terminals.wait_for("replay", "Retro note saved", what="the note saved")
 
-    terminal.keys("C-q")
-    terminal.wait_for("the program to exit", lambda: exit_file.exists() and exit_file.read_text().strip() != "")
+    terminals.keys("replay", "C-q")
+    terminals.wait_until("the program to exit",
+                         lambda: exit_file.exists() and exit_file.read_text().strip() != "",
+                         name="replay")
     assert exit_file.read_text().strip() == "0"
     after = incident.read_bytes()
     assert after.startswith(before)
