@@ -126,7 +126,7 @@ class SeatPresence:
     would show it watching forever. So each seat keeps a small file in ``<session>.seats/``
     holding its handle, and holds an ``flock`` on it for as long as it runs; the kernel drops the
     lock when the process dies. The polling seat calls :func:`record_departures` once per interval,
-    recording ``seat.left`` for the handles whose every seat is gone.
+    recording one ``seat.left`` for each seat that is gone.
     """
 
     def __init__(self, session_path: str | os.PathLike[str]) -> None:
@@ -174,12 +174,12 @@ class SeatPresence:
             self._fd = self._mark = None
 
     def departed(self) -> list[tuple[str, bool]]:
-        """(handle, read_only) of seats that died, when no other seat of that handle lives.
+        """(handle, read_only) of each seat that died: one per seat, so that a person watching
+        from two screens still shows as watching when one of them dies.
 
         Their files are removed, so each departure is reported once.
         """
-        live: set[str] = set()
-        dead: dict[str, bool] = {}
+        dead = []
         try:
             names = sorted(self.folder.glob("*.seat"))
         except OSError:
@@ -188,14 +188,9 @@ class SeatPresence:
             if path == self._mark:
                 continue
             seat = _probe(path)
-            if seat is None:
-                continue
-            handle, read_only, alive = seat
-            if alive:
-                live.add(handle)
-            else:
-                dead[handle] = read_only
-        return [(h, ro) for h, ro in sorted(dead.items()) if h not in live]
+            if seat is not None and not seat[2]:
+                dead.append(seat[:2])
+        return sorted(dead)
 
 
 def record_departures(session: Session, presence: SeatPresence,

@@ -156,8 +156,9 @@ class IncidentState:
     updates: Log[Entry] = field(default_factory=Log)
     retro_notes: Log[Entry] = field(default_factory=Log)
     injects: Log[Entry] = field(default_factory=Log)
-    seats: dict[str, bool] = field(default_factory=dict)
-    """Handles watching now, each with whether the seat is read-only."""
+    seats: dict[str, tuple[bool, ...]] = field(default_factory=dict)
+    """Handles watching now, each with one read-only flag per open seat: the same person may
+    watch from a laptop and a wall screen, and closing one leaves them watching."""
     event_count: int = 0
     last_seq: int = 0
     last_at: datetime | None = None
@@ -515,11 +516,20 @@ def _seat_joined(state: IncidentState, e: ev.SeatJoined) -> IncidentState:
     members = state.members
     if not e.read_only and e.handle not in members:
         members = _ensure_member(state, e.handle, e.at)
-    return evolve(state, seats={**state.seats, e.handle: e.read_only}, members=members)
+    open_seats = (*state.seats.get(e.handle, ()), e.read_only)
+    return evolve(state, seats={**state.seats, e.handle: open_seats}, members=members)
 
 
 @_on(ev.SeatLeft)
 def _seat_left(state: IncidentState, e: ev.SeatLeft) -> IncidentState:
+    open_seats = list(state.seats.get(e.handle, ()))
+    if e.read_only in open_seats:
+        open_seats.remove(e.read_only)
+    elif open_seats:
+        open_seats.pop()
     seats = dict(state.seats)
-    seats.pop(e.handle, None)
+    if open_seats:
+        seats[e.handle] = tuple(open_seats)
+    else:
+        seats.pop(e.handle, None)
     return evolve(state, seats=seats)

@@ -31,6 +31,8 @@ def incident_clock(seconds: float) -> str:
 
 
 GAP = "   "
+WATCHERS_NAMED = 3
+"""A bridge of twenty watchers must not push the clock and the next update off the line."""
 
 
 def _gap(line: Text) -> None:
@@ -112,8 +114,9 @@ class IncidentHeader(Widget):
         others = [w for w in watchers if w]
         if others:
             _gap(line)
-            line.append("watching: " + printable(", ".join(others), one_line=True),
-                        style=self._tone("dim"))
+            named = ", ".join(others[:WATCHERS_NAMED])
+            more = f" +{len(others) - WATCHERS_NAMED}" if len(others) > WATCHERS_NAMED else ""
+            line.append(f"watching: {printable(named, one_line=True)}{more}", style=self._tone("dim"))
         if self.pending:
             _gap(line)
             line.append(f"⚠ {self.pending} not saved yet", style=self._tone("bad"))

@@ -31,7 +31,9 @@ def test_seats_that_die_without_goodbye_are_found_once_and_left_on_the_timeline(
     for seat in (bob, walls[0]):
         seat.drain()
     left = record_departures(lead, mine)
-    assert [(e.handle, e.read_only, e.by) for e in left] == [("bob", False, "alice")]
+    assert [(e.handle, e.read_only, e.by) for e in left] == [("bob", False, "alice"),
+                                                              ("wall", True, "alice")]
+    assert set(Session.open(session_file).state.seats) >= {"wall"}  # the other wall still watches
     assert record_departures(lead, mine) == []  # each departure is recorded once
 
     os.kill(walls[1].pid, signal.SIGKILL)

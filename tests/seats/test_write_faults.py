@@ -31,7 +31,7 @@ def test_read_only_seat_refuses_every_recording_action_and_leaves_the_file_alone
     assert session_file.read_bytes() == before and wall.pending == []
     # its own coming and going is recorded, so the other seats see who is watching
     wall.record(ev.SeatJoined(handle="wall", read_only=True))
-    assert Session.open(session_file).state.seats == {"wall": True}
+    assert Session.open(session_file).state.seats == {"wall": (True,)}
 
 
 

@@ -1,5 +1,5 @@
 """What the cockpit does with other seats: lost races explained, dead seats reaped by the polling
-seat, a poller that takes over recording only news, a damaged file shown once."""
+seat, a poller that takes over recording only news, a damaged file shown once, a crowded bridge."""
 
 from __future__ import annotations
 
@@ -95,3 +95,18 @@ async def test_a_damaged_file_met_while_following_is_shown_once(cockpit, make_se
         await pilot.pause()
         assert [e.text for e in app.incident.session.pending if e.kind == "note.added"] == ["still typing"]
         assert any("damaged" in n.message and "Kept in memory" in n.message for n in app._notifications)
+
+
+async def test_a_crowded_bridge_names_three_watchers_and_counts_the_rest(cockpit, make_session,
+                                                                        config):
+    session = make_session(config=config)
+    for handle in ("bob", "carol", "dan", "erin", "frank"):
+        session.record(ev.SeatJoined(handle=handle, read_only=True))
+    app = cockpit(session)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        header = app.screen.query_one("#header")
+        shown = str(header.render())
+        assert "watching: bob, carol, dan +2" in shown
+        assert "T+00:00:00" in shown and "next external update" in shown  # still on the line
+        assert not header.has_class("-two-lines")

@@ -95,4 +95,15 @@ def test_asks_close_once_and_health_history_grows():
 def test_a_recording_seat_joins_the_team_an_observer_does_not():
     state = _fold((1, ev.SeatJoined(handle="bob")), (2, ev.SeatJoined(handle="wall", read_only=True)))
     assert state.members["bob"].status == "engaged" and "wall" not in state.members
-    assert state.seats == {"bob": False, "wall": True}
+    assert state.seats == {"bob": (False,), "wall": (True,)}
+
+
+def test_closing_one_of_two_seats_leaves_that_person_watching():
+    """alice on her laptop and on the wall screen: closing the laptop keeps her in the header."""
+    state = _fold((1, ev.SeatJoined(handle="alice")), (2, ev.SeatJoined(handle="alice", read_only=True)),
+                  (3, ev.SeatLeft(handle="alice")))
+    assert state.seats == {"alice": (True,)}
+    state = _fold((1, ev.SeatJoined(handle="alice")), (2, ev.SeatJoined(handle="alice", read_only=True)),
+                  (3, ev.SeatLeft(handle="alice")), (4, ev.SeatLeft(handle="alice", read_only=True)),
+                  (5, ev.SeatLeft(handle="alice")))  # a late duplicate goodbye changes nothing
+    assert state.seats == {}
