@@ -3,17 +3,24 @@
 ``CockpitApp`` is given either a session that is already open (a drill, ``cockpit new``, tests)
 or an ``opener`` that reads one (``cockpit open``). With an opener, the first frame is the
 ``OpeningScreen``: the layout, in the chosen theme, from Textual alone. Right after it is painted
-the app runs the opener, which imports the core and folds the session, and switches to the
+the app runs the opener, which imports the core and folds the session, and shows the
 ``IncidentScreen``, which fills the same places. A failure to open (no such session, a bad
 config) ends the app and is reported by the command line once the terminal is back.
 
+Keys pressed before the incident is on screen are held, not acted on: a letter meant for a note
+must never become a command. The incident screen then takes what they meant (an entry begun
+with ``n``, ``d``, ``a`` or ``h`` opens with its text filled in) and says what it did not use.
+ctrl+q still quits at once while the session is read.
+
 This module must stay light: it imports Textual and the opening screen only (a test guards it).
 Everything about the incident (its keys, its events, its timers) lives in ``IncidentScreen``; the
-app keeps what belongs to the process: the theme, and quitting without losing typed text.
+app keeps what belongs to the process: the theme, the palette, and quitting without losing
+typed text.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -21,15 +28,18 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.theme import BUILTIN_THEMES
 
+from cockpit.ui.commands import CockpitCommands
 from cockpit.ui.opening import OpeningScreen
 
 if TYPE_CHECKING:
     from cockpit.session import Session
     from cockpit.ui.incident import IncidentScreen
 
-Opener = Callable[[], "IncidentScreen"]
-"""Reads the incident and builds its screen; raises what the command line reports."""
+Opener = Callable[["CockpitApp"], "IncidentScreen"]
+"""Reads the incident and builds its screen; raises what the command line reports. It may leave
+``notes_for_exit`` on the app: the terminal is the app's until it ends."""
 
 
 class CockpitApp(App[int]):
@@ -37,6 +47,7 @@ class CockpitApp(App[int]):
 
     TITLE = "Cockpit"
     CSS_PATH = "cockpit.tcss"
+    COMMANDS = App.COMMANDS | {CockpitCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "quit", priority=True)]
 
     def __init__(self, session: Session | None = None, *, opener: Opener | None = None,
@@ -45,7 +56,7 @@ class CockpitApp(App[int]):
         clock) or ``opener``; ``opening`` names what the opener reads, for the first frame."""
         super().__init__()
         if (session is None) == (opener is None):
-            raise TypeError("CockpitApp needs a session or an opener, not both")
+            raise TypeError("CockpitApp needs either a session or an opener")
         self._session, self._options = session, options
         self._opener = opener
         self._opening = opening
@@ -54,6 +65,9 @@ class CockpitApp(App[int]):
         """The incident's screen once it is open."""
         self.open_error: Exception | None = None
         """Why the incident could not be opened; the command line reports it."""
+        self.notes_for_exit: list[str] = []
+        """What to say on stderr once the terminal is back (Textual holds it until then)."""
+        self._held_keys: list[events.Key] | None = None if opener is None else []
         if low_bandwidth:
             self.animation_level = "none"
         if opener is not None:  # set before the first frame is styled: styling twice costs more
@@ -69,12 +83,14 @@ class CockpitApp(App[int]):
         return OpeningScreen(self._opening)
 
     def _use_opening_theme(self) -> None:
-        from cockpit.ui.themes import opening_theme
+        from cockpit.ui.themes import opening_theme, remembered_theme
 
         theme = opening_theme()
         if theme is not None:
             self.register_theme(theme)
             self.theme = theme.name
+        elif remembered_theme() in BUILTIN_THEMES:
+            self.theme = remembered_theme()  # type: ignore[assignment]
 
     def on_mount(self) -> None:
         if self.incident is None:
@@ -82,10 +98,17 @@ class CockpitApp(App[int]):
         else:
             self._use_themes()
 
+    async def on_event(self, event: events.Event) -> None:
+        """Hold every key but ctrl+q until the incident is on screen."""
+        if self._held_keys is not None and isinstance(event, events.Key) and event.key != "ctrl+q":
+            self._held_keys.append(events.Key(event.key, event.character))
+            return
+        await super().on_event(event)
+
     def _open(self) -> None:
         """After the first frame: read the incident and show it in place of the layout."""
         try:
-            incident = self._opener()  # type: ignore[misc]
+            incident = self._opener(self)  # type: ignore[misc]
         except Exception as exc:  # noqa: BLE001 - reported by the command line, terminal restored
             self.open_error = exc
             self.exit(return_code=2)
@@ -96,27 +119,36 @@ class CockpitApp(App[int]):
 
     @work(group="opening")
     async def _show(self, incident: IncidentScreen) -> None:
-        """The incident over the layout, then the keys pressed meanwhile, in order.
+        """The incident in place of the layout, given the keys held meanwhile."""
+        await self._take_pending_input()
+        held, self._held_keys = self._held_keys or [], None
+        await self.push_screen(incident)  # the layout stays below it, never shown again
+        incident.resume_typing([(key.key, key.character) for key in held])
 
-        Keys typed while the session was read wait in the event loop; letting it settle first
-        hands them to the opening screen, which keeps them. Each is replayed once the previous
-        one is handled: ``n`` must have opened its prompt before the note's letters arrive.
-        """
-        from textual._wait import wait_for_idle  # Pilot's settle; Textual is pinned exactly
+    async def _take_pending_input(self) -> None:
+        """Let keys pressed while the session was read reach the app, to be held with the rest.
 
-        await wait_for_idle(0)
-        opening = self.screen
-        await self.push_screen(incident)  # the layout stays below, never shown again
-        for key in opening.typed_ahead if isinstance(opening, OpeningScreen) else ():
-            await wait_for_idle(0)
-            self.post_message(events.Key(key.key, key.character))
+        The terminal's thread handed them to the event loop while it was busy: one turn of the
+        loop posts them, the next puts them in the app's queue; a callback queued after that
+        runs once the app has taken them all."""
+        for _ in range(2):
+            await asyncio.sleep(0)
+        taken = asyncio.Event()
+        self.call_later(taken.set)
+        await taken.wait()
 
     def _use_themes(self) -> None:
-        """Every usable theme registered, the preferred one applied, and a later choice remembered."""
-        from cockpit.ui.themes import preferred_theme, register_themes, remember_theme
+        """Every usable theme registered and the preferred one applied; a choice made later (from
+        the palette) is remembered, not the one applied here."""
+        from cockpit.ui.themes import preferred_theme, register_themes
 
         config = self.incident.config  # type: ignore[union-attr]
         self.theme = preferred_theme(register_themes(self, config), config)
+        self.call_later(self._remember_later_choices)  # after this change has been announced
+
+    def _remember_later_choices(self) -> None:
+        from cockpit.ui.themes import remember_theme
+
         self.theme_changed_signal.subscribe(self, lambda theme: remember_theme(theme.name))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -124,4 +156,3 @@ class CockpitApp(App[int]):
         if action == "quit" and getattr(self.screen, "holds_typed_text", False):
             return False
         return super().check_action(action, parameters)
-

@@ -40,15 +40,18 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Filter the timeline", "f in Timeline", "pane('timeline', 'filter')"),
     ("Quit", "ctrl+q", "app.quit"),
 )
-"""(title, help, action) — the action runs on the incident screen, like its key binding."""
+"""(title, help, action) — the action runs on the incident screen, like its key binding, from
+whichever screen the palette was opened on (calm mode, help, a prompt)."""
 
 
 class CockpitCommands(Provider):
-    """Every cockpit action for Textual's command palette, offered on the incident screen."""
+    """Every cockpit action for Textual's command palette, once an incident is open."""
 
     def _commands(self) -> Iterator[tuple[str, str, str]]:
-        session = getattr(self.screen, "session", None)
-        read_only = session is not None and session.read_only
+        incident = getattr(self.app, "incident", None)
+        if incident is None:
+            return
+        read_only = incident.session.read_only
         for title, help_text, action in COMMANDS:
             if read_only and not (action.startswith(("show_pane", "help", "calm", "app.quit",
                                                      "pane('timeline'"))):
@@ -57,7 +60,7 @@ class CockpitCommands(Provider):
 
     def _runner(self, action: str):  # noqa: ANN202 - a zero-argument callback
         async def run() -> None:
-            await self.screen.run_action(action)
+            await self.app.incident.run_action(action)  # type: ignore[attr-defined]
 
         return run
 

@@ -41,9 +41,8 @@ from cockpit.seats import SeatPresence, already_decided, record_departures
 from cockpit.session import ReadOnlySession, Session
 from cockpit.settings import Config
 from cockpit.text import printable
-from cockpit.ui.commands import CockpitCommands
 from cockpit.ui.header import IncidentHeader
-from cockpit.ui.opening import PANES, TOO_SMALL, keys_line, layout_class, tabs_line
+from cockpit.ui.opening import GRID, PANES, TOO_SMALL, keys_line, layout_class, tabs_line
 from cockpit.ui.panes.calm import CalmPane
 from cockpit.ui.panes.describe import SEVERITY_WORDS, describe
 from cockpit.ui.panes.health import STATE_LABELS, STATE_TONES, HealthPane
@@ -61,14 +60,39 @@ NOTE_PROMPTS = {
     "hypothesis": ("Hypothesis", "e.g. the 04:05 deploy broke the payments client"),
 }
 RETRY_SECONDS = 2.0
+STOP_SECONDS = 2.0
+"""How long quitting waits for the monitor to close its connections."""
 READ_ONLY_MESSAGE = ("This seat is read-only: nothing is recorded. Open the session without "
                      "--read-only to take part.")
+
+
+ENTRY_KEYS = {"n": "note", "d": "decision", "a": "action", "h": "hypothesis"}
+ENTER_KEYS = ("enter", "ctrl+m", "ctrl+j")
+
+
+def begun_entry(keys: list[tuple[str, str | None]]) -> tuple[str, str, int] | None:
+    """(tag, text, how many keys it took) when the keys begin with an entry: its key, then the
+    letters typed for it up to Enter (backspace honoured). None when they begin otherwise: a
+    guess at what other keys meant could change the incident."""
+    if not keys or keys[0][0] not in ENTRY_KEYS:
+        return None
+    text: list[str] = []
+    used = 1
+    for key, character in keys[1:]:
+        used += 1
+        if key in ENTER_KEYS:
+            break
+        if key == "backspace":
+            if text:
+                text.pop()
+        elif character and character.isprintable():
+            text.append(character)
+    return ENTRY_KEYS[keys[0][0]], "".join(text), used
 
 
 class IncidentScreen(Screen[None]):
     """The live cockpit of one incident."""
 
-    COMMANDS = {CockpitCommands}
     BINDINGS = [
         Binding("n", "note('note')", "note"),
         Binding("d", "note('decision')", "decision"),
@@ -114,14 +138,18 @@ class IncidentScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield IncidentHeader(id="header")
         yield TickingText(id="tabs")
+        panes = {
+            "impact": ImpactPane(matrix=self.config.severity, id="impact"),
+            "protocol": ProtocolPane(id="protocol"),
+            "team": TeamPane(limits=self.config.roster, roster=self.config.people, id="team"),
+            "health": HealthPane(watch_freshness=True, id="health"),
+            "calm": CalmPane(handle=self.session.handle, id="calm",
+                             animate=not getattr(self.app, "low_bandwidth", False)),
+            "timeline": TimelinePane(id="timeline"),
+        }
         with Container(id="panes"):
-            yield ImpactPane(matrix=self.config.severity, id="impact")
-            yield ProtocolPane(id="protocol")
-            yield TeamPane(limits=self.config.roster, roster=self.config.people, id="team")
-            yield HealthPane(watch_freshness=True, id="health")
-            yield CalmPane(handle=self.session.handle, animate=not self.app.low_bandwidth,  # type: ignore[attr-defined]
-                           id="calm")
-            yield TimelinePane(id="timeline")
+            for name in GRID:
+                yield panes[name]
         yield TickingText(id="strip")
         yield TickingText(id="keys")
         yield Static(TOO_SMALL, id="too-small")
@@ -132,7 +160,8 @@ class IncidentScreen(Screen[None]):
         self.push_state()
         self._remind()
         if self.session.recovery is not None:  # said on stderr too, but the screen hides that
-            self.notify(self.session.recovery.describe().capitalize() + ". Every complete entry is kept.",
+            said = self.session.recovery.describe()
+            self.notify(said[:1].upper() + said[1:] + ". Every complete entry is kept.",
                         title="Session file", severity="warning", timeout=20, markup=False)
         self.query_one("#impact", ImpactPane).focus_pane()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.call_after_refresh(self._recolour))
@@ -382,8 +411,8 @@ class IncidentScreen(Screen[None]):
             self._polling.cancel()
             return
         self.monitor.stop()
-        with contextlib.suppress(WorkerCancelled, WorkerFailed):
-            await self._polling.wait()
+        with contextlib.suppress(WorkerCancelled, WorkerFailed, TimeoutError):
+            await asyncio.wait_for(self._polling.wait(), STOP_SECONDS)
 
     async def run_monitor(self) -> None:
         """Poll while this seat holds the poller lease; another seat takes over when it exits."""
@@ -401,7 +430,7 @@ class IncidentScreen(Screen[None]):
 
     # -- actions -------------------------------------------------------------------------------------
 
-    def action_note(self, tag: str) -> None:
+    def action_note(self, tag: str, draft: str = "") -> None:
         """n, d, a, h: one line, recorded the moment Enter is pressed."""
         if self.refuse_read_only():
             return
@@ -411,7 +440,19 @@ class IncidentScreen(Screen[None]):
             if text:
                 self.record_and_show(ev.NoteAdded(text=text, tag=tag))
 
-        self.app.push_screen(TextPrompt(title, placeholder=placeholder), save)
+        self.app.push_screen(TextPrompt(title, placeholder=placeholder, draft=draft), save)
+
+    def resume_typing(self, keys: list[tuple[str, str | None]]) -> None:
+        """Keys pressed before this screen was shown: an entry they began opens with its text,
+        for the person to check and save; the rest are not acted on, and they are told so."""
+        begun = begun_entry(keys)
+        if begun is not None:
+            tag, draft, used = begun
+            self.action_note(tag, draft)
+            keys = keys[used:]
+        if keys:
+            self.notify("Keys pressed while the incident was opening were not used; press them "
+                        "again if you meant them.", title="Opening", timeout=8)
 
     @work(exclusive=True, group="severity")
     async def action_severity(self) -> None:

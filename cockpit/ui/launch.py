@@ -19,12 +19,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cockpit.cli import UsageError, declare_from_args, open_session
+from cockpit.cli import UsageError, declare_from_args
 
 if TYPE_CHECKING:
     from cockpit.session import Session
     from cockpit.settings import Config
     from cockpit.ui.app import CockpitApp
+    from cockpit.ui.incident import IncidentScreen
 
 RESET_TERMINAL = (
     "\x1b[?1049l"  # leave the alternate screen
@@ -64,6 +65,8 @@ def run_app(app: CockpitApp) -> int:
         code = app.run()
     finally:
         _restore_terminal(saved)
+        for note in app.notes_for_exit:
+            print(f"cockpit: note: {note}", file=sys.stderr)
         if app.incident is not None:
             _rescue_pending(app.incident.session)
     if app.open_error is not None:
@@ -128,8 +131,7 @@ def _rescue_pending(session: Session) -> Path | None:
 
 def run_open(args: argparse.Namespace) -> int:
     """``cockpit open SESSION [--as HANDLE] [--read-only] [--share-group GROUP]``."""
-    low_bandwidth = bool(getattr(args, "low_bandwidth", False))
-    low_bandwidth_environment(low_bandwidth)
+    low_bandwidth_environment(bool(getattr(args, "low_bandwidth", False)))
     return run_app(open_app(args))
 
 
@@ -143,25 +145,28 @@ def open_app(args: argparse.Namespace) -> CockpitApp:
 
     path = resolve_session(args.session)
 
-    def open_incident() -> Any:
+    def open_incident(app: CockpitApp) -> IncidentScreen:
+        from cockpit.session import Session
         from cockpit.settings import load_config
         from cockpit.ui.incident import IncidentScreen
 
         config = load_config(getattr(args, "config", None))
-        session = open_session(str(path), handle=args.handle, read_only=args.read_only)
+        session = Session.open(path, handle=args.handle, read_only=args.read_only)
+        if session.recovery is not None:  # the incident screen says so too
+            app.notes_for_exit.append(session.recovery.describe())
         if getattr(args, "share_group", None):
             from cockpit.seats import share_with_group
 
             for note in share_with_group(session.path, args.share_group):
                 app.notify(note, title="Sharing", timeout=15, markup=False)
+                app.notes_for_exit.append(note)
         return IncidentScreen(session, config=config, poll=True)
 
-    app = CockpitApp(opener=open_incident, opening=path.name,
-                     low_bandwidth=bool(getattr(args, "low_bandwidth", False)))
-    return app
+    return CockpitApp(opener=open_incident, opening=path.name,
+                      low_bandwidth=bool(getattr(args, "low_bandwidth", False)))
 
 
-def _run_with_monitor(session: Session, config: Config, low_bandwidth: bool) -> int:
+def _run_polling(session: Session, config: Config, low_bandwidth: bool) -> int:
     """The cockpit on an open session, polling its endpoints while this seat holds the lease."""
     low_bandwidth_environment(low_bandwidth)
     from cockpit.ui.app import CockpitApp
@@ -181,7 +186,7 @@ def run_new(args: argparse.Namespace) -> int:
         args.title = title
     session, config = declare_from_args(args)
     print(session.path)
-    return _run_with_monitor(session, config, low_bandwidth)
+    return _run_polling(session, config, low_bandwidth)
 
 
 def _ask_title() -> str | None:

@@ -5,8 +5,7 @@ session), which costs more than Textual itself. Someone who types ``cockpit open
 should see the cockpit at once, so ``CockpitApp`` shows this screen first: the header saying
 which session is opening, the six titled panes (or the tabs at 80×24) exactly where the incident
 screen puts them, in the chosen theme. It imports nothing but Textual and the pane frame; the
-incident screen replaces it as soon as the session is read, and the panes fill in place. Keys
-pressed meanwhile are kept and replayed to the incident: ``n`` typed at once is a note, not lost.
+incident screen replaces it as soon as the session is read, and the panes fill in place.
 
 The layout rules live here, once, for both screens: ``layout_class`` picks ``-wide`` (all six
 panes), ``-narrow`` (one pane with tabs) or ``-tiny`` (too small), and ``cockpit.tcss`` draws each.
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
@@ -27,6 +25,8 @@ from cockpit.ui.panes.rows import TickingText
 PANES = (("impact", "Impact"), ("protocol", "Protocol"), ("team", "Team"), ("calm", "Calm"),
          ("health", "Health"), ("timeline", "Timeline"))
 """The panes in key order: ``1`` shows Impact … ``6`` Timeline (contract)."""
+GRID = ("impact", "protocol", "team", "health", "calm", "timeline")
+"""The order the wide grid of ``cockpit.tcss`` places them in: Health left of Calm."""
 WIDE = (120, 36)
 """From this size on, all six panes show at once."""
 SMALLEST = (80, 24)
@@ -73,16 +73,15 @@ class OpeningScreen(Screen[None]):
         """``opening`` names what is being read, e.g. the session file's name."""
         super().__init__()
         self.opening = opening
-        self.typed_ahead: list[events.Key] = []
-        """Keys pressed before the incident was on screen, for the app to replay to it."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Opening {self.opening}…"), id="header")
         yield TickingText(id="tabs")
         with Container(id="panes"):
-            for name, title in PANES:
+            titles = dict(PANES)
+            for name in GRID:
                 pane = Static(id=name, classes="pane -active" if name == "impact" else "pane")
-                pane.border_title = Text(title)
+                pane.border_title = Text(titles[name])
                 yield pane
         yield TickingText(id="strip")
         yield TickingText(id="keys")
@@ -91,10 +90,6 @@ class OpeningScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#tabs", TickingText).set_text(tabs_line("impact"))
         self._layout_for(self.app.size.width, self.app.size.height)
-
-    def on_key(self, event: events.Key) -> None:
-        self.typed_ahead.append(events.Key(event.key, event.character))
-        event.stop()
 
     def on_resize(self, event: object) -> None:
         self._layout_for(self.app.size.width, self.app.size.height)

@@ -85,8 +85,7 @@ def test_bare_cockpit_declares_from_the_start_screen_and_opens_it(shell):
     assert [e.text for e in session.events if e.kind == "note.added"] == ["resolvers time out from eu-west"]
 
 
-def test_open_paints_the_layout_then_says_why_a_config_is_broken_once_the_screen_is_gone(
-        shell, make_session, tmp_path):
+def test_open_with_a_broken_config_says_why_once_the_screen_is_gone(shell, make_session, tmp_path):
     session = make_session()
     session.close()
     broken = tmp_path / "broken.toml"
@@ -97,6 +96,19 @@ def test_open_paints_the_layout_then_says_why_a_config_is_broken_once_the_screen
     assert "broken.toml" in said and "ui.theme" in said
     assert "Traceback" not in said and "Opening" not in said  # the shell's own screen is back
     assert [e.kind for e in Session.open(session.path).events if e.kind.startswith("seat.")] == []
+
+
+def test_open_tells_on_the_shell_what_it_recovered_from_a_torn_file(shell, make_session):
+    session = make_session()
+    session.close()
+    with session.path.open("a") as tail:  # a write cut short by a crash
+        tail.write('\n[[events]]\nat = 2026-11-27T05:00:00.000Z\nby = "bob"\nkind = "note.added"\ntext = "cut')
+    shell.enter("shell", f"{COCKPIT} open {session.path}; echo exit=$?")
+    shell.wait_for("shell", "Checkout API returning 500s")  # the incident, not the opening layout
+    shell.keys("shell", "C-q")
+    shell.wait_for("shell", "exit=0")
+    said = shell.screen("shell").replace("\n", "")
+    assert "cockpit: note: recovered a torn last event" in said and ".torn-" in said
 
 
 CRASHING_COCKPIT = """

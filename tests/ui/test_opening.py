@@ -1,85 +1,96 @@
 """``cockpit open``: the layout is on screen before the session is read, then the incident fills it.
 
 The opener runs right after the first frame. These tests look at what was on screen at that
-moment, check that the incident then takes over (keys included), and that a session that cannot
-be opened ends the app with its reason instead of a traceback.
+moment, check that the incident then takes the same places, that keys pressed meanwhile never
+act as commands (an entry they began opens with its text), and that a session that cannot be
+opened ends the app with its reason instead of a traceback.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual import events
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from cockpit.cli import build_parser
 from cockpit.settings import ConfigError
 from cockpit.ui import themes
 from cockpit.ui.app import CockpitApp
-from cockpit.ui.incident import IncidentScreen
+from cockpit.ui.incident import IncidentScreen, begun_entry
 from cockpit.ui.launch import open_app
-from cockpit.ui.opening import OpeningScreen
+from cockpit.ui.opening import GRID, OpeningScreen
+from cockpit.ui.prompts import TextPrompt
 
-from .test_cockpit import WIDE, kinds, type_text
-from .test_live_health import until
+from .test_cockpit import WIDE, kinds
 
-
-def counting_paints(app: CockpitApp) -> list[str]:
-    """The screens painted so far, by class name, in order."""
-    painted: list[str] = []
-    display = app._display
-
-    def display_and_note(screen, renderable):  # noqa: ANN001, ANN202
-        if renderable is not None:
-            painted.append(type(screen).__name__)
-        display(screen, renderable)
-
-    app._display = display_and_note
-    return painted
+PANE_TITLES = {"impact": "Impact", "protocol": "Protocol", "team": "Team", "calm": "Calm",
+               "health": "Health", "timeline": "Timeline"}
 
 
-async def test_the_layout_is_painted_first_and_the_incident_fills_it(make_session, config, clock):
+def keys_of(text: str) -> list[tuple[str, str]]:
+    return [("space", c) if c == " " else (c, c) for c in text]
+
+
+async def test_the_layout_is_painted_first_and_the_incident_fills_the_same_places(
+        make_session, config, clock):
     session = make_session(config=config)
     seen: dict[str, object] = {}
 
-    def opener() -> IncidentScreen:
+    def opener(app: CockpitApp) -> IncidentScreen:
         screen = app.screen  # what people look at while the session is read
-        seen["painted"] = list(painted)
         seen["screen"] = type(screen)
+        seen["theme"] = app.theme
         seen["header"] = str(screen.query_one("#header", Static).render())
-        seen["titles"] = [str(pane.border_title) for pane in screen.query(".pane")]
+        seen["panes"] = {pane.id: (str(pane.border_title), pane.region) for pane in screen.query(".pane")}
         return IncidentScreen(session, config=config, clock=clock)
 
     app = CockpitApp(opener=opener, opening="incident.toml")
-    painted = counting_paints(app)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-        assert seen["screen"] is OpeningScreen and seen["painted"][:1] == ["OpeningScreen"]
+        assert seen["screen"] is OpeningScreen and seen["theme"] == "calm"
         assert seen["header"] == "Opening incident.toml…"
-        assert seen["titles"] == ["Impact", "Protocol", "Team", "Calm", "Health", "Timeline"]
         assert app.screen is app.incident
+        for name in GRID:  # the same title in the same place: nothing jumps when it fills
+            title, region = seen["panes"][name]
+            pane = app.screen.query_one(f"#{name}")
+            assert title == PANE_TITLES[name] and str(pane.border_title).startswith(title)
+            assert pane.region == region, name
         assert "Checkout API returning 500s" in str(app.screen.query_one("#header").render())
-        await pilot.press("n")
-        await type_text(pilot, "first note after opening")
-        await pilot.press("enter")
-    assert [e.text for e in kinds(session, "note.added")] == ["first note after opening"]
 
 
-async def test_keys_typed_while_the_session_is_read_reach_the_incident_in_order(make_session,
-                                                                                 config, clock):
+async def test_an_entry_typed_while_opening_opens_filled_in_and_nothing_else_acts(
+        make_session, config, clock):
     session = make_session(config=config)
-    typed = [("n", "n"), *((c, c) if c != " " else ("space", c) for c in "typed ahead"), ("enter", "\r")]
+    typed = [("n", "n"), *keys_of("rollback stax"), ("backspace", None), *keys_of("rted"),
+             ("enter", "\r"), ("s", "s"), ("ctrl+p", None)]
 
-    def opener() -> IncidentScreen:
+    def opener(app: CockpitApp) -> IncidentScreen:
         for key, character in typed:  # as the terminal delivers them while the core loads
             app.post_message(events.Key(key, character))
         return IncidentScreen(session, config=config, clock=clock)
 
     app = CockpitApp(opener=opener, opening="incident.toml")
     async with app.run_test(size=WIDE) as pilot:
-        await until(pilot, "the typed-ahead note", lambda: bool(kinds(session, "note.added")))
-        assert app.screen is app.incident  # the prompt opened by "n" was closed by Enter
-    assert [e.text for e in kinds(session, "note.added")] == ["typed ahead"]
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)  # not the severity picker, not the palette
+        assert app.screen.query_one(Input).value == "rollback started"
+        assert kinds(session, "note.added") == []  # the person checks it first
+        assert any("were not used" in n.message for n in app._notifications)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is app.incident
+        await pilot.press("ctrl+p")  # the palette works once the incident is on screen
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CommandPalette"
+    assert [e.text for e in kinds(session, "note.added")] == ["rollback started"]
+    assert [e.kind for e in session.events if e.kind == "severity.changed"] == []
+
+
+def test_only_an_entry_key_first_begins_an_entry():
+    assert begun_entry([("d", "d"), *keys_of("roll back"), ("enter", "\r"), ("2", "2")]) == (
+        "decision", "roll back", 11)
+    assert begun_entry([("2", "2"), ("n", "n"), ("x", "x")]) is None  # no guessing
+    assert begun_entry(keys_of("hello")) == ("hypothesis", "ello", 5)  # h is an entry key
+    assert begun_entry([]) is None
 
 
 async def test_open_app_reads_the_session_named_on_the_command_line(make_session, config):
@@ -96,8 +107,7 @@ async def test_open_app_reads_the_session_named_on_the_command_line(make_session
     assert joined == ["erin"]
 
 
-async def test_a_session_that_cannot_be_opened_ends_the_app_with_the_reason(tmp_path: Path,
-                                                                            make_session):
+async def test_a_session_that_cannot_be_opened_ends_the_app_with_the_reason(tmp_path, make_session):
     session = make_session()
     session.close()
     broken = tmp_path / "broken.toml"
@@ -109,13 +119,24 @@ async def test_a_session_that_cannot_be_opened_ends_the_app_with_the_reason(tmp_
     assert isinstance(app.open_error, ConfigError) and "ui.theme" in str(app.open_error)
 
 
-def test_the_opening_theme_is_the_remembered_one(tmp_path: Path):
+async def test_the_first_frame_is_in_the_remembered_theme(make_session, config, clock):
+    session = make_session(config=config)
     assert themes.remember_theme("high-contrast")
-    theme = themes.opening_theme()
-    assert theme is not None and theme.name == "high-contrast"
+    seen = {}
+
+    def opener(app: CockpitApp) -> IncidentScreen:
+        seen["theme"] = app.theme
+        return IncidentScreen(session, config=config, clock=clock)
+
+    app = CockpitApp(opener=opener)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert app.theme == "high-contrast"
+    assert seen["theme"] == "high-contrast"
+    assert themes.remembered_theme() == "high-contrast"  # opening did not overwrite the choice
 
 
-def test_an_unusable_remembered_theme_opens_in_textuals_default(tmp_path: Path):
+def test_an_unusable_remembered_theme_opens_in_textuals_default():
     """The full load reports the flaw a moment later; the first frame must not crash on it."""
     from cockpit import paths
 
