@@ -65,6 +65,8 @@ class OpeningScreen(Screen[None]):
 
     DEFAULT_CSS = """
     OpeningScreen #header { height: 1; width: 1fr; background: $panel; padding: 0 1; color: $text-muted; }
+    /* the incident's header takes two lines when it does not fit on one, as at 80 columns */
+    OpeningScreen.-narrow #header { height: 2; }
     OpeningScreen .pane { border: round $panel-lighten-2; border-title-color: $text-muted;
                           background: $surface; height: 1fr; width: 1fr; }
     """

@@ -8,6 +8,7 @@ opened ends the app with its reason instead of a traceback.
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 from textual.widgets import Input, Static
 
@@ -30,8 +31,9 @@ def keys_of(text: str) -> list[tuple[str, str]]:
     return [("space", c) if c == " " else (c, c) for c in text]
 
 
+@pytest.mark.parametrize("size", [WIDE, (80, 24)], ids=["160x48", "80x24"])
 async def test_the_layout_is_painted_first_and_the_incident_fills_the_same_places(
-        make_session, config, clock):
+        make_session, config, clock, size):
     session = make_session(config=config)
     seen: dict[str, object] = {}
 
@@ -44,7 +46,7 @@ async def test_the_layout_is_painted_first_and_the_incident_fills_the_same_place
         return IncidentScreen(session, config=config, clock=clock)
 
     app = CockpitApp(opener=opener, opening="incident.toml")
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         assert seen["screen"] is OpeningScreen and seen["theme"] == "calm"
         assert seen["header"] == "Opening incident.toml…"
