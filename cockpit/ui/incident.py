@@ -5,7 +5,7 @@ updates the state, and ``push_state`` hands the new state to every pane. Other s
 arrive through ``session.refresh()`` every 250 ms. The clocks tick once a second by changing a
 few lines of text, never the layout.
 
-Layouts (``cockpit.ui.opening.layout_class``): all six panes at 120×36 and above (they grow with
+Layouts (``cockpit.ui.opening.set_layout``): all six panes at 120×36 and above (they grow with
 the terminal); below that, one pane at a time with tabs ``1 Impact 2 Protocol …`` and a strip
 with the newest timeline entry and the worst endpoint; under 80×24 a message asks for a bigger
 terminal.
@@ -42,7 +42,7 @@ from cockpit.session import ReadOnlySession, Session
 from cockpit.settings import Config
 from cockpit.text import printable
 from cockpit.ui.header import IncidentHeader
-from cockpit.ui.opening import GRID, PANES, TOO_SMALL, keys_line, layout_class, tabs_line
+from cockpit.ui.opening import GRID, PANES, TOO_SMALL, keys_line, set_layout, tabs_line
 from cockpit.ui.panes.calm import CalmPane
 from cockpit.ui.panes.describe import SEVERITY_WORDS, describe
 from cockpit.ui.panes.health import STATE_LABELS, STATE_TONES, HealthPane
@@ -189,9 +189,7 @@ class IncidentScreen(Screen[None]):
 
     def _layout_for(self, width: int, height: int) -> None:
         """Six panes, one pane with tabs, or the too-small message."""
-        chosen = layout_class(width, height)
-        for name in ("-wide", "-narrow", "-tiny"):
-            self.set_class(name == chosen, name)
+        set_layout(self, width, height)
         self._show_active()
 
     @property

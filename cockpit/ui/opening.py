@@ -7,8 +7,9 @@ which session is opening, the six titled panes (or the tabs at 80×24) exactly w
 screen puts them, in the chosen theme. It imports nothing but Textual and the pane frame; the
 incident screen replaces it as soon as the session is read, and the panes fill in place.
 
-The layout rules live here, once, for both screens: ``layout_class`` picks ``-wide`` (all six
-panes), ``-narrow`` (one pane with tabs) or ``-tiny`` (too small), and ``cockpit.tcss`` draws each.
+The layout rules live here, once, for both screens: ``set_layout`` gives a screen ``-wide`` (all
+six panes), ``-narrow`` (one pane with tabs) or ``-tiny`` (too small), ``cockpit.tcss`` draws
+each, and ``GRID`` is the order both screens place their panes in.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import Static
 
+from cockpit.text import printable
 from cockpit.ui.panes.rows import TickingText
 
 PANES = (("impact", "Impact"), ("protocol", "Protocol"), ("team", "Team"), ("calm", "Calm"),
@@ -41,6 +43,13 @@ def layout_class(width: int, height: int) -> str:
     if width < SMALLEST[0] or height < SMALLEST[1]:
         return "-tiny"
     return "-wide" if width >= WIDE[0] and height >= WIDE[1] else "-narrow"
+
+
+def set_layout(screen: Screen[object], width: int, height: int) -> None:
+    """Give ``screen`` the layout class for a terminal of ``width`` × ``height``."""
+    chosen = layout_class(width, height)
+    for name in ("-wide", "-narrow", "-tiny"):
+        screen.set_class(name == chosen, name)
 
 
 def tabs_line(active: str) -> Text:
@@ -77,7 +86,7 @@ class OpeningScreen(Screen[None]):
         self.opening = opening
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Opening {self.opening}…"), id="header")
+        yield Static(Text(f"Opening {printable(self.opening, one_line=True)}…"), id="header")
         yield TickingText(id="tabs")
         with Container(id="panes"):
             titles = dict(PANES)
@@ -91,13 +100,8 @@ class OpeningScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#tabs", TickingText).set_text(tabs_line("impact"))
-        self._layout_for(self.app.size.width, self.app.size.height)
+        self.on_resize()
 
-    def on_resize(self, event: object) -> None:
-        self._layout_for(self.app.size.width, self.app.size.height)
-
-    def _layout_for(self, width: int, height: int) -> None:
-        chosen = layout_class(width, height)
-        for name in ("-wide", "-narrow", "-tiny"):
-            self.set_class(name == chosen, name)
-        self.query_one("#keys", TickingText).set_text(keys_line(width))
+    def on_resize(self, event: object = None) -> None:
+        set_layout(self, self.app.size.width, self.app.size.height)
+        self.query_one("#keys", TickingText).set_text(keys_line(self.app.size.width))
