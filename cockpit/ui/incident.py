@@ -65,8 +65,8 @@ STOP_SECONDS = 2.0
 READ_ONLY_MESSAGE = ("This seat is read-only: nothing is recorded. Open the session without "
                      "--read-only to take part.")
 
-
 ENTRY_KEYS = {"n": "note", "d": "decision", "a": "action", "h": "hypothesis"}
+"""The quick-entry keys and the tag of what each records (DESIGN §7)."""
 ENTER_KEYS = ("enter", "ctrl+m", "ctrl+j")
 
 
@@ -94,10 +94,7 @@ class IncidentScreen(Screen[None]):
     """The live cockpit of one incident."""
 
     BINDINGS = [
-        Binding("n", "note('note')", "note"),
-        Binding("d", "note('decision')", "decision"),
-        Binding("a", "note('action')", "action"),
-        Binding("h", "note('hypothesis')", "hypothesis"),
+        *(Binding(key, f"note('{tag}')", tag) for key, tag in ENTRY_KEYS.items()),
         Binding("s", "severity", "severity"),
         Binding("t", "status", "status"),
         Binding("u", "update", "update"),
