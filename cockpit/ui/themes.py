@@ -184,20 +184,23 @@ def preferred_theme(available: list[str], config: Config | None = None) -> str:
 
 
 def opening_theme() -> Theme | None:
-    """The remembered theme (else calm) for the first frame, found in the user's theme folder or
-    the bundled one; None (Textual's default until the themes load) if it is not usable."""
-    name = remembered_theme() or DEFAULT_THEME
-    found = (folder / f"{name}.toml" for folder in (paths.user_config_dir() / "themes",
-                                                     paths.bundled_themes_dir()))
-    path = next((p for p in found if p.is_file()), None)
-    if path is None:
-        return None
-    try:
-        theme = Theme(**tomllib.loads(path.read_text(encoding="utf-8")))
-        usable = not _variable_problems(theme.variables, theme.dark) and not contrast_problems(theme)
-    except Exception:  # noqa: BLE001 - any flaw: the full load names it; the first frame waits
-        return None
-    return theme if usable else None
+    """The remembered theme (else calm) for the first frame: the first file of that name in the
+    user's theme folder or the bundled one, as the full load finds it. None (Textual's default
+    until the themes load) when there is none, or it is not usable."""
+    wanted = remembered_theme() or DEFAULT_THEME
+    for folder in (paths.user_config_dir() / "themes", paths.bundled_themes_dir()):
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else ():
+            try:
+                fields = tomllib.loads(path.read_text(encoding="utf-8"))
+                if fields.get("name") != wanted:
+                    continue
+                theme = Theme(**fields)
+                usable = not _variable_problems(theme.variables, theme.dark) and not contrast_problems(theme)
+            except Exception:  # noqa: BLE001 - any flaw: the full load names it and skips it
+                continue
+            if usable:
+                return theme
+    return None
 
 
 # -- remembering the choice ---------------------------------------------------------------

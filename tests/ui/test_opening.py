@@ -150,3 +150,16 @@ def test_an_unusable_remembered_theme_opens_in_textuals_default():
     (folder / "midnight.toml").write_text('name = "midnight"\nprimary = "#777777"\n'
                                           'background = "#787878"\n')  # text would not read
     assert themes.opening_theme() is None
+
+
+def test_the_opening_theme_is_found_by_its_name_like_the_full_load_finds_it():
+    from cockpit import paths
+
+    folder = paths.user_config_dir() / "themes"
+    folder.mkdir(parents=True)
+    calm = (paths.bundled_themes_dir() / "calm.toml").read_text()
+    (folder / "night-shift.toml").write_text(calm.replace('name = "calm"', 'name = "midnight"'))
+    assert themes.remember_theme("midnight")
+    theme = themes.opening_theme()
+    assert theme is not None and theme.name == "midnight"
+    assert "midnight" in [t.name for t in themes.load_themes([folder]).themes]
