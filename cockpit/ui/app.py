@@ -119,11 +119,15 @@ class CockpitApp(App[int]):
 
     @work(group="opening")
     async def _show(self, incident: IncidentScreen) -> None:
-        """The incident in place of the layout, given the keys held meanwhile."""
+        """The incident in place of the layout, then the keys held meanwhile: when they began
+        an entry its prompt opens first, keys still held, and gets all of its text at once."""
         await self._take_pending_input()
-        held, self._held_keys = self._held_keys or [], None
+        held = self._held_keys or []
         await self.push_screen(incident)  # the layout stays below it, never shown again
-        incident.resume_typing([(key.key, key.character) for key in held])
+        prompt = await incident.open_typed_entry(held[0].key) if held else None
+        await self._take_pending_input()  # what was typed while the prompt opened, too
+        self._held_keys = None
+        incident.resume_typing([(key.key, key.character) for key in held], prompt)
 
     async def _take_pending_input(self) -> None:
         """Let keys pressed while the session was read reach the app, to be held with the rest.

@@ -70,7 +70,9 @@ class IncidentHeader(Widget):
                        "-two-lines")
 
     def _width(self) -> int:
-        return max(self.size.width, 1) if self.size.width else 160
+        """Cells for the text; before the first layout, the terminal's width less the padding,
+        so that the first frame already has the right number of lines."""
+        return self.size.width or max(self.app.size.width - 2, 1)
 
     def _tone(self, name: str) -> Style:
         return tone_style(self.app.theme_variables, name)

@@ -28,6 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.widgets import Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
@@ -425,25 +426,36 @@ class IncidentScreen(Screen[None]):
 
     # -- actions -------------------------------------------------------------------------------------
 
-    def action_note(self, tag: str, draft: str = "") -> None:
+    def action_note(self, tag: str) -> AwaitMount | None:
         """n, d, a, h: one line, recorded the moment Enter is pressed."""
         if self.refuse_read_only():
-            return
+            return None
         title, placeholder = NOTE_PROMPTS[tag]
 
         def save(text: str | None) -> None:
             if text:
                 self.record_and_show(ev.NoteAdded(text=text, tag=tag))
 
-        self.app.push_screen(TextPrompt(title, placeholder=placeholder, draft=draft), save)
+        return self.app.push_screen(TextPrompt(title, placeholder=placeholder), save)
 
-    def resume_typing(self, keys: list[tuple[str, str | None]]) -> None:
-        """Keys pressed before this screen was shown: an entry they began opens with its text,
-        for the person to check and save; the rest are not acted on, and they are told so."""
-        begun = begun_entry(keys)
+    async def open_typed_entry(self, first_key: str) -> TextPrompt | None:
+        """The prompt of the entry a key pressed before this screen showed begins, once it is
+        open; None when the key begins none (or this seat cannot record)."""
+        tag = ENTRY_KEYS.get(first_key)
+        opening = self.action_note(tag) if tag else None
+        if opening is None:
+            return None
+        await opening
+        return self.app.screen if isinstance(self.app.screen, TextPrompt) else None
+
+    def resume_typing(self, keys: list[tuple[str, str | None]], prompt: TextPrompt | None) -> None:
+        """Keys pressed before this screen showed: the text of the entry they began goes into its
+        ``prompt``, for the person to finish and save; the rest are not acted on, and that is
+        said: a letter meant for a note must never become a command."""
+        begun = begun_entry(keys) if prompt is not None else None
         if begun is not None:
-            tag, draft, used = begun
-            self.action_note(tag, draft)
+            _, text, used = begun
+            prompt.continue_typing(text)  # type: ignore[union-attr]
             keys = keys[used:]
         if keys:
             self.notify("Keys pressed while the incident was opening were not used; press them "

@@ -82,27 +82,30 @@ class TextPrompt(PromptScreen[str | None]):
         Binding("ctrl+q", "quit", "quit", show=False, priority=True),
     ]
 
-    def __init__(self, title: str, *, placeholder: str = "", value: str = "", draft: str = "",
+    def __init__(self, title: str, *, placeholder: str = "", value: str = "",
                  required: bool = False, need: str = "a reason") -> None:
-        """``value`` is the cockpit's suggestion (the title to edit); ``draft`` is what the
-        person typed before the prompt could open, and is guarded like anything typed here."""
         super().__init__()
         self.prompt_title = title
         self.placeholder = placeholder
         self.value = value
-        self.draft = draft
         self.required = required
         self.need = need
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt-box"):
             yield Label(Text(self.prompt_title), classes="prompt-title")
-            yield Input(value=self.draft or self.value, placeholder=self.placeholder,
-                        id="prompt-input")
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
             yield Label(self._hint(), classes="prompt-hint", id="prompt-hint")
 
     def _hint(self) -> Text:
         return Text("Enter to save · Esc to cancel")
+
+    def continue_typing(self, text: str) -> None:
+        """``text`` typed before the prompt could open, at the cursor: the next key adds to it
+        (nothing is selected), and quitting asks first, as for anything typed here."""
+        field = self.query_one("#prompt-input", Input)
+        field.focus()
+        field.insert_text_at_cursor(text)
 
     @property
     def typed(self) -> str:

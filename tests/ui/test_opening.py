@@ -77,13 +77,15 @@ async def test_an_entry_typed_while_opening_opens_filled_in_and_nothing_else_act
         assert app.screen.query_one(Input).value == "rollback started"
         assert kinds(session, "note.added") == []  # the person checks it first
         assert any("were not used" in n.message for n in app._notifications)
+        await pilot.press(*(key for key, _ in keys_of(" on payments")))  # goes on, nothing replaced
+        assert app.screen.query_one(Input).value == "rollback started on payments"
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is app.incident
         await pilot.press("ctrl+p")  # the palette works once the incident is on screen
         await pilot.pause()
         assert app.screen.__class__.__name__ == "CommandPalette"
-    assert [e.text for e in kinds(session, "note.added")] == ["rollback started"]
+    assert [e.text for e in kinds(session, "note.added")] == ["rollback started on payments"]
     assert [e.kind for e in session.events if e.kind == "severity.changed"] == []
 
 
