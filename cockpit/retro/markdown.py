@@ -102,8 +102,9 @@ def _impact(r: dict[str, Any]) -> list[str]:
     affected = impact["endpoints_affected"]
     if affected:
         lines += ["Endpoints that went degraded or down:", ""]
-        lines += _table(["Endpoint", "Service", "Time down"],
-                        [[md(e["name"]), md(e["service"]), span(e["downtime_s"])] for e in affected])
+        lines += _table(["Endpoint", "Service", "Time down", "Time degraded"],
+                        [[md(e["name"]), md(e["service"]), span(e["downtime_s"]), span(e["degraded_s"])]
+                         for e in affected])
     return lines
 
 

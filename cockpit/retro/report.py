@@ -13,7 +13,8 @@ Definitions (every duration in seconds, ``None`` when the moment never came):
 - ``time_to_resolve_s``: declaration → status ``resolved`` (the last resolution, if reopened).
 - ``time_in_severity_s``: seconds at each severity, declaration → resolution (or the end of the
   record when unresolved).
-- ``health_downtime_s``: per endpoint, seconds in ``down`` until the end of the record.
+- ``health_downtime_s``, ``health_degraded_s``: per endpoint, seconds in ``down`` and in
+  ``degraded`` until the end of the record.
 - ``missed_update_cadence``: each gap between updates (or between the declaration or the last
   update and the resolution) longer than a recurring update step allows, and how late.
 
@@ -153,20 +154,23 @@ def _time_in_severity(state: IncidentState, closing: datetime) -> dict[str, floa
     return {sev: _seconds(spent[sev]) or 0.0 for sev in SEVERITIES if sev in spent}
 
 
-def _downtime(events: Sequence[ev.Event], state: IncidentState, record_end: datetime) -> dict[str, float]:
-    down: dict[str, timedelta] = {name: timedelta(0) for name in state.endpoints}
+def _time_in(state_name: str, events: Sequence[ev.Event], state: IncidentState,
+             record_end: datetime) -> dict[str, float]:
+    """Per endpoint, seconds spent in ``state_name`` (``down``, ``degraded``) until the end of
+    the record."""
+    spent: dict[str, timedelta] = {name: timedelta(0) for name in state.endpoints}
     since: dict[str, datetime] = {}
     for event in events:
         if not isinstance(event, ev.HealthChanged):
             continue
-        down.setdefault(event.endpoint, timedelta(0))
-        if event.to == "down" and event.endpoint not in since:
+        spent.setdefault(event.endpoint, timedelta(0))
+        if event.to == state_name and event.endpoint not in since:
             since[event.endpoint] = event.at
-        elif event.to != "down" and event.endpoint in since:
-            down[event.endpoint] += max(event.at - since.pop(event.endpoint), timedelta(0))
+        elif event.to != state_name and event.endpoint in since:
+            spent[event.endpoint] += max(event.at - since.pop(event.endpoint), timedelta(0))
     for name, start in since.items():
-        down[name] += max(record_end - start, timedelta(0))
-    return {name: _seconds(value) or 0.0 for name, value in sorted(down.items())}
+        spent[name] += max(record_end - start, timedelta(0))
+    return {name: _seconds(value) or 0.0 for name, value in sorted(spent.items())}
 
 
 def _missed_cadence(state: IncidentState, closing: datetime) -> list[dict[str, Any]]:
@@ -311,7 +315,8 @@ def build_report(header: dict[str, Any], events: Sequence[ev.Event], *,
     protocol = _protocol(state, closing, missed, protocol_notes) if closing else {
         "names": [], "notes": protocol_notes, "steps": [], "done": 0, "total": 0, "late": [],
         "skipped": [], "not_done": [], "missed_update_cadence": []}
-    downtime = _downtime(events, state, record_end) if record_end else {}
+    downtime = _time_in("down", events, state, record_end) if record_end else {}
+    degraded = _time_in("degraded", events, state, record_end) if record_end else {}
     time_in_severity = _time_in_severity(state, closing) if closing and declared else {}
     step_texts = {step.id: step.text for _, step in state.all_steps()}
     retro = [e for e in events if isinstance(e, ev.RetroNote)]
@@ -337,6 +342,7 @@ def build_report(header: dict[str, Any], events: Sequence[ev.Event], *,
             "duration_s": _since(declared, closing),
             "time_in_severity_s": time_in_severity,
             "health_downtime_s": downtime,
+            "health_degraded_s": degraded,
             "missed_update_cadence": missed,
             "updates": {"internal": sum(1 for u in state.updates if u.audience == "internal"),
                         "external": sum(1 for u in state.updates if u.audience == "external")},
@@ -346,7 +352,8 @@ def build_report(header: dict[str, Any], events: Sequence[ev.Event], *,
                 "customer_facing", "users_affected", "functionality", "data", "revenue",
                 "services", "regions")},
             "endpoints_affected": [
-                {"name": e.name, "service": e.service or None, "downtime_s": downtime.get(e.name, 0.0)}
+                {"name": e.name, "service": e.service or None, "downtime_s": downtime.get(e.name, 0.0),
+                 "degraded_s": degraded.get(e.name, 0.0)}
                 for e in state.endpoints.values()
                 if downtime.get(e.name) or any(isinstance(x, ev.HealthChanged) and x.endpoint == e.name
                                                and x.to in ("down", "degraded") for x in events)],

@@ -32,12 +32,14 @@ def test_time_in_each_severity_runs_from_declaration_to_resolution(report):
     assert report["metrics"]["time_in_severity_s"] == {"SEV1": 1800.0, "SEV2": 510.0 + 1200.0}
 
 
-def test_downtime_per_endpoint_runs_to_the_end_of_the_record(report):
-    # payments-api down 0:00–50:00; checkout-api degraded (not down) at 55:00, down 63:00–66:00
+def test_time_down_and_degraded_per_endpoint_runs_to_the_end_of_the_record(report):
+    # payments-api down 0:00–50:00; checkout-api degraded 55:00–63:00, then down 63:00–66:00
     assert report["metrics"]["health_downtime_s"] == {"checkout-api": 180.0, "payments-api": 3000.0}
+    assert report["metrics"]["health_degraded_s"] == {"checkout-api": 480.0, "payments-api": 0.0}
     affected = {e["name"]: e for e in report["impact"]["endpoints_affected"]}
-    assert affected["payments-api"] == {"name": "payments-api", "service": "payments", "downtime_s": 3000.0}
-    assert affected["checkout-api"]["downtime_s"] == 180.0
+    assert affected["payments-api"] == {"name": "payments-api", "service": "payments",
+                                        "downtime_s": 3000.0, "degraded_s": 0.0}
+    assert (affected["checkout-api"]["downtime_s"], affected["checkout-api"]["degraded_s"]) == (180.0, 480.0)
 
 
 def minutes(m: int, s: int = 0) -> datetime:
