@@ -215,6 +215,10 @@ async def test_panes_cannot_change_the_record(recorded):
         await pilot.press("down", "enter")  # "mark this step done" in the Protocol pane
         await pilot.pause()
         assert any("This is a replay" in str(n.message) for n in app._notifications)
+        assert not any("press r" in str(n.message) for n in app._notifications)  # r: retro note
+        detail = str(app.screen.query_one("#step-detail").render())
+        assert detail.strip() and "Enter done" not in detail  # no hints for keys that do not act
+        assert "· Enter" not in pane_text(app.screen, "team")
     assert recorded.read_bytes() == before
 
 

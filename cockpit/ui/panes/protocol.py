@@ -114,7 +114,8 @@ class ProtocolPane(Pane):
             if view.step.recurring:
                 text.append(f"  (every {format_clock(view.step.every.total_seconds())})",  # type: ignore[union-attr]
                             style=self.tone("dim"))
-            text.append("\nEnter done · x skip · r reopen · p add a protocol", style=self.tone("dim"))
+            if self.records_here:
+                text.append("\nEnter done · x skip · r reopen · p add a protocol", style=self.tone("dim"))
         detail = self.query_one("#step-detail", Static)
         if text != getattr(detail, "_shown_text", None):
             detail._shown_text = text  # type: ignore[attr-defined]
@@ -157,7 +158,7 @@ class ProtocolPane(Pane):
         view = self.views.get(event.key)
         if view is None:
             return
-        if view.state != "open" and not view.step.recurring:
+        if view.state != "open" and not view.step.recurring and self.records_here:
             self.app.notify(f"Already {view.state}: press r to reopen it.", timeout=4)
             return
         self.post_message(Propose(StepDone(step=view.step.id)))

@@ -323,6 +323,12 @@ class Pane(Vertical, can_focus=False):
 
     FOLLOW_TAIL = False
 
+    @property
+    def records_here(self) -> bool:
+        """True on the screen that records (the incident), False in a replay: hints name the
+        keys that change the incident only where they do."""
+        return callable(getattr(self.screen, "refuse_read_only", None))
+
     def may_record(self) -> bool:
         """False on a seat that cannot record (the screen has said why): checked before a prompt
         opens, so an observer never fills one in for nothing."""

@@ -109,7 +109,8 @@ class TeamPane(Pane):
                     line = Text()
                     line.append("○ ", style=self.tone("dim"))
                     line.append(cells(role, 10), style="bold")
-                    line.append("unassigned · Enter", style=self.tone("dim"))
+                    line.append("unassigned · Enter" if self.records_here else "unassigned",
+                                style=self.tone("dim"))
                     rows.append(Row(line, key=f"role:{role}"))
         for ask in sorted(state.open_asks(), key=lambda a: a.due_at):
             countdown, expired = ask_text(ask, now)
