@@ -122,7 +122,7 @@ class CockpitApp(App[int]):
         """The incident in place of the layout, then the keys held meanwhile: when they began
         an entry its prompt opens first, keys still held, and gets all of its text at once."""
         await self._take_pending_input()
-        held = self._held_keys or []
+        held = self._held_keys if self._held_keys is not None else []  # the list still filling
         await self.push_screen(incident)  # the layout stays below it, never shown again
         prompt = await incident.open_typed_entry(held[0].key) if held else None
         await self._take_pending_input()  # what was typed while the prompt opened, too

@@ -165,3 +165,17 @@ def test_the_opening_theme_is_found_by_its_name_like_the_full_load_finds_it():
     theme = themes.opening_theme()
     assert theme is not None and theme.name == "midnight"
     assert "midnight" in [t.name for t in themes.load_themes([folder]).themes]
+
+
+async def test_keys_pressed_while_the_incident_mounts_are_held_too(make_session, config, clock):
+    session = make_session(config=config)
+
+    class Mounting(IncidentScreen):
+        def on_mount(self) -> None:  # a key arriving while the incident is being put up
+            self.app.post_message(events.Key("s", "s"))
+
+    app = CockpitApp(opener=lambda app: Mounting(session, config=config, clock=clock))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert app.screen is app.incident  # "s" did not open the severity picker
+        assert any("were not used" in n.message for n in app._notifications)
