@@ -89,8 +89,8 @@ class CockpitApp(App[int]):
         if theme is not None:
             self.register_theme(theme)
             self.theme = theme.name
-        elif remembered_theme() in BUILTIN_THEMES:
-            self.theme = remembered_theme()  # type: ignore[assignment]
+        elif (remembered := remembered_theme()) in BUILTIN_THEMES:
+            self.theme = remembered  # type: ignore[assignment]
 
     def on_mount(self) -> None:
         if self.incident is None:

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from cockpit.text import printable
-from cockpit.ui.panes.rows import TickingText
+from cockpit.ui.panes.rows import PaneFrame, TickingText
 
 PANES = (("impact", "Impact"), ("protocol", "Protocol"), ("team", "Team"), ("calm", "Calm"),
          ("health", "Health"), ("timeline", "Timeline"))
@@ -76,8 +76,6 @@ class OpeningScreen(Screen[None]):
     OpeningScreen #header { height: 1; width: 1fr; background: $panel; padding: 0 1; color: $text-muted; }
     /* the incident's header takes two lines when it does not fit on one, as at 80 columns */
     OpeningScreen.-narrow #header { height: 2; }
-    OpeningScreen .pane { border: round $panel-lighten-2; border-title-color: $text-muted;
-                          background: $surface; height: 1fr; width: 1fr; }
     """
 
     def __init__(self, opening: str) -> None:
@@ -91,7 +89,7 @@ class OpeningScreen(Screen[None]):
         with Container(id="panes"):
             titles = dict(PANES)
             for name in GRID:
-                pane = Static(id=name, classes="pane -active" if name == "impact" else "pane")
+                pane = PaneFrame(id=name, classes="-active" if name == "impact" else None)
                 pane.border_title = Text(titles[name])
                 yield pane
         yield TickingText(id="strip")

@@ -19,6 +19,7 @@ from cockpit.ui.app import CockpitApp
 from cockpit.ui.incident import IncidentScreen, begun_entry
 from cockpit.ui.launch import open_app
 from cockpit.ui.opening import GRID, OpeningScreen
+from cockpit.ui.panes.rows import PaneFrame
 from cockpit.ui.prompts import TextPrompt
 
 from .test_cockpit import WIDE, kinds
@@ -42,7 +43,7 @@ async def test_the_layout_is_painted_first_and_the_incident_fills_the_same_place
         seen["screen"] = type(screen)
         seen["theme"] = app.theme
         seen["header"] = str(screen.query_one("#header", Static).render())
-        seen["panes"] = {pane.id: (str(pane.border_title), pane.region) for pane in screen.query(".pane")}
+        seen["panes"] = {pane.id: (str(pane.border_title), pane.region) for pane in screen.query(PaneFrame)}
         return IncidentScreen(session, config=config, clock=clock)
 
     app = CockpitApp(opener=opener, opening="incident.toml")

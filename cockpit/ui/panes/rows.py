@@ -302,13 +302,20 @@ def cells(text: str, width: int) -> str:
     return out + "…" + " " * (width - 1 - cell_len(out))
 
 
-class Pane(Vertical, can_focus=False):
+class PaneFrame(Vertical, can_focus=False):
+    """The titled border every pane is drawn in; empty, it is a pane of the opening layout."""
+
+    DEFAULT_CSS = """
+    PaneFrame { border: round $panel-lighten-2; border-title-color: $text-muted; padding: 0 1;
+                background: $surface; height: 1fr; width: 1fr; }
+    """
+
+
+class Pane(PaneFrame):
     """A titled, bordered pane holding one ``RowList``; subclasses fill it in ``show``."""
 
     TITLE = ""
     DEFAULT_CSS = """
-    Pane { border: round $panel-lighten-2; border-title-color: $text-muted; padding: 0 1;
-           background: $surface; height: 1fr; width: 1fr; }
     Pane:focus-within { border: round $accent; border-title-color: $text; border-title-style: bold; }
     """
 
