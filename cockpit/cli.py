@@ -19,15 +19,9 @@ from typing import Any, NoReturn
 
 from cockpit import __version__
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+from cockpit.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, RuntimeFailure, UsageError
 
-
-class UsageError(Exception):
-    """Bad usage or invalid input: exit code 2."""
-
-
-class RuntimeFailure(Exception):
-    """The command was right but could not be carried out: exit code 1."""
+__all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "RuntimeFailure", "UsageError", "main"]
 
 
 class _Parser(argparse.ArgumentParser):

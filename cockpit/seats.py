@@ -30,7 +30,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from cockpit.cli import UsageError
+from cockpit.errors import UsageError
 from cockpit.domain import events as ev
 from cockpit.domain.state import IncidentState
 from cockpit.session import Session

@@ -32,6 +32,8 @@ class Event(BaseModel):
     at: datetime = UNSET_TIME
     by: str = ""
     kind: str
+    id: str | None = None
+    """A unique string, so that a journal synchronised between hosts records each event once."""
 
     def to_record(self) -> dict[str, Any]:
         """The fields as they go into the session file, ``seq``, ``at``, ``by``, ``kind`` first."""
@@ -103,6 +105,8 @@ class ImpactAssessed(Event):
 class StepDone(Event):
     kind: Literal["step.done"] = "step.done"
     step: str
+    evidence: int | None = None
+    """The seq of the event that proves the step done, when the cockpit closed it itself."""
 
 
 class StepSkipped(Event):

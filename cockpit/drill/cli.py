@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from cockpit.cli import EXIT_OK, RuntimeFailure, UsageError
+from cockpit.errors import EXIT_OK, RuntimeFailure, UsageError
 from cockpit.domain import events as ev
 from cockpit.domain.durations import format_clock
 from cockpit.drill.runner import DRILL_HANDLE, DrillError, DrillRunner

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from cockpit.cli import EXIT_OK, RuntimeFailure
+from cockpit.errors import EXIT_OK, RuntimeFailure
 from cockpit.paths import resolve_session
 from cockpit.retro.markdown import render_markdown
 from cockpit.retro.replay import SavedSession

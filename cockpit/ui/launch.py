@@ -19,7 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cockpit.cli import UsageError, declare_from_args
+from cockpit.cli import declare_from_args
+from cockpit.errors import UsageError
 
 if TYPE_CHECKING:
     from cockpit.session import Session

@@ -373,7 +373,7 @@ class ReplayApp(App[int]):
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    from cockpit.cli import UsageError
+    from cockpit.errors import UsageError
     from cockpit.retro.cli import read_saved
     from cockpit.settings import ConfigError, load_config
 

@@ -18,7 +18,7 @@ import socket
 import sys
 from typing import Any
 
-from cockpit.cli import RuntimeFailure, UsageError
+from cockpit.errors import RuntimeFailure, UsageError
 from cockpit.paths import resolve_session
 from cockpit.session import Session
 from cockpit.text import printable
