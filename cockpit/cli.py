@@ -1,4 +1,4 @@
-"""The command line (DESIGN §6).
+"""The command line (docs/command-line.md).
 
 Only the commands that open a screen import Textual, and they do it inside their handler, so
 ``cockpit status`` and friends start fast. Every error reaches people as one clear paragraph on
@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from cockpit import __version__
 
-from cockpit.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, RuntimeFailure, UsageError
+from cockpit.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CockpitError, RuntimeFailure, UsageError
 
 __all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "RuntimeFailure", "UsageError", "main"]
 
@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cockpit", description="A terminal incident cockpit.")
     parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    parser.add_argument("--config", metavar="PATH", help="config file (see DESIGN §4 for the search order)")
+    parser.add_argument("--config", metavar="PATH",
+                        help="config file (docs/configuration.md gives the search order)")
     parser.add_argument("--low-bandwidth", action="store_true",
                         help="256 colours and no animation, for slow SSH links")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -173,21 +174,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def classify(exc: BaseException) -> tuple[int, str]:
     """Exit code and message for an error; unknown errors are runtime failures, said plainly."""
-    from cockpit.journal import JournalError, JournalWriteError
     from cockpit.paths import SessionNotFound
-    from cockpit.session import ReadOnlySession
     from cockpit.settings import ConfigError
+    from cockpit.text import printable
 
-    if isinstance(exc, JournalWriteError):
-        return EXIT_FAILURE, f"error: {exc}"
-    if isinstance(exc, (UsageError, ConfigError, JournalError, SessionNotFound, ReadOnlySession)):
-        return EXIT_USAGE, f"error: {exc}"
-    if isinstance(exc, RuntimeFailure):
-        return EXIT_FAILURE, f"error: {exc}"
+    if isinstance(exc, CockpitError):
+        return exc.exit_code, f"error: {printable(str(exc))}"
+    if isinstance(exc, (ConfigError, SessionNotFound)):
+        return EXIT_USAGE, f"error: {printable(str(exc))}"
     if isinstance(exc, OSError):
-        return EXIT_FAILURE, f"error: {exc.strerror or exc} ({getattr(exc, 'filename', '') or ''})"
-    return EXIT_FAILURE, (f"error: {type(exc).__name__}: {exc}. This is a bug in cockpit; "
-                          "run again with --debug for the details.")
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        return EXIT_FAILURE, printable(f"error: {exc.strerror or exc}{where}")
+    return EXIT_FAILURE, (f"error: {type(exc).__name__}: {printable(str(exc))}. This is a bug in"
+                          " cockpit; run again with --debug for the details.")
 
 
 # -- shared helpers for command handlers -----------------------------------------------------

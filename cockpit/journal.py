@@ -1,15 +1,14 @@
-"""The session file: one TOML file per incident, append-only (DESIGN §3).
+"""The session file journal: one TOML file per incident, append-only (docs/session-format.md).
 
-- ``create`` writes the ``[cockpit]`` header once, mode 0600, and fsyncs it.
-- ``append`` takes an exclusive ``flock``, assigns ``seq`` under it, writes the event in one
-  ``write()``, fsyncs, and returns every event that landed since this process last looked (other
-  seats' included), so callers fold events in file order.
-- ``load`` keeps every complete event. A torn last event (a crash mid-write) is moved, under the
-  lock, to a ``.torn-…`` file next to the session and reported; nothing complete is ever lost.
-- ``read_new`` follows the file: it returns the complete events other processes appended,
-  read under a shared lock so that a torn tail being cut away never splices into what it reads.
-
-An event is complete when its ``seq = N`` line, always written last, has its newline.
+- ``create`` writes the ``[cockpit]`` header once, mode 0600, and fsyncs it; a file that could
+  not be written whole is removed.
+- ``load`` and ``read_new`` only read (``cockpit.records`` says what is complete): reading never
+  writes, whoever reads.
+- ``append`` takes an exclusive ``flock``, reads what other seats appended since, lets the caller
+  decide under the lock what to write (``prepare``), assigns ``seq`` (one more than the highest
+  in the file), writes in one ``write()`` and fsyncs. Only there, under the lock, is a torn tail
+  (a crash mid-append) set aside in a ``.torn-…`` file next to the session; when the folder
+  refuses that file, the append goes after the torn bytes, which then cost only themselves.
 """
 
 from __future__ import annotations
@@ -17,36 +16,51 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import re
 import shlex
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from cockpit.tomlfmt import TomlError, event_block, parse_toml, toml_table_lines
+from cockpit import records as rec
+from cockpit.errors import EXIT_FAILURE, EXIT_USAGE, CockpitError
+from cockpit.files import create_private
+from cockpit.tomlfmt import event_block, toml_table_lines
 
-FORMAT = 1
-_SEQ_LINE = re.compile(rb"\nseq = (\d+)\n")
+FORMAT = rec.FORMAT
+Prepare = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+"""Called under the lock with the records other seats appended since this process last looked;
+returns the records to write now (none to write nothing). It may raise to write nothing."""
 
 
-class JournalError(Exception):
-    """A session file that cannot be read: the message is meant for people."""
+class JournalError(CockpitError):
+    """A session file that cannot be read: the message is meant for people (exit code 2)."""
+
+    exit_code = EXIT_USAGE
 
 
 class JournalWriteError(JournalError):
     """An append that did not reach the disk (full disk, read-only file, permissions)."""
 
+    exit_code = EXIT_FAILURE
+
 
 @dataclass(frozen=True)
 class Recovery:
+    """A torn last event: where it starts, how long, and where it went (None: still in place)."""
+
+    offset: int
     torn_bytes: int
-    saved_to: Path | None
+    saved_to: Path | None = None
 
     def describe(self) -> str:
-        where = f"saved to {self.saved_to}" if self.saved_to else "left in place (file not writable)"
-        return f"recovered a torn last event: {self.torn_bytes} bytes {where}"
+        if self.saved_to:
+            return (f"recovered a torn last event: {self.torn_bytes} bytes at byte {self.offset}"
+                    f" saved to {self.saved_to}")
+        return (f"a torn last event ({self.torn_bytes} bytes at byte {self.offset}) is not read;"
+                " it stays in the file until a seat that records sets it aside")
 
 
 @dataclass
@@ -57,37 +71,6 @@ class Loaded:
     problems: list[str] = field(default_factory=list)
 
 
-def complete_end(data: bytes, start: int = 0) -> tuple[int, int | None]:
-    """(end of the last complete event in ``data[start:]``, its seq), or (start, None)."""
-    pos = data.rfind(b"\nseq = ", start)
-    while pos >= 0:
-        match = _SEQ_LINE.match(data, pos)
-        if match:
-            return match.end(), int(match.group(1))
-        pos = data.rfind(b"\nseq = ", start, pos)
-    return start, None
-
-
-def _header_end(data: bytes) -> int:
-    """Where the header ends: at the blank line that opens the first event, or the file's end."""
-    pos = data.find(b"\n\n")
-    return len(data) if pos < 0 else pos + 1
-
-
-def _valid_end(data: bytes) -> int:
-    """End of the readable part: the last complete event, or the header when there is none."""
-    return complete_end(data)[0] or _header_end(data)
-
-
-def _parse(text: bytes, path: Path) -> dict[str, Any]:
-    try:
-        return parse_toml(text.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise JournalError(f"{path}: not a session file (not UTF-8 text at byte {exc.start})") from None
-    except TomlError as exc:
-        raise JournalError(f"{path}: the session file is damaged and cannot be read: {exc}") from None
-
-
 class Journal:
     """One session file, as seen by one process."""
 
@@ -95,95 +78,106 @@ class Journal:
         self.path = Path(path)
         self._fd: int | None = None
         self._offset = 0
-        """Bytes of the file already returned to this process (a complete-event boundary)."""
+        """Bytes of the file already returned to this process (the end of a complete piece)."""
         self._last_seq = 0
+        self.problems: list[str] = []
+        """Damage met while following or appending, said once each (the seat shows them)."""
+        self.recovery: Recovery | None = None
+        """The torn tail this process set aside, if it did."""
 
     # -- creating ------------------------------------------------------------------------------
 
     @classmethod
     def create(cls, path: str | os.PathLike[str], header: dict[str, Any],
                mode: int = 0o600) -> Journal:
-        """Write a new session file with its header; refuses to overwrite an existing file."""
+        """Write a new session file with its header; refuses to overwrite an existing file, and
+        leaves nothing behind when the disk refuses it."""
         path = Path(path)
         header = {"format": FORMAT, **header}
-        text = "[cockpit]\n" + "\n".join(toml_table_lines(header)) + "\n"
+        data = ("[cockpit]\n" + "\n".join(toml_table_lines(header)) + "\n").encode("utf-8")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
         except FileExistsError:
             raise JournalError(f"{path} already exists; open it with `cockpit open {path}`") from None
         except OSError as exc:
             raise JournalWriteError(f"cannot create {path}: {exc.strerror}") from None
         try:
             os.fchmod(fd, mode)  # the umask must not widen or narrow what was asked for
-            os.write(fd, text.encode("utf-8"))
+            if os.write(fd, data) != len(data):
+                raise OSError(errno.ENOSPC, "short write (disk full?)")
             os.fsync(fd)
-        finally:
+        except OSError as exc:
             os.close(fd)
+            path.unlink(missing_ok=True)
+            raise JournalWriteError(_write_failure(path, exc)) from None
+        os.close(fd)
         journal = cls(path)
-        journal._offset = len(text.encode("utf-8"))
+        journal._offset = len(data)
         return journal
+
+    def remove(self) -> None:
+        """Take back a session this process just created and could not complete."""
+        self.close()
+        self.path.unlink(missing_ok=True)
 
     # -- reading -------------------------------------------------------------------------------
 
     def load(self) -> Loaded:
-        """Read the whole file, recovering a torn tail; afterwards ``read_new`` follows from here."""
+        """Read the whole file, without writing anything; ``read_new`` follows from here.
+
+        Every complete event is returned, in file order. Damaged events in the middle and events
+        that cannot be placed in time are left out and named in ``problems``; a torn tail is
+        described by ``recovery`` (``saved_to`` None: it is still in the file)."""
+        data = self._read_all()
         try:
-            data = self.path.read_bytes()
+            parsed = rec.read(data)
+            header = rec.check_header(parsed.tables)
+        except rec.HeaderError as exc:
+            raise JournalError(f"{self.path}: {exc}") from None
+        records, problems = self._checked(parsed)
+        recovery = None
+        if data[parsed.end:].strip():
+            recovery = Recovery(parsed.end, len(data) - parsed.end)
+        self._offset = parsed.end
+        return Loaded(header, records, recovery, problems)
+
+    def _read_all(self) -> bytes:
+        try:
+            return self.path.read_bytes()
         except FileNotFoundError:
             raise JournalError(f"{self.path}: no such session file") from None
+        except IsADirectoryError:
+            raise JournalError(f"{self.path} is a folder, not a session file") from None
         except PermissionError:
             raise JournalError(
                 f"cannot read {self.path}: permission denied. Its owner can let a team open it"
                 f" with `cockpit open {shlex.quote(str(self.path))} --share-group GROUP`") from None
         except OSError as exc:
             raise JournalError(f"cannot read {self.path}: {exc.strerror}") from None
-        end = _valid_end(data)
-        recovery = None
-        if data[end:].strip():
-            data, end, recovery = self._recover_tail()
-        doc = _parse(data[:end], self.path)
-        header = doc.get("cockpit")
-        if not isinstance(header, dict):
-            raise JournalError(f"{self.path}: not a session file (no [cockpit] header)")
-        if header.get("format", FORMAT) > FORMAT:
-            raise JournalError(
-                f"{self.path}: written in session format {header['format']}, newer than this"
-                f" cockpit understands ({FORMAT}); upgrade cockpit to open it")
-        events = doc.get("events", [])
-        problems = []
-        for expected, record in enumerate(events, start=1):
-            if record.get("seq") != expected:
-                problems.append(f"event {expected} has seq {record.get('seq')!r}")
-                break
-        self._offset = end
-        self._last_seq = events[-1].get("seq", len(events)) if events else 0
-        return Loaded(header, events, recovery, problems)
 
-    def _recover_tail(self) -> tuple[bytes, int, Recovery | None]:
-        """Under the lock (so no writer is mid-append), move a torn tail aside and cut it off."""
-        try:
-            fd = os.open(self.path, os.O_RDWR)
-        except OSError:
-            data = self.path.read_bytes()
-            end = _valid_end(data)
-            return data, end, Recovery(len(data) - end, None)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            data = os.pread(fd, os.fstat(fd).st_size, 0)
-            end = _valid_end(data)
-            tail = data[end:]
-            if not tail.strip():
-                return data, end, None
-            aside = _set_aside(self.path, tail)
-            os.ftruncate(fd, end)
-            os.fsync(fd)
-            return data[:end], end, Recovery(len(tail), aside)
-        finally:
-            os.close(fd)
+    def _checked(self, parsed: rec.Parsed) -> tuple[list[dict[str, Any]], list[str]]:
+        """The records ready to fold, and every problem met (the parse's and the records')."""
+        problems = list(parsed.problems)
+        records = []
+        previous = self._last_seq
+        for item in rec.checked(parsed.records):
+            if isinstance(item, str):
+                problems.append(item)
+                continue
+            seq = item["seq"]
+            if seq <= previous and not any(p.startswith("seq ") for p in problems):
+                problems.append(f"seq {seq} follows seq {previous}: the seqs are not increasing"
+                                " (every event is still read; new events take the next number)")
+            previous = seq
+            self._last_seq = max(self._last_seq, seq)
+            records.append(item)
+        return records, problems
 
     def read_new(self) -> list[dict[str, Any]]:
-        """Complete events appended (by any process) since this process last read or wrote."""
+        """Complete events appended (by any process) since this process last read or wrote.
+
+        Damage met on the way is added to ``problems``; it never stops the following."""
         try:
             size = os.stat(self.path).st_size
         except OSError:
@@ -191,34 +185,43 @@ class Journal:
         if size <= self._offset:
             return []
         with open(self.path, "rb") as handle:
-            # A shared lock keeps a writer from truncating a torn tail under this read, which
-            # could splice old and new bytes into one event. A writer holds the lock for one
-            # write + fsync (a few ms), so wait that long; a lock held longer (a hung disk) must
-            # not freeze the seat's screen, and just means "next time".
+            # A shared lock keeps a writer from truncating a torn tail under this read. A writer
+            # holds the lock for one write + fsync (a few ms), so wait that long; a lock held
+            # longer (a hung disk) must not freeze the seat's screen, and just means "next time".
             if not _lock_shared_briefly(handle.fileno()):
                 return []
-            if self._offset == 0:  # never loaded: the header is not an event
-                self._offset = _header_end(handle.read())
+            if self._offset == 0:
+                data = handle.read()
+                return self._consume(data, 0)
             handle.seek(self._offset)
             chunk = handle.read()
-        return self._consume(chunk)
+        return self._consume(chunk, self._offset)
 
-    def _consume(self, chunk: bytes) -> list[dict[str, Any]]:
-        end, last = complete_end(chunk)
-        if last is None:
-            return []
-        events = _parse(chunk[:end], self.path).get("events", [])
-        self._offset += end
-        self._last_seq = last
-        return events
+    def _consume(self, chunk: bytes, base: int) -> list[dict[str, Any]]:
+        """The complete events in ``chunk`` (read at offset ``base``); advances past them."""
+        try:
+            parsed = rec.read(chunk, base, first=base == 0)
+            if base == 0:
+                rec.check_header(parsed.tables)
+        except rec.HeaderError as exc:
+            raise JournalError(f"{self.path}: {exc}") from None
+        records, problems = self._checked(parsed)
+        for problem in problems:
+            if problem not in self.problems:
+                self.problems.append(problem)
+        self._offset = parsed.end
+        return records
 
     # -- writing -------------------------------------------------------------------------------
 
-    def append(self, record: dict[str, Any]) -> list[dict[str, Any]]:
-        """Append one event; returns the events new to this process, ending with this one.
+    def append(self, record: dict[str, Any] | list[dict[str, Any]], *,
+               prepare: Prepare | None = None) -> list[dict[str, Any]]:
+        """Append events; returns the events new to this process: other seats' first, then these.
 
-        ``record`` has no ``seq``: it is assigned under the lock. On failure nothing partial is
-        left in the file and :class:`JournalWriteError` says why.
+        Records carry no ``seq``: it is assigned under the lock. With ``prepare`` the caller
+        sees the other seats' events under the lock and returns what to write then (they are
+        handed to ``prepare`` only, and not returned again). On failure nothing partial is left
+        in the file and :class:`JournalWriteError` says why.
         """
         fd = self._writer()
         try:
@@ -227,27 +230,20 @@ class Journal:
             raise JournalWriteError(f"cannot lock {self.path}: {exc.strerror}") from None
         try:
             size = os.fstat(fd).st_size
-            seen: list[dict[str, Any]] = []
-            if self._offset == 0:  # never loaded: the header is not an event (nor a torn one)
-                self._offset = _header_end(os.pread(fd, size, 0))
+            seen = self._consume(os.pread(fd, size - self._offset, self._offset), self._offset) \
+                if size > self._offset else []
             if size > self._offset:
-                chunk = os.pread(fd, size - self._offset, self._offset)
-                seen = self._consume(chunk)
-                if size > self._offset:  # a writer crashed mid-append: set its bytes aside
-                    try:
-                        _set_aside(self.path, os.pread(fd, size - self._offset, self._offset))
-                    except OSError as exc:
-                        raise JournalWriteError(
-                            f"cannot set aside a torn event next to {self.path}: {exc.strerror};"
-                            f" the folder must be writable by this seat"
-                            f" (`chmod g+rwx {self.path.parent}`)") from None
-                    os.ftruncate(fd, self._offset)
-                    size = self._offset
-            seq = self._last_seq + 1
-            block = event_block({**record, "seq": seq})
+                size = self._set_aside_tail(fd, size)
+            if prepare is not None:
+                records, seen = prepare(seen), []
+            else:
+                records = record if isinstance(record, list) else [record]
+            if not records:
+                return seen
+            stamped = [{**r, "seq": self._last_seq + n} for n, r in enumerate(records, start=1)]
+            block = b"".join(event_block(r) for r in stamped)
             try:
-                written = os.write(fd, block)
-                if written != len(block):
+                if os.write(fd, block) != len(block):
                     raise OSError(errno.ENOSPC, "short write (disk full?)")
                 os.fsync(fd)
             except OSError as exc:
@@ -257,22 +253,42 @@ class Journal:
                     pass
                 raise JournalWriteError(_write_failure(self.path, exc)) from None
             self._offset = size + len(block)
-            self._last_seq = seq
-            seen.append({**record, "seq": seq})
-            return seen
+            self._last_seq = stamped[-1]["seq"]
+            return seen + stamped
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _set_aside_tail(self, fd: int, size: int) -> int:
+        """A torn tail (a writer crashed mid-append) moves to a file beside the session and is
+        cut off; returns the file's size after. When the folder refuses that file, the tail
+        stays where it is and the next event goes after it: then it costs only itself."""
+        tail = os.pread(fd, size - self._offset, self._offset)
+        if not tail.strip():
+            return size
+        try:
+            aside = _set_aside(self.path, tail)
+        except OSError as exc:
+            note = (f"byte {self._offset}: a torn event ({len(tail)} bytes) could not be set aside"
+                    f" ({exc.strerror}); it stays in the file and is not read")
+            if note not in self.problems:
+                self.problems.append(note)
+            self._offset = size
+            return size
+        os.ftruncate(fd, self._offset)
+        self.recovery = Recovery(self._offset, len(tail), aside)
+        return self._offset
 
     def _writer(self) -> int:
         if self._fd is None:
             try:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
+                self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_NOFOLLOW)
             except OSError as exc:
                 raise JournalWriteError(_write_failure(self.path, exc)) from None
         return self._fd
 
     @property
     def last_seq(self) -> int:
+        """The highest seq this process has seen: the next event gets one more."""
         return self._last_seq
 
     def close(self) -> None:
@@ -294,14 +310,7 @@ def _lock_shared_briefly(fd: int, attempts: int = 10, pause: float = 0.002) -> b
 def _set_aside(path: Path, tail: bytes) -> Path:
     """Keep torn bytes in a file next to the session, so even they are never thrown away."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    aside = path.with_name(f"{path.name}.torn-{stamp}")
-    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, tail)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return aside
+    return create_private(path.with_name(f"{path.name}.torn-{stamp}"), tail)
 
 
 def _write_failure(path: Path, exc: OSError) -> str:

@@ -9,8 +9,6 @@ with ``Session.refresh``, so nothing here coordinates writes. What the journal c
   interval takes over within two intervals, without any heartbeat or stale-lock guessing.
 - **Who is watching**, even after a seat died without saying goodbye: :class:`SeatPresence`.
 - **Sharing with a team** of different Unix users: :func:`share_with_group`.
-- **Telling a seat it lost a race**: :func:`already_decided` explains why an action recorded at
-  the same moment as another seat's changed nothing ("already done by alice").
 - **Not recording a change twice** when the poller changes hands: :func:`health_news`.
 
 No Textual here: the app calls these, and the tests drive them from plain processes.
@@ -173,24 +171,34 @@ class SeatPresence:
             os.close(self._fd)
             self._fd = self._mark = None
 
+    def present(self) -> list[tuple[str, bool]]:
+        """(handle, read_only) of every seat alive now, this one included."""
+        return sorted(seat[:2] for seat in self._seats() if seat[2])
+
     def departed(self) -> list[tuple[str, bool]]:
         """(handle, read_only) of each seat that died: one per seat, so that a person watching
         from two screens still shows as watching when one of them dies.
 
         Their files are removed, so each departure is reported once.
         """
-        dead = []
+        return sorted(seat[:2] for seat in self._seats(reap=True) if not seat[2])
+
+    def _seats(self, *, reap: bool = False) -> list[tuple[str, bool, bool]]:
+        """(handle, read_only, alive) of each seat file, this one's first when it is not
+        reaping; a dead seat's file is removed when ``reap`` (by the polling seat only)."""
         try:
             names = sorted(self.folder.glob("*.seat"))
         except OSError:
             return []
-        for path in names:
-            if path == self._mark:
-                continue
-            seat = _probe(path)
-            if seat is not None and not seat[2]:
-                dead.append(seat[:2])
-        return sorted(dead)
+        if self._mark is not None and not reap and self._mark in names:
+            names.remove(self._mark)
+            own = _read_seat(self._mark)
+            mine = [(own[0], own[1], True)] if own else []
+        else:
+            mine = []
+        found = [seat for path in names if path != self._mark
+                 for seat in [_probe(path, reap=reap)] if seat is not None]
+        return mine + found
 
 
 def record_departures(session: Session, presence: SeatPresence,
@@ -220,8 +228,23 @@ def _make_folder_like(folder: Path, session: Path) -> None:
         os.chown(folder, -1, info.st_gid)
 
 
-def _probe(path: Path) -> tuple[str, bool, bool] | None:
-    """(handle, read_only, alive) of one seat file; a dead seat's file is removed."""
+def _parse_seat(data: bytes) -> tuple[str, bool] | None:
+    try:
+        info = json.loads(data)
+        return str(info["handle"]), bool(info.get("read_only", False))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _read_seat(path: Path) -> tuple[str, bool] | None:
+    try:
+        return _parse_seat(path.read_bytes()[:4096])
+    except OSError:
+        return None
+
+
+def _probe(path: Path, *, reap: bool) -> tuple[str, bool, bool] | None:
+    """(handle, read_only, alive) of one seat file; a dead seat's file is removed if ``reap``."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -232,12 +255,11 @@ def _probe(path: Path) -> tuple[str, bool, bool] | None:
             alive = False
         except BlockingIOError:
             alive = True
-        try:
-            info = json.loads(os.pread(fd, 4096, 0))
-            handle, read_only = str(info["handle"]), bool(info.get("read_only", False))
-        except (ValueError, KeyError, TypeError):
+        seat = _parse_seat(os.pread(fd, 4096, 0))
+        if seat is None:
             return None
-        if not alive:
+        handle, read_only = seat
+        if reap and not alive:
             with contextlib.suppress(OSError):
                 path.unlink()
         return handle, read_only, alive
@@ -304,26 +326,6 @@ def _folder_notes(folder: Path, gid: int, group: str) -> list[str]:
 
 def _quoted(paths: list[Path]) -> str:
     return " ".join(shlex.quote(str(p)) for p in paths)
-
-
-def already_decided(state: IncidentState, recorded: ev.Event) -> str | None:
-    """Why ``recorded`` changed nothing because another seat got there first, or None.
-
-    Two seats that check the same step at once both append ``step.done``; the fold keeps the first
-    in file order. The app calls this with the state after recording and shows the answer, so
-    the second seat reads "already done by alice at 04:12:03" instead of a silent no-op.
-    """
-    if not isinstance(recorded, (ev.StepDone, ev.StepSkipped)):
-        return None
-    step = state.find_step(recorded.step)
-    progress = state.steps.get(recorded.step)
-    if progress is None or (step is not None and step.recurring):
-        return None
-    if (progress.by, progress.at) == (recorded.by, recorded.at):
-        return None
-    if progress.state not in ("done", "skipped") or progress.at is None:
-        return None
-    return f"already {progress.state} by {progress.by} at {progress.at:%H:%M:%S}"
 
 
 def health_news(state: IncidentState, change: ev.HealthChanged) -> ev.HealthChanged | None:

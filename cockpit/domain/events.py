@@ -1,4 +1,4 @@
-"""The event vocabulary of the session file (DESIGN §3).
+"""The event vocabulary of the session file (docs/session-format.md).
 
 Every change to an incident is one of these events, appended to the journal. Known kinds are
 validated pydantic models chosen by their ``kind``; an event of a kind this version does not

@@ -6,9 +6,8 @@ even when several events share a millisecond. States are immutable, so the curso
 every ``checkpoint_every`` events while it folds the session once; any seek then folds at most
 that many events from the nearest checkpoint.
 
-Events are stamped before they are appended, so two seats can land slightly out of time order.
-Positions follow the file (what every live seat folded); a time maps to the longest prefix of
-the file in which no event is later than it.
+Events come in the one order every view folds them in (by ``at``, then ``seq``), so a
+back-filled event takes its place in time; a time maps to every event not later than it.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from cockpit.domain import events as ev
 from cockpit.domain.clock import Clock
 from cockpit.domain.state import IncidentState, apply
 from cockpit.journal import Journal, Recovery
-from cockpit.session import Session
+from cockpit.session import Session, fold_key
 
 CHECKPOINT_EVERY = 128
 AFTERWARDS = ("retro.note", "seat.joined", "seat.left")
@@ -54,7 +53,7 @@ class SavedSession:
     def read(cls, path: str | os.PathLike[str], *, handle: str | None = None,
              clock: Clock | None = None) -> SavedSession:
         loaded = Journal(path).load()
-        events = [ev.parse_event(record) for record in loaded.events]
+        events = sorted((ev.parse_event(record) for record in loaded.events), key=fold_key)
         return cls(Path(path), loaded.header, events, loaded.recovery, handle, clock)
 
     @property

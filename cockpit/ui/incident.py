@@ -1,9 +1,10 @@
 """The incident screen: the six panes, and the one way its keys become events.
 
-Data flows one way (DESIGN §2): keys and panes ask, ``record`` appends to the session, the fold
+Data flows one way (docs/architecture.md): keys and panes ask, ``record`` hands the event to this
+process's ``Seat`` (the one recording policy: conflicts, retries, presence, polling), the fold
 updates the state, and ``push_state`` hands the new state to every pane. Other seats' appends
-arrive through ``session.refresh()`` every 250 ms. The clocks tick once a second by changing a
-few lines of text, never the layout.
+arrive through ``seat.follow()`` every 250 ms. The clocks tick once a second by changing a few
+lines of text, never the layout.
 
 Layouts (``cockpit.ui.opening.set_layout``): all six panes at 120×36 and above (they grow with
 the terminal); below that, one pane at a time with tabs ``1 Impact 2 Protocol …`` and a strip
@@ -16,8 +17,6 @@ once the first frame is on screen.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -30,16 +29,15 @@ from textual.containers import Container
 from textual.screen import Screen
 from textual.widget import AwaitMount
 from textual.widgets import Static
-from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from cockpit.domain import events as ev
 from cockpit.domain.clock import Clock, utc_ms
 from cockpit.domain.durations import format_clock
 from cockpit.domain.vocabulary import SEVERITIES, STATUSES, severity_rank
 from cockpit.domain.severity import suggest_severity
-from cockpit.journal import JournalError
-from cockpit.seats import SeatPresence, already_decided, record_departures
-from cockpit.session import ReadOnlySession, Session
+from cockpit.domain.state import IncidentState
+from cockpit.seat import READ_ONLY_MESSAGE, Notice, Seat
+from cockpit.session import Session
 from cockpit.settings import Config
 from cockpit.text import printable
 from cockpit.ui.header import IncidentHeader
@@ -60,14 +58,9 @@ NOTE_PROMPTS = {
     "action": ("Action (follow-up)", "e.g. add an alert on replica lag — owner bob"),
     "hypothesis": ("Hypothesis", "e.g. the 04:05 deploy broke the payments client"),
 }
-RETRY_SECONDS = 2.0
-STOP_SECONDS = 2.0
-"""How long quitting waits for the monitor to close its connections."""
-READ_ONLY_MESSAGE = ("This seat is read-only: nothing is recorded. Open the session without "
-                     "--read-only to take part.")
 
 ENTRY_KEYS = {"n": "note", "d": "decision", "a": "action", "h": "hypothesis"}
-"""The quick-entry keys and the tag of what each records (DESIGN §7)."""
+"""The quick-entry keys and the tag of what each records (docs/screen.md)."""
 ENTER_KEYS = ("enter", "ctrl+m", "ctrl+j")
 
 
@@ -112,20 +105,15 @@ class IncidentScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.config = config
-        self.monitor = monitor
+        self.seat = Seat(session, say=self._say, changed=self._schedule_push)
+        self._monitor = monitor
         self._poll = poll and monitor is None
-        self._polling: Worker[None] | None = None
         self.drill = drill
         self.clock = clock or session.clock
-        self.lease: Any = None
-        self.presence = SeatPresence(session.path)
-        self._lease_error_shown = False
-        self._follow_error_shown = False
         self.active_pane = "impact"
         self._late_seen: set[tuple[str, datetime | None]] = set()
         self._asks_seen: set[int] = set()
-        self._shown_seq = -1
-        self._joined = False
+        self._shown_version = -1
         self._push_pending = False
 
     def now(self) -> datetime:
@@ -153,14 +141,10 @@ class IncidentScreen(Screen[None]):
         yield Static(TOO_SMALL, id="too-small")
 
     def on_mount(self) -> None:
-        self._join()
+        self.seat.join()
         self._layout_for(self.app.size.width, self.app.size.height)
         self.push_state()
         self._remind()
-        if self.session.recovery is not None:  # said on stderr too, but the screen hides that
-            said = self.session.recovery.describe()
-            self.notify(said[:1].upper() + said[1:] + ". Every complete entry is kept.",
-                        title="Session file", severity="warning", timeout=20, markup=False)
         self.query_one("#impact", ImpactPane).focus_pane()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.call_after_refresh(self._recolour))
         self.set_interval(0.25, self.follow_file)
@@ -169,13 +153,23 @@ class IncidentScreen(Screen[None]):
 
     def _start_polling(self) -> None:
         """Once the incident is on screen: a monitor built here loads the HTTP stack."""
+        monitor = self._monitor
         if self._poll:
             from cockpit.polling import live_monitor
 
-            self.monitor = live_monitor(self.session, self.config, self.record)
-        if self.monitor is not None:  # the app's worker: this screen's unmount waits for it
-            self._polling = self.app.run_worker(self.run_monitor(), name="health monitor",
-                                                group="monitor", exclusive=True)
+            monitor = live_monitor(self.session, self.config, self.record)
+        self.seat.start_polling(monitor)
+
+    @property
+    def monitor(self) -> Any:
+        """The health monitor this seat polls with (once it holds the poller lease)."""
+        return self.seat.monitor
+
+    def _say(self, notice: Notice) -> None:
+        """The seat's notices, as toasts: errors stay longer, and nothing is read as markup."""
+        timeout = {"information": 5, "warning": 12, "error": 20}[notice.tone]
+        self.notify(notice.text, title=notice.title, severity=notice.tone, timeout=timeout,
+                    markup=False)
 
     def _recolour(self) -> None:
         """Rows carry their colours: draw them again in the new theme's."""
@@ -203,24 +197,12 @@ class IncidentScreen(Screen[None]):
 
     def follow_file(self) -> None:
         """Fold in what other seats (and the drill's injects) appended; redraw when anything did."""
-        try:
-            self.session.refresh()
-        except (OSError, JournalError) as exc:
-            if not self._follow_error_shown:  # once: every 250 ms would bury the screen
-                self._follow_error_shown = True
-                self.notify(f"Cannot follow the session file: {exc}\nThis screen stops updating "
-                            "from other seats; what you record here is still written.",
-                            title="Session file", severity="error", timeout=20, markup=False)
-            return
-        self._follow_error_shown = False
-        if self.session.state.last_seq != self._shown_seq:
+        self.seat.follow()
+        if self.session.version != self._shown_version:
             self.push_state()
 
     def tick(self) -> None:
-        """Once a second: the clocks and countdowns, the live health, the reminders, and (on the
-        polling seat) the seats that died without saying goodbye."""
-        if self.lease is not None and self.lease.held:
-            record_departures(self.session, self.presence, self.record)
+        """Once a second: the clocks and countdowns, the live health and the reminders."""
         if self.monitor is not None:
             try:
                 self.query_one("#health", HealthPane).set_live(self.monitor.snapshot())
@@ -235,16 +217,16 @@ class IncidentScreen(Screen[None]):
         if header is None:  # a timer firing while the app shuts down: the panes are gone
             return
         state, now = self.session.state, self.now()
-        watchers = sorted(h for h in state.seats if h != self.session.handle)
+        watchers = self.seat.watchers()
         header.pending = len(self.session.pending)
         header.show(state, now, drill=self.session.drill or self.drill is not None, watchers=watchers)
         for name in ("impact", "protocol", "team", "health", "calm"):
             self.query_one(f"#{name}").show(state, now)  # type: ignore[attr-defined]
         timeline = self.query_one("#timeline", TimelinePane)
         timeline.show(state, now)
-        if state.last_seq != self._shown_seq:
+        if self.session.version != self._shown_version:
             timeline.show_events(self.session.events)
-            self._shown_seq = state.last_seq
+            self._shown_version = self.session.version
         self._draw_strip()
         self._draw_keys()
 
@@ -312,30 +294,16 @@ class IncidentScreen(Screen[None]):
             self.notify(READ_ONLY_MESSAGE, title="Read-only", severity="warning")
         return self.session.read_only
 
-    def record(self, event: ev.Event) -> ev.Event | None:
-        """Record ``event`` in the session and redraw; None when it could not be recorded (yet)."""
-        if self.refuse_read_only():
-            return None
-        try:
-            recorded = self.session.record(event)
-        except ReadOnlySession as exc:
-            self.notify(str(exc), severity="warning", markup=False)
-            return None
-        except JournalError as exc:  # cannot write, or met a damaged file on the way: kept
-            self.notify(f"{exc}\nKept in memory; retrying every {RETRY_SECONDS:g} s.",
-                        title="Not saved yet", severity="error", timeout=15, markup=False)
-            self._retry_until_saved()
-            self._schedule_push()
-            return None
-        self._schedule_push()
-        reason = already_decided(self.session.state, recorded)
-        if reason:  # another seat did the same a moment earlier: say so, not a silent no-op
-            self.notify(f"That step was {reason}.", title="Protocol", timeout=8, markup=False)
-        return recorded
+    def record(self, event: ev.Event, *, basis: IncidentState | None = None) -> ev.Event | None:
+        """Record ``event`` through the seat; None when it was not recorded (the seat said why).
 
-    def record_and_show(self, event: ev.Event) -> ev.Event | None:
+        ``basis`` is the state the person acted on, when a prompt stood between seeing and acting."""
+        return self.seat.record(event, basis=basis)
+
+    def record_and_show(self, event: ev.Event, *,
+                        basis: IncidentState | None = None) -> ev.Event | None:
         """Record what a person just did and redraw at once (not at the next batch)."""
-        recorded = self.record(event)
+        recorded = self.record(event, basis=basis)
         self._push_now()
         return recorded
 
@@ -349,80 +317,14 @@ class IncidentScreen(Screen[None]):
         self._push_pending = False
         self.push_state()
 
-    @work(exclusive=True, group="retry-writes")
-    async def _retry_until_saved(self) -> None:
-        while self.session.pending:
-            await asyncio.sleep(RETRY_SECONDS)
-            count = len(self.session.pending)
-            try:
-                self.session.retry_pending()
-            except JournalError:
-                continue
-            self.notify(f"{count} waiting entr{'y' if count == 1 else 'ies'} saved to the session file.",
-                        title="Saved")
-            self.push_state()
-
     def on_propose(self, message: Propose) -> None:
-        for event in message.events:
-            if self.record(event) is None:
-                break
+        """A pane's events, recorded as one (a handover is one release and one assignment)."""
+        if not self.refuse_read_only():
+            self.seat.record_together(list(message.events), basis=message.basis)
         self._push_now()  # what a person just did shows at once
 
-    def _join(self) -> None:
-        """Say this seat is here: in the file (``seat.joined``) and in the seats folder, so the
-        polling seat records ``seat.left`` for it even if it dies without saying goodbye."""
-        handle, read_only = self.session.handle, self.session.read_only
-        self.presence.mark(handle, read_only=read_only)
-        if not read_only:
-            self._joined = self.record(ev.SeatJoined(handle=handle)) is not None
-            return
-        try:  # a read-only seat records its presence, and only that
-            self.session.record(ev.SeatJoined(handle=handle, read_only=True))
-            self._joined = True
-        except JournalError:
-            self.session.pending.clear()  # presence is a courtesy: never rescued, never retried
-
     async def on_unmount(self) -> None:
-        await self._stop_polling()
-        if self._joined:
-            try:
-                self.session.record(ev.SeatLeft(handle=self.session.handle,
-                                                read_only=self.session.read_only))
-            except (JournalError, ReadOnlySession):
-                if self.session.read_only:
-                    self.session.pending.clear()
-                # leaving is only a courtesy; the entries that matter are already saved
-        self.presence.clear()
-        if self.lease is not None:
-            self.lease.release()
-
-    # -- the health monitor ------------------------------------------------------------------------
-
-    async def _stop_polling(self) -> None:
-        """A polling monitor finishes (its connections closed) before the app goes; one still
-        waiting for the lease has nothing to close."""
-        if self._polling is None:
-            return
-        if self.lease is None:
-            self._polling.cancel()
-            return
-        self.monitor.stop()
-        with contextlib.suppress(WorkerCancelled, WorkerFailed, TimeoutError):
-            await asyncio.wait_for(self._polling.wait(), STOP_SECONDS)
-
-    async def run_monitor(self) -> None:
-        """Poll while this seat holds the poller lease; another seat takes over when it exits."""
-        from cockpit.seats import PollerLease
-
-        lease = PollerLease(self.session.path)
-        while not lease.try_acquire():
-            if lease.error and not self._lease_error_shown:
-                self._lease_error_shown = True
-                self.notify(lease.error, title="Not polling", severity="warning", timeout=20,
-                            markup=False)
-            await asyncio.sleep(1.0)
-        self.lease = lease
-        await self.monitor.run()
+        await self.seat.leave()
 
     # -- actions -------------------------------------------------------------------------------------
 
@@ -490,7 +392,7 @@ class IncidentScreen(Screen[None]):
                 return
         elif chosen == suggestion.severity:
             reason = "; ".join(suggestion.reasons)
-        self.record_and_show(ev.SeverityChanged(severity=chosen, reason=reason))
+        self.record_and_show(ev.SeverityChanged(severity=chosen, reason=reason), basis=state)
 
     @work(exclusive=True, group="status")
     async def action_status(self) -> None:
@@ -502,24 +404,24 @@ class IncidentScreen(Screen[None]):
         if chosen is None or chosen == state.status:
             return
         if chosen == "resolved":
-            await self._resolve()
+            await self._resolve(state)
             return
-        self.record_and_show(ev.StatusChanged(status=chosen))
+        self.record_and_show(ev.StatusChanged(status=chosen), basis=state)
 
     @work(exclusive=True, group="status")
     async def action_resolve(self) -> None:
         if self.refuse_read_only():
             return
-        await self._resolve()
+        await self._resolve(self.session.state)
 
-    async def _resolve(self) -> None:
-        if self.session.state.status == "resolved":
+    async def _resolve(self, basis: IncidentState) -> None:
+        if basis.status == "resolved":
             self.notify("The incident is already resolved.", timeout=4)
             return
         sure = await self.app.push_screen_wait(ConfirmPrompt(
             "Resolve the incident? The clock stops and the protocol freezes. (y / n)"))
         if sure:
-            self.record_and_show(ev.StatusChanged(status="resolved"))
+            self.record_and_show(ev.StatusChanged(status="resolved"), basis=basis)
 
     def action_update(self) -> None:
         if self.refuse_read_only():
@@ -555,8 +457,8 @@ class IncidentScreen(Screen[None]):
         """Palette: mark done, skip or reopen a step chosen from a list."""
         if self.refuse_read_only():
             return
-        now = self.now()
-        views = [v for v in self.session.state.step_views(now) if v.applies and
+        now, basis = self.now(), self.session.state
+        views = [v for v in basis.step_views(now) if v.applies and
                  ((v.state != "open") if verb == "reopen" else (v.is_open if verb == "done" else v.state == "open"))]
         if not views:
             self.notify(f"No step to {verb}.", timeout=4)
@@ -566,13 +468,13 @@ class IncidentScreen(Screen[None]):
         if step_id is None:
             return
         if verb == "done":
-            self.record_and_show(ev.StepDone(step=step_id))
+            self.record_and_show(ev.StepDone(step=step_id), basis=basis)
         elif verb == "reopen":
-            self.record_and_show(ev.StepReopened(step=step_id))
+            self.record_and_show(ev.StepReopened(step=step_id), basis=basis)
         else:
             reason = await self.app.push_screen_wait(TextPrompt("Why skip it?", required=True))
             if reason:
-                self.record_and_show(ev.StepSkipped(step=step_id, reason=reason))
+                self.record_and_show(ev.StepSkipped(step=step_id, reason=reason), basis=basis)
 
     @work(exclusive=True, group="retitle")
     async def action_retitle(self) -> None:
@@ -588,11 +490,12 @@ class IncidentScreen(Screen[None]):
         """Palette: mark an ask-timer answered."""
         if self.refuse_read_only():
             return
-        asks = sorted(self.session.state.open_asks(), key=lambda a: a.due_at)
+        basis = self.session.state
+        asks = sorted(basis.open_asks(), key=lambda a: a.due_at)
         if not asks:
             self.notify("No open ask-timers.", timeout=4)
             return
         chosen = await self.app.push_screen_wait(ChoicePrompt(
             "Which ask is answered?", [(str(a.seq), f"{a.handle}: {a.task}") for a in asks]))
         if chosen is not None:
-            self.record_and_show(ev.AskDone(ask=int(chosen)))
+            self.record_and_show(ev.AskDone(ask=int(chosen)), basis=basis)

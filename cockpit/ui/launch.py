@@ -12,11 +12,8 @@ this module imports the settings and the session only inside the functions that 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.cli import declare_from_args
@@ -68,8 +65,13 @@ def run_app(app: CockpitApp) -> int:
         _restore_terminal(saved)
         for note in app.notes_for_exit:
             print(f"cockpit: note: {note}", file=sys.stderr)
-        if app.incident is not None:
-            _rescue_pending(app.incident.session)
+        if app.incident is not None:  # the screen is gone: the seat's last words go to stderr
+            seat = app.incident.seat
+            recovery = seat.session.journal.recovery or seat.session.recovery
+            if recovery is not None:  # said on screen too, but the screen hid stderr
+                print(f"cockpit: note: {recovery.describe()}", file=sys.stderr)
+            seat.say = lambda notice: print(f"cockpit: {notice.text}", file=sys.stderr)
+            seat.rescue()
     if app.open_error is not None:
         raise app.open_error
     return int(code if code is not None else (app.return_code or 0))
@@ -104,32 +106,6 @@ def _restore_terminal(saved: Any) -> None:
         pass
 
 
-def _rescue_pending(session: Session) -> Path | None:
-    """Write entries the session file refused to a file beside it, and say where."""
-    if not session.pending:
-        return None
-    try:
-        session.retry_pending()
-        return None
-    except Exception:  # noqa: BLE001 - whatever the disk says, the entries go somewhere
-        pass
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    for folder in (session.path.parent, Path.home(), Path("/tmp")):
-        target = folder / f"{session.path.name}.unsaved-{stamp}.jsonl"
-        try:
-            with open(target, "w", encoding="utf-8") as out:
-                for event in session.pending:
-                    out.write(json.dumps(event.to_record(), default=str) + "\n")
-        except OSError:
-            continue
-        print(f"cockpit: {len(session.pending)} entries could not be saved to {session.path}; "
-              f"they are in {target}", file=sys.stderr)
-        return target
-    print(f"cockpit: {len(session.pending)} entries could not be saved anywhere: "
-          + "; ".join(json.dumps(e.to_record(), default=str) for e in session.pending), file=sys.stderr)
-    return None
-
-
 def run_open(args: argparse.Namespace) -> int:
     """``cockpit open SESSION [--as HANDLE] [--read-only] [--share-group GROUP]``."""
     low_bandwidth_environment(bool(getattr(args, "low_bandwidth", False)))
@@ -153,8 +129,6 @@ def open_app(args: argparse.Namespace) -> CockpitApp:
 
         config = load_config(getattr(args, "config", None))
         session = Session.open(path, handle=args.handle, read_only=args.read_only)
-        if session.recovery is not None:  # the incident screen says so too
-            app.notes_for_exit.append(session.recovery.describe())
         if getattr(args, "share_group", None):
             from cockpit.seats import share_with_group
 

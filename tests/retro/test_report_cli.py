@@ -132,10 +132,12 @@ def test_retro_notes_never_change_the_incident(incident):
     assert after.startswith(before)
 
 
-def test_a_torn_last_event_is_set_aside_and_said(incident, capsys):
+def test_a_torn_last_event_is_said_and_left_alone(incident, capsys):
     with open(incident, "ab") as handle:
         handle.write(b'\n[[events]]\nat = 2026-11-29T04:10:00.000Z\nby = "x"\nkind = "note.ad')
+    before = incident.read_bytes()
     assert main(["report", str(incident), "--format", "json"]) == 0
     captured = capsys.readouterr()
-    assert "recovered a torn last event" in captured.err
+    assert "a torn last event" in captured.err and "not read" in captured.err
+    assert incident.read_bytes() == before and not list(incident.parent.glob("*.torn-*"))
     assert json.loads(captured.out)["metrics"]["time_to_resolve_s"] == 3510.0

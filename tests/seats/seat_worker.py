@@ -29,8 +29,8 @@ import urllib.request
 
 from cockpit.domain import events as ev
 from cockpit.journal import JournalWriteError
-from cockpit.seats import PollerLease, SeatPresence, already_decided, health_news
-from cockpit.session import Session
+from cockpit.seats import PollerLease, SeatPresence, health_news
+from cockpit.session import Conflict, Session
 
 
 def say(*parts: object) -> None:
@@ -47,6 +47,7 @@ COMMANDS = {
     "note": lambda arg: ev.NoteAdded(text=arg),
     "done": lambda arg: ev.StepDone(step=arg),
     "severity": lambda arg: ev.SeverityChanged(severity=arg, reason="seat test"),
+    "commander": lambda arg: ev.RoleAssigned(role="commander", handle=arg),
 }
 
 
@@ -78,11 +79,12 @@ def seat(session: Session) -> None:
                 session.refresh()
                 say("digest", session.state.last_seq, digest(session.state))
                 continue
-            recorded = session.record(COMMANDS[command](arg))
+            try:
+                recorded = session.record(COMMANDS[command](arg))
+            except Conflict as exc:
+                say("refused", exc)
+                continue
             say("recorded", recorded.seq)
-            reason = already_decided(session.state, recorded)
-            if reason:
-                say(reason)
 
 
 def poll(session: Session, url: str, interval: float) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
+
 from cockpit.domain import events as ev
-from cockpit.seats import SeatPresence, already_decided, health_news, record_departures
-from cockpit.session import Session
+from cockpit.seats import SeatPresence, health_news, record_departures
+from cockpit.session import Conflict, Session
 
 
 def test_seats_that_die_without_goodbye_are_found_once_and_left_on_the_timeline(
@@ -54,30 +56,40 @@ def test_seats_folder_follows_the_session_files_permissions(session_file):
     assert os.stat(SeatPresence(session_file).folder).st_mode & 0o777 == 0o770
 
 
-def test_second_seat_to_check_a_step_is_told_who_was_first(make_session, clock):
+def test_second_seat_to_check_a_step_is_told_who_was_first_and_records_nothing(make_session, clock):
     alice = make_session()
     bob = Session.open(alice.path, handle="bob", clock=clock)
-    first = alice.record(ev.StepDone(step="open-bridge"))
+    alice.record(ev.StepDone(step="open-bridge"))
     clock.advance(2)
-    second = bob.record(ev.StepDone(step="open-bridge"))
-    assert already_decided(alice.state, first) is None
-    assert already_decided(bob.state, second) == "already done by alice at 04:10:00"
-    skipped = bob.record(ev.StepSkipped(step="open-bridge", reason="no bridge needed"))
-    assert already_decided(bob.state, skipped) == "already done by alice at 04:10:00"
-    reopened = bob.record(ev.StepReopened(step="open-bridge"))
-    assert already_decided(bob.state, reopened) is None
-    assert already_decided(bob.state, bob.record(ev.StepDone(step="open-bridge"))) is None
+    with pytest.raises(Conflict, match="^That step was already done by alice at 04:10:00"):
+        bob.record(ev.StepDone(step="open-bridge"))
+    with pytest.raises(Conflict, match="already done by alice"):
+        bob.record(ev.StepSkipped(step="open-bridge", reason="no bridge needed"))
+    assert alice.refresh() == [] and bob.journal.last_seq == alice.journal.last_seq  # nothing written
+    bob.record(ev.StepReopened(step="open-bridge"))
+    again = bob.record(ev.StepDone(step="open-bridge"))
+    assert bob.state.steps["open-bridge"].by == "bob" and again.seq == bob.journal.last_seq
 
 
-def test_recurring_steps_and_other_events_are_never_already_decided(make_session, clock):
+def test_recurring_steps_and_other_events_compose(make_session, clock):
     session = make_session()
     recurring = [s.id for _, s in session.state.all_steps() if s.recurring]
     assert recurring, "the bundled protocol has a recurring step (status updates)"
     session.record(ev.StepDone(step=recurring[0]))
     clock.advance(minutes=20)
-    again = session.record(ev.StepDone(step=recurring[0]))
-    assert already_decided(session.state, again) is None
-    assert already_decided(session.state, session.record(ev.NoteAdded(text="x"))) is None
+    session.record(ev.StepDone(step=recurring[0]))
+    session.record(ev.NoteAdded(text="x"))
+    assert len(session.state.steps[recurring[0]].done_times) == 2
+
+
+def test_a_recurring_step_done_by_another_seat_since_you_looked_is_not_done_twice(make_session, clock):
+    alice = make_session()
+    bob = Session.open(alice.path, handle="bob", clock=clock)
+    recurring = next(s.id for _, s in alice.state.all_steps() if s.recurring)
+    looked = bob.state
+    alice.record(ev.StepDone(step=recurring))
+    with pytest.raises(Conflict, match="just marked done by alice"):
+        bob.record(ev.StepDone(step=recurring), basis=looked)
 
 
 def test_a_new_poller_records_only_what_the_file_does_not_say_yet(make_session):

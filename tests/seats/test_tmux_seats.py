@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cockpit.seats import SeatPresence
 from tests.terminal import Terminals
 
 
@@ -27,7 +28,7 @@ def test_two_seats_see_each_other_and_each_others_notes_within_a_second(session_
 
 
 def test_a_read_only_seat_browses_but_refuses_to_record(session_file, terminals: Terminals):
-    before = session_file.read_text()
+    before = session_file.read_bytes()
     terminals.cockpit("wall", "open", str(session_file), "--read-only", "--as", "wall")
     terminals.wait_for("wall", "read-only seat", timeout=30)
     terminals.keys("wall", "n")  # refused before the prompt opens: nothing typed for nothing
@@ -35,6 +36,7 @@ def test_a_read_only_seat_browses_but_refuses_to_record(session_file, terminals:
     assert "what you see or hear" not in terminals.screen("wall")
     terminals.keys("wall", "6")  # browsing still works: the Timeline pane
     terminals.wait_for("wall", "Checkout API returning 500s", timeout=5)
-    added = session_file.read_text()[len(before):]
-    assert "seat.joined" in added and "read_only = true" in added  # only its presence
-    assert "note.added" not in added
+    assert [h for h, _ in SeatPresence(session_file).present()] == ["wall"]  # seen watching
+    terminals.keys("wall", "C-q")
+    terminals.wait_until("the wall seat to quit", lambda: not SeatPresence(session_file).present())
+    assert session_file.read_bytes() == before  # and nothing of it in the record

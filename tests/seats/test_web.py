@@ -32,7 +32,7 @@ def _get(url: str, server: subprocess.Popen, timeout: float = 30.0) -> str:
                 return response.read().decode()
         except (urllib.error.URLError, ConnectionError):
             if server.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"no answer from {url}: {server.stderr.read().decode()}")
+                raise AssertionError(f"no answer from {url}: {server.stderr.read().decode()}") from None
             time.sleep(0.1)
 
 
@@ -114,6 +114,7 @@ async def test_a_browser_tab_gets_a_live_read_only_seat(session_file, web):
 
     from cockpit.text import printable
 
+    before = session_file.read_bytes()
     port = _free_port()
     server = web(str(session_file), "--port", str(port))
     _get(f"http://127.0.0.1:{port}/", server)
@@ -127,10 +128,13 @@ async def test_a_browser_tab_gets_a_live_read_only_seat(session_file, web):
                 assert time.monotonic() < deadline, f"no cockpit in the tab: {screen[-500:]!r}"
                 try:
                     message = await socket_.receive(timeout=0.5)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     continue
                 assert message.type == aiohttp.WSMsgType.BINARY, message
                 screen += printable(message.data.decode("utf-8", "replace"))
+    server.terminate()
+    assert await asyncio.to_thread(server.wait, 20) == 0
+    assert session_file.read_bytes() == before  # a browser view came and went: nothing recorded
 
 
 async def test_stopping_the_server_closes_open_tabs_at_once(session_file, web):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from cockpit.domain import events as ev
+from cockpit.seat import Seat
 from cockpit.session import Session
 from cockpit.ui.prompts import ChoicePrompt, ConfirmPrompt, TextPrompt
 
@@ -303,20 +304,28 @@ async def test_markup_in_titles_notes_and_endpoints_shows_literally(make_session
     assert kinds(session, "note.added")[-1].text == "[bold]x[/]"
 
 
-async def test_read_only_seat_records_only_its_presence(cockpit, make_session, config, clock):
+async def test_read_only_seat_records_nothing_and_is_seen_watching(cockpit, make_session, config,
+                                                                     clock):
     session = make_session(config=config)
-    before = len(Session.open(session.path).events)
+    before = session.path.read_bytes()
     watcher = Session.open(session.path, clock=clock, handle="bob", read_only=True)
     app = cockpit(watcher)
     async with app.run_test(size=WIDE) as pilot:
+        lead = Seat(session)
+        known = len(session.events)
+        lead.join()
+        assert lead.watchers() == ["bob"]  # seen through its side file, not the journal
         for key in ("n", "d", "a", "h", "s", "t", "u", "2", "x", "p", "enter", "3", "plus", "k"):
             await pilot.press(key)
             await pilot.pause()
             assert not isinstance(app.screen, (TextPrompt, ChoicePrompt)), key  # refused up front
         assert any("read-only" in n.message for n in app._notifications)
-    added = Session.open(session.path).events[before:]
-    assert [(e.kind, e.handle, e.read_only) for e in added] == [
-        ("seat.joined", "bob", True), ("seat.left", "bob", True)]
+        await lead.leave()
+    assert [e.kind for e in Session.open(session.path).events[known:]] == [
+        "seat.joined", "seat.left"]  # the lead's own coming and going, nothing of bob's
+    assert session.path.read_bytes().startswith(before)
+    assert b'"bob"' not in session.path.read_bytes()[len(before):]
+    assert Seat(session).watchers() == []
 
 
 async def test_other_seats_appends_show_up(cockpit, make_session, config, clock):

@@ -262,7 +262,7 @@ async def test_update_sent_on_a_full_disk_is_copied_and_saved_once_there_is_room
         assert app.clipboard == "Rolling back; next update 04:40 UTC."
         assert [e.text for e in session.pending if isinstance(e, ev.UpdatePosted)] == [app.clipboard]
         filler.unlink()
-        await app.workers.wait_for_complete()  # the app's retry loop writes it
+        await app.incident.seat.settled()  # the seat retries until it is written
     [update] = updates_on_disk(session)
     assert update.text == "Rolling back; next update 04:40 UTC."
 

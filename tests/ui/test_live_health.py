@@ -66,7 +66,7 @@ async def test_monitor_runs_under_the_lease_and_records_changes(server, make_ses
             return health.rows.rows[0].text.plain if health.rows.rows else ""
 
         await pilot.pause(0.3)
-        assert app.incident.lease is None and app.incident.monitor.probes_made == 0  # the other seat polls
+        assert not app.incident.seat.polling and app.incident.monitor.probes_made == 0  # the other seat polls
         other_seat.release()
         await until(pilot, "this seat to take over and see it up", lambda: first_row().startswith("▲ UP"))
         answer["status"] = 503

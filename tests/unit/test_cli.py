@@ -100,9 +100,11 @@ def test_validate_names_a_torn_session_as_recoverable(tmp_path):
     cockpit("new", "--no-ui", "--title", "x", "--session", str(path))
     with path.open("a") as handle:
         handle.write('\n[[events]]\nat = 2026-11-27T05:00:00.000Z\nby = "x"\nkind = "note.added"\ntext = "cut of')
+    before = path.read_bytes()
     result = cockpit("validate", str(path))
     assert result.returncode == 0, result.stderr
-    assert "3 events" in result.stdout and "recovered a torn last event" in result.stdout
+    assert "3 events" in result.stdout and "a torn last event" in result.stdout
+    assert path.read_bytes() == before and list(tmp_path.iterdir()) == [path]  # reading never writes
 
 
 def test_an_empty_handle_is_refused():

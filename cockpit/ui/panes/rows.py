@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -62,11 +62,15 @@ class LazyRows(Sequence[Row]):
 
 
 class Propose(Message):
-    """A pane asks its screen to record these events, in order (e.g. a handover: release + assign)."""
+    """A pane asks its screen to record these events as one (a handover: release + assign).
 
-    def __init__(self, *events: Event) -> None:
+    ``basis`` is the state the person acted on (what the pane showed when the choice opened):
+    if another seat changed the same thing since, nothing is recorded and the person is told."""
+
+    def __init__(self, *events: Event, basis: Any = None) -> None:
         super().__init__()
         self.events = events
+        self.basis = basis
 
 
 class TickingText(Widget):

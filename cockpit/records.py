@@ -1,0 +1,218 @@
+"""Reading a session file's bytes into event records, whatever wrote them.
+
+An event is complete when its ``[[events]]`` table parses: completeness never depends on how the
+file is laid out (key order, comments, blank lines, CRLF, one line per value or sub-tables).
+Reading is pure: it never writes, and it never cuts anything away.
+
+- The fast path parses the whole file at once (rtoml), which is what a healthy file costs.
+- When that fails, the file is split at its table headers into the header and one piece per
+  ``[[events]]`` table, and the pieces are parsed by bisection: a damaged event in the middle
+  (a NUL, bad UTF-8, a broken value) costs that event only, and is reported with its byte offset;
+  a last piece that does not parse is a torn tail (a crash mid-append), left for a recording
+  seat to set aside.
+- Every record is then checked for what the format promises (``seq``, ``at``, ``kind``): one that
+  cannot be placed in time is reported and left out of the fold, and stays in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from cockpit.tomlfmt import TomlError, parse_toml
+
+FORMAT = 1
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+"""Times outside these are typing mistakes, and arithmetic on them (a due time) would overflow."""
+
+_TABLE_HEADER = re.compile(rb"^[ \t]*(\[\[?)[ \t]*([^\]\r\n]*?)[ \t]*\]\]?[ \t]*(?:#[^\r\n]*)?\r?$",
+                           re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of bytes that starts at a table header (or the file's start)."""
+
+    start: int
+    end: int
+
+
+@dataclass
+class Parsed:
+    """What a run of bytes holds: complete records, and where completeness stopped."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    tables: dict[str, Any] = field(default_factory=dict)
+    """Top-level tables other than ``events`` (the header, in the first run)."""
+    end: int = 0
+    """Offset just past the last complete piece; the bytes after it are a torn tail, if any."""
+    problems: list[str] = field(default_factory=list)
+    damaged: list[tuple[Piece, str]] = field(default_factory=list)
+
+
+def _key_path(raw: bytes) -> list[str]:
+    return [part.strip().strip("\"'") for part in raw.decode("utf-8", "replace").split(".")]
+
+
+def pieces(data: bytes, base: int = 0) -> list[Piece]:
+    """Split at each header that opens a new top-level table: ``[[events]]``, ``[cockpit]``, or
+    any other name; sub-tables (``[events.endpoints]``, as tomli-w writes) stay with their event."""
+    starts = [0]
+    current = ""
+    for match in _TABLE_HEADER.finditer(data):
+        path = _key_path(match.group(2))
+        if len(path) == 1 or path[0] != current:
+            if match.start() > 0:
+                starts.append(match.start())
+            current = path[0]
+    last_line = data.rfind(b"\n") + 1
+    if data[last_line:].lstrip(b" \t").startswith(b"[") and last_line > starts[-1]:
+        starts.append(last_line)  # a table header cut short: the start of a torn tail
+    starts.append(len(data))
+    return [Piece(base + a, base + b) for a, b in zip(starts, starts[1:]) if b > a]
+
+
+def _parse_bytes(chunk: bytes) -> dict[str, Any] | str:
+    """The parsed document, or why it does not parse (a sentence)."""
+    try:
+        text = chunk.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text at byte {exc.start}"
+    try:
+        return parse_toml(text)
+    except TomlError as exc:
+        return " ".join(str(exc).split())
+    except RecursionError:
+        return "nested too deeply"
+
+
+def read(data: bytes, base: int = 0, *, first: bool = True) -> Parsed:
+    """The records in ``data``, which starts at offset ``base`` of the file (``first``: at its
+    beginning, where the header lives). Raises :class:`HeaderError` for an unreadable header."""
+    whole = _parse_bytes(data)
+    parsed = Parsed(end=base)
+    if isinstance(whole, dict):
+        _collect(whole, Piece(base, base + len(data)), parsed, first=first, single=False)
+    else:
+        _bisect(data, base, pieces(data, base), parsed, first)
+    if parsed.records and parsed.end == base + len(data) and _cut_short(data, parsed.records[-1]):
+        last = pieces(data, base)[-1]
+        if last.start > base or not first:
+            parsed.records.pop()
+            parsed.end = last.start
+    for piece, reason in parsed.damaged:
+        if piece.start < parsed.end:  # complete events follow it: it costs itself only
+            parsed.problems.append(f"byte {piece.start}: a damaged event, left out ({reason})")
+    return parsed
+
+
+def _cut_short(data: bytes, last: dict[str, Any]) -> bool:
+    """Whether the file's last table is a write cut short rather than an event.
+
+    Every complete event has a seq, and every writer ends its lines: a last table without a seq
+    was cut at a line's end, and a last line without its newline may be a number cut short
+    (``seq = 1`` of ``seq = 12``). Either is a torn tail, kept aside whole, never read as an event.
+    """
+    if "seq" not in last:
+        return True
+    tail = data.rstrip(b" \t")
+    return not tail.endswith(b"\n") and not data[data.rfind(b"\n") + 1:].lstrip().startswith(b"#")
+
+
+def _bisect(data: bytes, base: int, parts: list[Piece], out: Parsed, first: bool) -> None:
+    """Parse ``parts`` as one run when it parses, else each half, down to single pieces."""
+    if not parts:
+        return
+    run = Piece(parts[0].start, parts[-1].end)
+    doc = _parse_bytes(data[run.start - base:run.end - base])
+    if isinstance(doc, dict):
+        _collect(doc, run, out, first=first and run.start == base, single=len(parts) == 1)
+        return
+    if len(parts) > 1:
+        middle = len(parts) // 2
+        _bisect(data, base, parts[:middle], out, first)
+        _bisect(data, base, parts[middle:], out, first)
+        return
+    if first and run.start == base:
+        raise HeaderError(f"the header does not parse: {doc}")
+    out.damaged.append((run, doc))
+
+
+def _collect(doc: dict[str, Any], run: Piece, out: Parsed, *, first: bool, single: bool) -> None:
+    events = doc.pop("events", [])
+    if isinstance(events, dict):  # ``[events]`` instead of ``[[events]]``
+        out.problems.append(f"byte {run.start}: a table [events] is not an event"
+                            " (each event is an [[events]] table); left out")
+        events = []
+    for record in events:
+        out.records.append({**record, "_offset": run.start} if single else record)
+    for name, value in doc.items():
+        if first and name == "cockpit" and "cockpit" not in out.tables:
+            out.tables[name] = value
+        else:
+            where = "a second header" if name == "cockpit" else f"a table [{name}]"
+            out.problems.append(f"byte {run.start}: {where} is not part of the session format;"
+                                " ignored")
+    out.end = run.end
+
+
+class HeaderError(ValueError):
+    """The ``[cockpit]`` header is missing or unreadable: nothing else can be trusted."""
+
+
+def check_header(tables: dict[str, Any]) -> dict[str, Any]:
+    header = tables.get("cockpit")
+    if not isinstance(header, dict):
+        raise HeaderError("no [cockpit] header: this is not a session file")
+    version = header.get("format", FORMAT)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise HeaderError(f"format = {version!r} in [cockpit]: expected a whole number ({FORMAT})")
+    if version > FORMAT:
+        raise HeaderError(f"written in session format {version}, newer than this cockpit"
+                          f" understands ({FORMAT}); upgrade cockpit to open it")
+    if "drill" in header and not isinstance(header["drill"], bool):
+        raise HeaderError(f"drill = {header['drill']!r} in [cockpit]: expected true or false")
+    return header
+
+
+def checked(records: list[dict[str, Any]]) -> Iterator[dict[str, Any] | str]:
+    """Each record ready to fold (``at`` an aware UTC time), or a sentence on why it cannot be."""
+    for record in records:
+        offset = record.pop("_offset", None)
+        problem = _problem(record)
+        if problem is None:
+            yield record
+            continue
+        seq = record.get("seq")
+        where = f"event seq {seq}" if isinstance(seq, int) and not isinstance(seq, bool) else "an event"
+        if offset is not None:
+            where += f" at byte {offset}"
+        yield f"{where}: {problem}; left out of the incident (it stays in the file)"
+
+
+def _problem(record: dict[str, Any]) -> str | None:
+    seq, at, kind = record.get("seq"), record.get("at"), record.get("kind")
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+        return f"seq = {seq!r}, expected a whole number from 1" if "seq" in record else "no seq"
+    if not isinstance(kind, str) or not kind:
+        return f"kind = {kind!r}, expected an event kind such as note.added" if "kind" in record \
+            else "no kind"
+    if isinstance(at, datetime):
+        if at.tzinfo is None:  # a local date-time: read as UTC, the only zone the format uses
+            at = at.replace(tzinfo=timezone.utc)
+            record["at"] = at
+        if not EARLIEST <= at < LATEST:
+            return f"at = {at.isoformat()} is not a plausible time"
+        by = record.get("by", "")
+        if not isinstance(by, str):
+            record["by"] = str(by)
+        return None
+    if isinstance(at, date):
+        return f"at = {at.isoformat()} is a date, expected a UTC time such as 2026-11-27T04:10:00.120Z"
+    if "at" not in record:
+        return "no at (when it happened)"
+    return f"at = {at!r}, expected a UTC time such as 2026-11-27T04:10:00.120Z"

@@ -1,0 +1,279 @@
+"""A seat: one process's place at an incident, and the one recording policy every mode shares.
+
+The live screen, replay, the drill (with a screen or headless) and the browser view each hold one
+``Seat`` and record through it; none of them touches the session's waiting writes. The seat owns:
+
+- **recording**: ``record`` writes through ``Session.record`` and says what happened in one
+  voice (``Notice``): refused because another seat decided first, refused on a read-only seat,
+  kept because the disk refused it;
+- **retrying** what the disk refused, every ``RETRY_SECONDS``, until it is written, saying so;
+- **the rescue** at exit of whatever is still not written, to a file beside the session;
+- **presence**: a side file in ``<session>.seats/`` while it runs (a read-only seat records
+  nothing in the journal, so this is how others know it is watching), and ``seat.joined`` /
+  ``seat.left`` for seats that take part;
+- **the poller lease and the monitor**: only the seat holding the lease polls, and it records
+  the departures of seats that died without saying goodbye.
+
+It is headless: no Textual. Its owner passes ``say`` (a toast on screen, a line on stderr) and
+``changed`` (redraw). The asyncio parts (retrying, polling) run on the owner's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from cockpit.domain import events as ev
+from cockpit.domain.state import IncidentState
+from cockpit.journal import JournalError, JournalWriteError
+from cockpit.files import create_private
+from cockpit.seats import PollerLease, SeatPresence, record_departures
+from cockpit.session import Conflict, ReadOnlySession, Session
+
+RETRY_SECONDS = 2.0
+STOP_SECONDS = 2.0
+"""How long stopping waits for the monitor to close its connections."""
+LEASE_SECONDS = 1.0
+"""How often a seat without the poller lease tries to take it."""
+READ_ONLY_MESSAGE = ("This seat is read-only: nothing is recorded. Open the session without "
+                     "--read-only to take part.")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the person at this seat should be told."""
+
+    title: str
+    text: str
+    tone: Literal["information", "warning", "error"] = "information"
+
+
+Say = Callable[[Notice], object]
+
+
+class Seat:
+    """One process at one incident. ``join`` when it opens, ``leave`` (then ``rescue``) at the end."""
+
+    def __init__(self, session: Session, *, say: Say | None = None,
+                 changed: Callable[[], object] | None = None) -> None:
+        self.session = session
+        self.say: Say = say or (lambda notice: None)
+        self.changed = changed or (lambda: None)
+        self.presence = SeatPresence(session.path)
+        self.lease: PollerLease | None = None
+        self.monitor: Any = None
+        self._joined = False
+        self._retrying: asyncio.Task[None] | None = None
+        self._polling: asyncio.Task[None] | None = None
+        self._follow_failed = False
+        self._problems_told = 0
+        self._recovery_told: object = None
+
+    @property
+    def read_only(self) -> bool:
+        return self.session.read_only
+
+    @property
+    def polling(self) -> bool:
+        return self.lease is not None and self.lease.held
+
+    # -- presence --------------------------------------------------------------------------------
+
+    def join(self) -> None:
+        """Say this seat is here: a side file always, ``seat.joined`` only when it takes part."""
+        session = self.session
+        self.presence.mark(session.handle, read_only=session.read_only)
+        if not session.read_only:
+            self._joined = self.record(ev.SeatJoined(handle=session.handle)) is not None
+        self._tell_problems()
+
+    def watchers(self) -> list[str]:
+        """Who else has the incident open now: the seats' side files (read-only seats record
+        nothing else), and the seats the journal says joined and have not left."""
+        here = {h for h, _ in self.presence.present()} | set(self.session.state.seats)
+        return sorted(here - {self.session.handle})
+
+    # -- recording ---------------------------------------------------------------------------------
+
+    def record(self, event: ev.Event, *, basis: IncidentState | None = None) -> ev.Event | None:
+        """Record one event; None when it was not recorded (yet), and the person is told why."""
+        recorded = self.record_together([event], basis=basis)
+        return recorded[0] if recorded else None
+
+    def record_together(self, events: list[ev.Event], *,
+                        basis: IncidentState | None = None) -> list[ev.Event]:
+        """Record events as one append (all or none); [] when not recorded (yet)."""
+        if self.session.read_only:
+            self.say(Notice("Read-only", READ_ONLY_MESSAGE, "warning"))
+            return []
+        try:
+            recorded = self.session.record_together(events, basis=basis)
+        except Conflict as exc:
+            self.say(Notice("Already decided", str(exc), "warning"))
+            self.changed()
+            return []
+        except ReadOnlySession as exc:
+            self.say(Notice("Read-only", str(exc), "warning"))
+            return []
+        except JournalError as exc:  # cannot write: kept, and retried
+            self.say(Notice("Not saved yet", f"{exc}\nKept in memory; retrying every"
+                            f" {RETRY_SECONDS:g} s.", "error"))
+            self._keep_retrying()
+            self.changed()
+            return []
+        self._tell_problems()
+        self.changed()
+        return recorded
+
+    def _keep_retrying(self) -> None:
+        if self._retrying is not None and not self._retrying.done():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a one-shot command): the rescue at exit keeps them
+            return
+        self._retrying = loop.create_task(self._retry(), name="retry refused writes")
+
+    async def settled(self) -> None:
+        """Until the writes the disk refused are written (returns at once when none wait)."""
+        if self._retrying is not None:
+            await asyncio.shield(self._retrying)
+
+    async def _retry(self) -> None:
+        while self.session.waiting:
+            await asyncio.sleep(RETRY_SECONDS)
+            count = len(self.session.pending)
+            try:
+                self.session.retry_pending()
+            except JournalWriteError:
+                continue
+            except Conflict as exc:
+                self.say(Notice("Already decided", str(exc), "warning"))
+            self.say(Notice("Saved", f"{count} waiting entr{'y' if count == 1 else 'ies'} saved"
+                            " to the session file."))
+            self.changed()
+
+    def rescue(self) -> Path | None:
+        """At exit: write what is still waiting, else save it beside the session and say where."""
+        session = self.session
+        if not session.waiting:
+            return None
+        with contextlib.suppress(JournalError):
+            session.retry_pending()
+            return None
+        lines = "".join(json.dumps(e.to_record(), default=str) + "\n" for e in session.pending)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        for folder in (session.path.parent, Path.home(), Path("/tmp")):
+            target = folder / f"{session.path.name}.unsaved-{stamp}.jsonl"
+            try:
+                create_private(target, lines.encode("utf-8"))
+            except OSError:
+                continue
+            self.say(Notice("Not saved", f"{len(session.pending)} entries could not be saved to"
+                            f" {session.path}; they are in {target}", "error"))
+            return target
+        self.say(Notice("Not saved", f"{len(session.pending)} entries could not be saved"
+                        f" anywhere: {lines}", "error"))
+        return None
+
+    # -- following ---------------------------------------------------------------------------------
+
+    def follow(self) -> list[ev.Event]:
+        """Fold in what other seats appended; a file that cannot be followed is said once."""
+        try:
+            new = self.session.refresh()
+        except (OSError, JournalError) as exc:
+            if not self._follow_failed:  # once: following runs several times a second
+                self._follow_failed = True
+                self.say(Notice("Session file", f"Cannot follow the session file: {exc}\nThis"
+                                " seat stops updating from other seats; what you record here is"
+                                " still written.", "error"))
+            return []
+        self._follow_failed = False
+        self._tell_problems()
+        return new
+
+    def _tell_problems(self) -> None:
+        """Damage met in the file, each once: what it cost and where it is; and a torn tail,
+        once when read and once when this seat set it aside."""
+        recovery = self.session.journal.recovery or self.session.recovery
+        if recovery is not None and recovery != self._recovery_told:
+            self._recovery_told = recovery
+            said = recovery.describe()
+            self.say(Notice("Session file", said[:1].upper() + said[1:] + ". Every complete"
+                            " entry is kept.", "warning"))
+        problems = [*self.session.problems, *self.session.journal.problems]
+        for problem in problems[self._problems_told:]:
+            self.say(Notice("Session file", f"{self.session.path}: {problem}", "warning"))
+        self._problems_told = len(problems)
+
+    # -- polling -------------------------------------------------------------------------------
+
+    def start_polling(self, monitor: Any) -> None:
+        """Poll with ``monitor`` whenever this seat holds the lease (a read-only seat never does)."""
+        if monitor is None or self.session.read_only:
+            return
+        self.monitor = monitor
+        self._polling = asyncio.get_running_loop().create_task(self._poll(), name="health monitor")
+
+    async def _poll(self) -> None:
+        lease = PollerLease(self.session.path)
+        told = False
+        while not lease.try_acquire():
+            if lease.error and not told:
+                told = True
+                self.say(Notice("Not polling", lease.error, "warning"))
+            await asyncio.sleep(LEASE_SECONDS)
+        self.lease = lease
+        departures = asyncio.get_running_loop().create_task(self._record_departures())
+        try:
+            await self.monitor.run()
+        finally:
+            departures.cancel()
+
+    async def _record_departures(self) -> None:
+        """While polling: ``seat.left`` for every seat that died without saying goodbye."""
+        while True:
+            record_departures(self.session, self.presence, self.record)
+            await asyncio.sleep(LEASE_SECONDS)
+
+    @property
+    def polling_task(self) -> asyncio.Task[None] | None:
+        return self._polling
+
+    async def stop_polling(self) -> None:
+        """The monitor finishes (its connections closed) within ``STOP_SECONDS``, else is cancelled."""
+        task, self._polling = self._polling, None
+        if task is None:
+            return
+        if self.lease is not None and self.monitor is not None:
+            self.monitor.stop()
+            done, _ = await asyncio.wait({task}, timeout=STOP_SECONDS)
+            if done:
+                return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+    # -- leaving -------------------------------------------------------------------------------
+
+    async def leave(self) -> None:
+        """Stop polling, say goodbye, let go of the lease and the side file (the rescue follows)."""
+        await self.stop_polling()
+        if self._retrying is not None:
+            self._retrying.cancel()
+        if self._joined and not self.session.read_only:
+            with contextlib.suppress(JournalError, Conflict):  # a courtesy; what matters is saved
+                self.session.record(ev.SeatLeft(handle=self.session.handle))
+            # a goodbye the disk refused is not worth rescuing
+            self.session.waiting[:] = [w for w in self.session.waiting
+                                       if not all(isinstance(e, ev.SeatLeft) for e in w.events)]
+        self.presence.clear()
+        if self.lease is not None:
+            self.lease.release()
