@@ -1,4 +1,4 @@
-"""Configuration files as validated pydantic models, found in a fixed order (DESIGN §4).
+"""Configuration files as validated pydantic models, found in a fixed order (docs/configuration.md).
 
 Discovery, first hit wins: ``--config PATH``, ``$COCKPIT_CONFIG``, ``./cockpit.toml``, the user
 config folder, the bundled ``config/cockpit.toml``. Protocols, scenarios and themes are found by
@@ -291,7 +291,7 @@ def _line_of(text: str, loc: list[Any]) -> int | None:
 
 
 def find_config(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The config file in force, by the order of DESIGN §4."""
+    """The config file in force, by the search order of docs/configuration.md."""
     if explicit:
         path = Path(explicit).expanduser()
         if not path.is_file():

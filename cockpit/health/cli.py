@@ -59,7 +59,7 @@ def run_probe(args: argparse.Namespace) -> int:
 def _monitor(config: Config, live: TextIO | None) -> Monitor:
     if not config.endpoints:
         raise ConfigError(f"{config.source}: no endpoints to probe; add [[endpoints]] tables with a "
-                          "name and a url (see DESIGN §4), or pass --config PATH")
+                          "name and a url (see docs/configuration.md), or pass --config PATH")
 
     def show(event: Event) -> None:
         if live is not None and isinstance(event, HealthChanged):

@@ -1,4 +1,5 @@
-"""The condition language of health checks, compatible with Gatus (DESIGN §4).
+"""The condition language of health checks, compatible with Gatus
+(docs/configuration.md, "Conditions").
 
 A condition compares two operands: ``[STATUS] == 200``, ``[BODY].data[0].status == up``,
 ``len([BODY].items) > 0``, ``has([BODY].errors) == false``, ``[BODY].name == pat(web-*)``,

@@ -1,4 +1,5 @@
-"""The monitor: checks every endpoint on its own cadence and reports what changes (DESIGN §5).
+"""The monitor: checks every endpoint on its own cadence and reports what changes
+(docs/configuration.md, "Health checks").
 
 Scheduling: each endpoint has one cadence, start to start, beginning at a random phase within
 its interval so a thousand endpoints do not all fire at once. A tick that cannot start on time

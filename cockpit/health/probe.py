@@ -1,4 +1,5 @@
-"""One health check: send the request, time it, read a capped body, judge it (DESIGN §5).
+"""One health check: send the request, time it, read a capped body, judge it
+(docs/configuration.md, "Health checks").
 
 Outcomes:
 

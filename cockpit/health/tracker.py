@@ -1,4 +1,5 @@
-"""The state of one endpoint, judged from its checks with damping (DESIGN §5).
+"""The state of one endpoint, judged from its checks with damping
+(docs/configuration.md, "Health checks").
 
 States are ``unknown``, ``up``, ``degraded`` and ``down``:
 
@@ -145,7 +146,8 @@ class EndpointTracker:
             return "down"
         if outcome is Outcome.WARN or self.state == "down" and self.oks < limits.up_after:
             return "degraded"
-        # DESIGN §5: still shaky while a fifth of the last probes failed, a recent outage included
+        # Still shaky while a fifth of the last probes failed, a recent outage included
+        # (docs/configuration.md, "Health checks")
         if sum(self._recent) >= math.ceil(limits.degraded_ratio * limits.window - 1e-9):
             return "degraded"
         if self.state == "degraded" and self.oks < limits.up_after:

@@ -1,4 +1,4 @@
-"""The one place the HTTP transport of health checks is chosen (DESIGN §5).
+"""The one place the HTTP transport of health checks is chosen (docs/configuration.md, "Health checks").
 
 Checks use the httpx API (``httpx.Request``, ``httpx.Response``, httpx's transports and
 exceptions). By default the transport is aiohttp's (``httpx-aiohttp``): measured on loopback,

@@ -75,7 +75,7 @@ HELP_COLUMNS: tuple[tuple[Group, ...], ...] = (
         )),
     ),
 )
-"""DESIGN §7's keys, then each pane's own, then the dialogs', in three columns for 80×24."""
+"""The keys of docs/screen.md, then each pane's own, then the dialogs', in three columns for 80×24."""
 KEY_GROUPS: tuple[Group, ...] = tuple(group for column in HELP_COLUMNS for group in column)
 PANE_NAMES = "1 Impact · 2 Protocol · 3 Team · 4 Calm · 5 Health · 6 Timeline"
 
