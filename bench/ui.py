@@ -170,10 +170,9 @@ async def key_to_frame() -> tuple[list[float], list[float], int]:
             session.clock = clock
             endpoints = [EndpointConfig(name=f"svc-{i:03d}", url=f"http://127.0.0.1:{port}/health/{i}",
                                         interval="1s", timeout="1s") for i in range(200)]
-            monitor = Monitor(endpoints, lambda event: app.incident.record(event),
-                              summary_every=timedelta(seconds=5))
             app = CockpitApp(session, config=config.model_copy(update={"endpoints": tuple(endpoints)}),
-                             clock=clock, monitor=monitor)
+                             clock=clock, monitor_for=lambda record: Monitor(
+                                 endpoints, record, summary_every=timedelta(seconds=5)))
             measured = await presses(app, keys, "#protocol RowList")
             probes = int(-measured.pop()) if measured and measured[-1] < 0 else 0
 

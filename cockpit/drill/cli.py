@@ -13,7 +13,6 @@ import asyncio
 import math
 import signal
 import sys
-from collections.abc import Callable
 from typing import TextIO
 
 from cockpit.errors import EXIT_OK, RuntimeFailure, UsageError
@@ -21,7 +20,7 @@ from cockpit.domain import events as ev
 from cockpit.domain.durations import format_clock
 from cockpit.drill.runner import DRILL_HANDLE, DrillError, DrillRunner
 from cockpit.drill.scenario import find_scenario
-from cockpit.journal import JournalWriteError
+from cockpit.seat import Seat
 from cockpit.session import Session
 from cockpit.settings import load_config, load_protocol
 from cockpit.text import printable
@@ -48,8 +47,7 @@ def run_drill(args: argparse.Namespace) -> int:
             return asyncio.run(follow_headless(runner, session, duration=args.duration))
         from cockpit.ui.launch import run_cockpit  # only the screen pays for Textual
 
-        monitor = runner.monitor(_recorder(session, runner.problems.append))
-        code = run_cockpit(session, config=config, monitor=monitor, drill=runner,
+        code = run_cockpit(session, config=config, monitor_for=runner.monitor, drill=runner,
                            low_bandwidth=getattr(args, "low_bandwidth", False))
         for problem in runner.problems:
             print(f"cockpit: warning: {problem}", file=sys.stderr)
@@ -72,19 +70,15 @@ async def follow_headless(runner: DrillRunner, session: Session, *, duration: fl
     printer.say(printable(f"drill {info.name!r}: {info.title}, at {runner.speed:g}x speed, "
                           f"{_count(len(runner.endpoints), 'service')} on 127.0.0.1", one_line=True))
     printer.say(f"session: {session.path}")
-
-    record = _recorder(session, lambda problem: printer.say(f"warning: {problem}"))
-
-    def record_and_show(event: ev.Event) -> None:
-        record(event)
-        printer.catch_up()
-
-    monitor = runner.monitor(record_and_show)
-    polling = asyncio.create_task(monitor.run(), name="health monitor")
+    seat = Seat(session, say=lambda notice: printer.say(printable(
+        f"{notice.tone}: {notice.text}", one_line=True)), changed=printer.catch_up)
+    seat.start_polling(runner.monitor(seat.record))
+    polling = seat.polling_task
+    assert polling is not None
     deadline = loop.time() + min(duration if duration is not None else math.inf, runner.remaining())
     try:
         while not interrupted.is_set() and not polling.done() and loop.time() < deadline:
-            session.refresh()
+            seat.follow()
             printer.catch_up()
             try:
                 await asyncio.wait_for(interrupted.wait(), min(0.25, deadline - loop.time()))
@@ -94,10 +88,12 @@ async def follow_headless(runner: DrillRunner, session: Session, *, duration: fl
         played = format_clock(runner.elapsed())
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        await _stop(monitor, polling)
-    if polling.done() and not polling.cancelled() and polling.exception() is not None:
-        raise RuntimeFailure(f"the health monitor stopped: {polling.exception()}")
-    session.refresh()
+        failed = polling.exception() if polling.done() and not polling.cancelled() else None
+        await seat.leave()
+        seat.rescue()
+    if failed is not None:
+        raise RuntimeFailure(f"the health monitor stopped: {failed}")
+    seat.follow()
     printer.catch_up()
     for problem in runner.problems:
         printer.say(f"warning: {problem}")
@@ -109,30 +105,8 @@ async def follow_headless(runner: DrillRunner, session: Session, *, duration: fl
     return EXIT_INTERRUPTED if interrupted.is_set() else EXIT_OK
 
 
-def _recorder(session: Session, warn: Callable[[str], object]) -> Callable[[ev.Event], None]:
-    """Records the monitor's events; a write the disk refuses stays pending in the session (and
-    goes with the next one) instead of ending the monitor, which stops on any exception."""
-
-    def record(event: ev.Event) -> None:
-        try:
-            session.record(event)
-        except JournalWriteError as exc:
-            warn(str(exc))
-
-    return record
-
-
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-async def _stop(monitor, polling: asyncio.Task[None]) -> None:
-    """Ask the monitor to stop; cancel it if a check in flight (a hanging service) holds it up."""
-    monitor.stop()
-    done, _ = await asyncio.wait({polling}, timeout=1.0)
-    if not done:
-        polling.cancel()
-        await asyncio.gather(polling, return_exceptions=True)
 
 
 class _Printer:

@@ -25,7 +25,8 @@ from cockpit.domain.clock import Clock
 from cockpit.drill.fleet import Fleet, ScenarioClock
 from cockpit.drill.scenario import Inject, Scenario
 from cockpit.health.monitor import Monitor
-from cockpit.journal import JournalError, JournalWriteError
+from cockpit.journal import JournalError
+from cockpit.seat import Seat
 from cockpit.session import Session, new_incident
 from cockpit.settings import Config, EndpointConfig, ProtocolFile
 
@@ -126,25 +127,20 @@ class DrillRunner:
         except JournalError as exc:
             self.problems.append(f"the injects cannot be recorded: {exc}")
             return
+        recorder = Seat(seat, say=lambda notice: self.problems.append(notice.text))
         try:
             for inject in self.scenario.injects:
                 await self.clock.sleep_until(inject.at.total_seconds())
-                await asyncio.to_thread(self._record, seat, inject_events(inject))
+                await asyncio.to_thread(recorder.record_together, inject_events(inject))
             await self.clock.sleep_until(self.scenario.ends_at.total_seconds())
             self.ended.set()
         finally:
+            recorder.rescue()  # injects the disk refused are kept beside the session
             seat.close()
 
     def _injects_over(self, played: concurrent.futures.Future[None]) -> None:
         if not played.cancelled() and played.exception() is not None:
             self.problems.append(f"the scripted injects stopped: {played.exception()!r}")
-
-    def _record(self, seat: Session, events: list[ev.Event]) -> None:
-        for event in events:
-            try:
-                seat.record(event)
-            except JournalWriteError as exc:  # kept pending by the session, written with the next one
-                self.problems.append(str(exc))
 
     def stop(self) -> None:
         """End the stage: the fleet stops serving, pending injects are dropped. Idempotent."""

@@ -25,6 +25,7 @@ from cockpit.domain import events as ev
 from cockpit.domain.clock import Clock
 from cockpit.domain.state import IncidentState, apply
 from cockpit.journal import Journal, Recovery
+from cockpit.seat import Say, Seat
 from cockpit.session import Session, fold_key
 
 CHECKPOINT_EVERY = 128
@@ -47,7 +48,7 @@ class SavedSession:
     recovery: Recovery | None = None
     handle: str | None = None
     clock: Clock | None = None
-    _session: Session | None = None
+    _seat: Seat | None = None
 
     @classmethod
     def read(cls, path: str | os.PathLike[str], *, handle: str | None = None,
@@ -60,15 +61,20 @@ class SavedSession:
     def drill(self) -> bool:
         return bool(self.header.get("drill", False))
 
-    def session(self) -> Session:
-        """The Session to record in, opened on first use."""
-        if self._session is None:
-            self._session = Session.open(self.path, clock=self.clock, handle=self.handle)
-        return self._session
+    def seat(self) -> Seat:
+        """The seat that records retro notes, opened on first use: it retries what the disk
+        refuses, and ``close`` rescues what is still not written."""
+        if self._seat is None:
+            self._seat = Seat(Session.open(self.path, clock=self.clock, handle=self.handle))
+        return self._seat
 
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
+    def close(self, say: Say | None = None) -> None:
+        """Done: what the disk still refuses is saved beside the session, and ``say`` tells where."""
+        if self._seat is not None:
+            if say is not None:
+                self._seat.say = say
+            self._seat.rescue()
+            self._seat.session.close()
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,16 +98,17 @@ class IncidentScreen(Screen[None]):
           for i, (name, title) in enumerate(PANES, 1)),
     ]
 
-    def __init__(self, session: Session, *, config: Config, monitor: Any = None, poll: bool = False,
-                 drill: Any = None, clock: Clock | None = None) -> None:
-        """``monitor`` polls for this seat; ``poll`` builds one from the session's endpoints
-        instead (``cockpit open``), wired to ``record``. ``drill`` is the running scenario."""
+    def __init__(self, session: Session, *, config: Config, monitor_for: Any = None,
+                 poll: bool = False, drill: Any = None, clock: Clock | None = None) -> None:
+        """``monitor_for(record)`` builds the monitor this seat polls with, recording through
+        ``record``; ``poll`` builds one from the session's endpoints instead (``cockpit open``).
+        ``drill`` is the running scenario."""
         super().__init__()
         self.session = session
         self.config = config
         self.seat = Seat(session, say=self._say, changed=self._schedule_push)
-        self._monitor = monitor
-        self._poll = poll and monitor is None
+        self._monitor_for = monitor_for
+        self._poll = poll and monitor_for is None
         self.drill = drill
         self.clock = clock or session.clock
         self.active_pane = "impact"
@@ -153,7 +154,7 @@ class IncidentScreen(Screen[None]):
 
     def _start_polling(self) -> None:
         """Once the incident is on screen: a monitor built here loads the HTTP stack."""
-        monitor = self._monitor
+        monitor = self._monitor_for(self.record) if self._monitor_for is not None else None
         if self._poll:
             from cockpit.polling import live_monitor
 

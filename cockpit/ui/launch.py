@@ -41,15 +41,16 @@ def low_bandwidth_environment(enabled: bool) -> None:
         os.environ["TEXTUAL_ANIMATIONS"] = "none"
 
 
-def run_cockpit(session: Session, *, config: Config | None = None, monitor: Any = None,
+def run_cockpit(session: Session, *, config: Config | None = None, monitor_for: Any = None,
                 drill: Any = None, low_bandwidth: bool = False) -> int:
-    """Run the cockpit on ``session`` until the person quits; returns the exit code."""
+    """Run the cockpit on ``session`` until the person quits; returns the exit code.
+    ``monitor_for(record)`` builds the health monitor, recording through the screen's seat."""
     low_bandwidth_environment(low_bandwidth)
     from cockpit.settings import load_config
     from cockpit.ui.app import CockpitApp
 
     config = config or load_config()
-    return run_app(CockpitApp(session, config=config, monitor=monitor, drill=drill,
+    return run_app(CockpitApp(session, config=config, monitor_for=monitor_for, drill=drill,
                               low_bandwidth=low_bandwidth))
 
 

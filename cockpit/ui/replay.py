@@ -4,7 +4,7 @@ A time bar under the header marks the key moments (◆) and retro notes (✎) an
 Space plays at 1× to 600× (``+``/``-``), ←/→ step one event, ``[``/``]`` jump between key
 moments, Home/End go to either end, ``g`` goes to ``T+mm:ss`` or a UTC clock time, ``r``
 appends a retro note about the cursor's time. The incident's own events never change: retro
-notes are appended through ``Session.record``, the one write path.
+notes are appended through the seat (``cockpit.seat.Seat``), the one recording policy.
 
 The replay keys are bound with priority on the screen, so they work whichever pane has focus
 (the panes' own keys, e.g. ``r`` to reopen a step, would otherwise win); anything a pane
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 from datetime import datetime
 
@@ -31,10 +32,10 @@ from textual.widgets import Static
 
 from cockpit.domain import events as ev
 from cockpit.domain.durations import format_clock
-from cockpit.journal import JournalWriteError
+from cockpit.seat import Notice, Seat
 from cockpit.retro.replay import NotATime, ReplayCursor, SavedSession, parse_goto
 from cockpit.retro.report import split_question
-from cockpit.session import Session, default_handle
+from cockpit.session import default_handle
 from cockpit.settings import Config
 from cockpit.text import printable
 from cockpit.ui.header import IncidentHeader
@@ -173,7 +174,7 @@ class ReplayScreen(Screen[None]):
         self.active_pane = "timeline"
         self._timer: Timer | None = None
         self._last_tick = 0.0
-        self._opening: asyncio.Task[Session] | None = None
+        self._opening: asyncio.Task[Seat] | None = None
         self._timeline_stale = True
         self.cursor.to_end()
 
@@ -324,8 +325,8 @@ class ReplayScreen(Screen[None]):
         self._pause()
         about = self.cursor.time
         offset = format_clock((about - self.origin).total_seconds())
-        if self._opening is None:  # the session to write in opens while the note is typed
-            self._opening = asyncio.create_task(asyncio.to_thread(self.saved.session))
+        if self._opening is None:  # the seat to write in opens while the note is typed
+            self._opening = asyncio.create_task(asyncio.to_thread(self.saved.seat))
         typed = await self.app.push_screen_wait(TextPrompt(
             f"Retro note about T+{offset} ({about:%H:%M:%S} UTC)",
             placeholder="happening: / how: / impact: picks the question; plain text is a note"))
@@ -333,16 +334,16 @@ class ReplayScreen(Screen[None]):
             return
         question, text = split_question(typed)
         note = ev.RetroNote(text=text, about=about, **({"question": question} if question else {}))
-        session = await self._opening
-        try:
-            session.record(note)
-        except JournalWriteError as exc:
-            self.notify(f"{exc}\nThe retro note is kept in memory and written with the next one.",
-                        title="Not saved yet", severity="error", timeout=15, markup=False)
+        seat = await self._opening
+        seat.say = self._say
+        if seat.record(note) is None:  # the seat said why, and retries what the disk refused
             return
-        self.cursor.extend(session.events[len(self.cursor):])
+        self.cursor.extend(seat.session.events[len(self.cursor):])
         self.notify(f"Retro note saved, about T+{offset}.", title="Retro note", markup=False)
         self.show_cursor()
+
+    def _say(self, notice: Notice) -> None:
+        self.notify(notice.text, title=notice.title, severity=notice.tone, timeout=15, markup=False)
 
     def on_propose(self, message: Propose) -> None:
         message.stop()
@@ -388,5 +389,5 @@ def run_replay(args: argparse.Namespace) -> int:
         config = Config()
     try:
         return ReplayApp(saved, config=config).run() or 0
-    finally:
-        saved.close()
+    finally:  # the screen is gone: what the disk refused is rescued and said on stderr
+        saved.close(say=lambda notice: print(f"cockpit: {notice.text}", file=sys.stderr))

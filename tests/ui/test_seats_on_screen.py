@@ -64,7 +64,7 @@ async def test_the_polling_seat_records_a_dead_seat_leaving(cockpit, make_sessio
     marker = ("import os, sys; from cockpit.seats import SeatPresence;"
               "SeatPresence(sys.argv[1]).mark('bob'); os._exit(0)")  # dies without a goodbye
     subprocess.run([sys.executable, "-c", marker, str(session.path)], check=True)
-    app = cockpit(session, monitor=IdleMonitor())
+    app = cockpit(session, monitor_for=lambda record: IdleMonitor())
     async with app.run_test(size=WIDE) as pilot:
         app.incident.follow_file()
         deadline = time.monotonic() + 30
