@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--session", metavar="PATH", help="where to write the session file")
     p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE", help="who is declaring")
     p.add_argument("--no-ui", action="store_true", help="create the session and print its path")
+    p.add_argument("--at", metavar="TIME", help="declared at this UTC time (an incident typed up"
+                   " afterwards), e.g. 2026-11-27T04:10:00Z")
     p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     p = command("open", "resume or join an incident (several seats at once)", _lazy("cockpit.ui.launch", "run_open"))
@@ -96,6 +98,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how the entry shows on the timeline and in the report (default: note)")
     p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE",
                    help="who says it (default: $COCKPIT_USER, then the login name)")
+
+    p = command("record", "record any event (severity, status, step, role, ...) without the screen",
+                _cmd_record, epilog="KIND is an event kind such as severity.changed, status.changed,"
+                " step.done, role.assigned, impact.assessed, ask.started; FIELD=VALUE pairs give"
+                " its fields (docs/session-format.md lists them). Checked as the screen checks it."
+                " Exit codes: 0 recorded; 1 another seat changed the same thing first, or the"
+                " disk refused; 2 bad usage or input.")
+    p.add_argument("session", metavar="SESSION", help="a session file or a prefix of a saved session's name")
+    p.add_argument("kind", metavar="KIND")
+    p.add_argument("fields", nargs="*", metavar="FIELD=VALUE")
+    p.add_argument("--at", metavar="TIME", help="when it happened: a UTC time (2015-10-21T15:01:00Z)"
+                   " or T+MM:SS from the declaration; default now")
+    p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE", help="who did it")
+    p.add_argument("--json", action="store_true", help="print the recorded event as JSON")
 
     p = command("status", "summary of an incident, no screen", _cmd_status)
     p.add_argument("session", metavar="SESSION")
@@ -213,8 +229,14 @@ def declare_from_args(args: argparse.Namespace, *, drill: bool = False):
     if not title:
         raise UsageError("an incident needs a title: cockpit new --title \"Checkout API returning 500s\"")
     severity = args.severity or config.incident.default_severity
+    at = None
+    if getattr(args, "at", None):
+        from cockpit.recording import parse_moment
+
+        at = parse_moment(args.at, None)
     session = new_incident(config=config, protocol=protocol, title=title, severity=severity,
-                           path=args.session, handle=getattr(args, "handle", None), drill=drill)
+                           path=args.session, handle=getattr(args, "handle", None), drill=drill,
+                           at=at)
     return session, config
 
 
@@ -241,6 +263,32 @@ def _cmd_log(args: argparse.Namespace) -> int:
     event = session.record(NoteAdded(text=text, tag=args.kind))
     print(f"logged {args.kind} #{event.seq} at {event.at:%H:%M:%S} UTC by {event.by}")
     return EXIT_OK
+
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    from cockpit.recording import build_event, parse_fields, parse_moment
+    from cockpit.text import printable
+
+    session = open_session(args.session, handle=args.handle)
+    if session.state.declared_at is None and args.kind != "incident.declared":
+        raise UsageError(f"{session.path} has no declared incident to record in")
+    event = build_event(args.kind, parse_fields(args.fields), session.state)
+    if args.at:
+        event = event.model_copy(update={"at": parse_moment(args.at, session.state.declared_at)})
+    recorded = session.record(event)
+    if args.json:
+        print(json.dumps(recorded.to_record(), default=iso_default))
+    else:
+        print(printable(f"recorded {recorded.kind} #{recorded.seq} at {recorded.at:%Y-%m-%d %H:%M:%S}"
+                        f" UTC by {recorded.by}", one_line=True))
+    return EXIT_OK
+
+
+def iso_default(value: Any) -> Any:
+    """JSON for what the session file holds: times as UTC with milliseconds."""
+    if isinstance(value, datetime):
+        return iso(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def _cmd_status(args: argparse.Namespace) -> int:

@@ -185,6 +185,10 @@ class Session:
         def prepare(seen: list[dict[str, Any]]) -> list[dict[str, Any]]:
             self._absorb(seen)
             state, basis = self.state, waiting.basis
+            if self.events and waiting.events[0].at < self.events[-1].at:
+                # back-filled: judged against the incident as it stood then, not as it is now
+                then = (waiting.events[0].at, 2**63)
+                state = basis = fold(e for e in self.events if fold_key(e) <= then)
             for event in waiting.events:
                 reason = refusal(basis, state, event)
                 if reason is not None:
@@ -234,21 +238,23 @@ def new_incident(*, config: Config, protocol: ProtocolFile, title: str, severity
                  path: str | os.PathLike[str] | None = None, clock: Clock | None = None,
                  handle: str | None = None, drill: bool = False,
                  endpoints: Iterable[ev.EndpointRef] | None = None,
-                 **header: Any) -> Session:
+                 at: datetime | None = None, **header: Any) -> Session:
     """Create a session file and record what every incident starts with.
 
     The config in force (protocol steps, people, endpoints) goes into ``session.configured`` so a
     replay never depends on config files that may have changed since; then the declaration, and
-    the declarer joins as engaged.
+    the declarer joins as engaged. ``at`` declares it in the past (an incident typed up afterwards).
     """
     clock = clock or SystemClock()
-    target = Path(path) if path else new_session_path(title, utc_ms(clock.now()))
-    session = Session.create(target, clock=clock, handle=handle, drill=drill, **header)
+    target = Path(path) if path else new_session_path(title, utc_ms(at or clock.now()))
+    session = Session.create(target, clock=clock, handle=handle, drill=drill, created=at, **header)
     refs = tuple(endpoints) if endpoints is not None else tuple(e.reference() for e in config.endpoints)
     opening = [ev.SessionConfigured(protocol=protocol.name, steps=protocol.steps,
                                     people=config.people, endpoints=refs),
                ev.IncidentDeclared(title=title, severity=severity),
                ev.MemberJoined(handle=session.handle, status="engaged")]
+    if at is not None:
+        opening = [e.model_copy(update={"at": utc_ms(at)}) for e in opening]
     try:
         session.record_together(opening)
     except JournalWriteError:

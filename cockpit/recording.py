@@ -1,0 +1,102 @@
+"""``cockpit record``: any event of the vocabulary from the command line, checked as the screen
+checks it, for scripts, pipelines and incidents typed up afterwards (``--at``).
+
+Everything goes through ``Session.record``, the one write path: a step, a role, a severity or a
+status that another seat has just changed is refused the same way, and a back-filled event takes
+its place in time in every view.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from pydantic import ValidationError
+
+from cockpit.domain import events as ev
+from cockpit.domain.clock import utc_ms
+from cockpit.domain.state import IncidentState
+from cockpit.errors import UsageError
+
+NOT_RECORDED_BY_HAND = {"session.configured", "seat.joined", "seat.left", "health.summary"}
+"""Kinds only the cockpit itself records: the configuration in force, presence, health windows."""
+_OFFSET = re.compile(r"^T\+(?:(\d+):)?(\d{1,3}):(\d{2})(?:\.(\d{1,3}))?$")
+
+
+def recordable_kinds() -> list[str]:
+    return sorted(kind for kind in ev.KINDS if kind not in NOT_RECORDED_BY_HAND)
+
+
+def parse_moment(text: str, declared_at: datetime | None) -> datetime:
+    """A UTC time (``2015-10-21T15:01:00Z``) or ``T+MM:SS`` / ``T+H:MM:SS`` from the declaration."""
+    text = text.strip()
+    offset = _OFFSET.match(text)
+    if offset:
+        if declared_at is None:
+            raise UsageError(f"--at {text}: T+ counts from the declaration, and this session has"
+                             " none yet; give a UTC time such as 2026-11-27T04:10:00Z")
+        hours, minutes, seconds, millis = offset.groups()
+        return declared_at + timedelta(hours=int(hours or 0), minutes=int(minutes),
+                                       seconds=int(seconds), milliseconds=int((millis or "0").ljust(3, "0")))
+    try:
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise UsageError(f"--at {text!r} is not a time: give a UTC time such as"
+                         " 2026-11-27T04:10:00Z, or T+12:30 from the declaration") from None
+    if moment.tzinfo is None:
+        raise UsageError(f"--at {text}: say the zone (end with Z for UTC), so the record means"
+                         " one moment wherever it is read")
+    if not datetime(1970, 1, 1, tzinfo=timezone.utc) <= moment < datetime(9000, 1, 1, tzinfo=timezone.utc):
+        raise UsageError(f"--at {text} is not a plausible time")
+    return utc_ms(moment)
+
+
+def parse_fields(pairs: list[str]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"{pair!r}: give fields as FIELD=VALUE (for example severity=SEV1)")
+        fields[name.strip()] = value
+    return fields
+
+
+def build_event(kind: str, fields: dict[str, Any], state: IncidentState) -> ev.Event:
+    """The event ``kind`` with ``fields``, checked against the vocabulary and the incident."""
+    model = ev.KINDS.get(kind)
+    if model is None or kind in NOT_RECORDED_BY_HAND:
+        raise UsageError(f"{kind!r} is not a kind that can be recorded; use one of: "
+                         + ", ".join(recordable_kinds()))
+    for reserved in ("seq", "at", "by", "kind"):
+        if reserved in fields:
+            hint = {"at": "--at TIME", "by": "--as HANDLE"}.get(reserved, "nothing: it is assigned")
+            raise UsageError(f"{reserved}= is not a field of {kind}; for it use {hint}")
+    known = {name for name, info in model.model_fields.items()} | {
+        info.alias for info in model.model_fields.values() if info.alias}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        offered = sorted(known - {"seq", "at", "by", "kind", "id", "from_"})
+        raise UsageError(f"{kind} has no field {unknown[0]!r}; its fields: {', '.join(offered)}")
+    try:
+        event = model.model_validate({"kind": kind, **fields})
+    except ValidationError as exc:
+        raise UsageError(f"{kind}: " + "; ".join(_field_problem(e) for e in exc.errors())) from None
+    step = getattr(event, "step", None)
+    if step is not None and state.find_step(step) is None:
+        known = ", ".join(s.id for _, s in state.all_steps()) or "none"
+        raise UsageError(f"{kind}: there is no step {step!r} in this incident's protocols"
+                         f" (steps: {known})")
+    if isinstance(event, ev.AskDone) and event.ask not in state.asks:
+        raise UsageError(f"ask.done: there is no ask #{event.ask} (asks: "
+                         + (", ".join(f"#{s}" for s in state.asks) or "none") + ")")
+    return event
+
+
+def _field_problem(error: dict[str, Any]) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ())) or "fields"
+    if error.get("type") == "missing":
+        return f"{where}= is needed"
+    if error.get("type") == "literal_error":
+        return f"{where}= {error.get('input')!r} is not one of {error['ctx']['expected']}"
+    return f"{where}= {error.get('input')!r}: {error.get('msg', 'not valid').lower()}"
