@@ -212,9 +212,13 @@ def open_session(spec: str, **kwargs: Any):  # -> Session (kept lazy for import 
     from cockpit.paths import resolve_session
     from cockpit.session import Session
 
+    from cockpit.text import printable
+
     session = Session.open(resolve_session(spec), **kwargs)
+    for problem in session.problems:  # what the damage cost, and where it is
+        print(printable(f"cockpit: warning: {session.path}: {problem}"), file=sys.stderr)
     if session.recovery:
-        print(f"cockpit: note: {session.recovery.describe()}", file=sys.stderr)
+        print(printable(f"cockpit: note: {session.recovery.describe()}"), file=sys.stderr)
     return session
 
 

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from cockpit.text import printable
 from cockpit.errors import EXIT_OK, RuntimeFailure
 from cockpit.paths import resolve_session
 from cockpit.retro.markdown import render_markdown
@@ -31,8 +32,10 @@ def _config(args: argparse.Namespace) -> Config | None:
 def read_saved(spec: str, **kwargs: object) -> SavedSession:
     """The session named on the command line, read once; a recovered torn tail is mentioned."""
     saved = SavedSession.read(resolve_session(spec), **kwargs)  # type: ignore[arg-type]
+    for problem in saved.problems:
+        print(printable(f"cockpit: warning: {saved.path}: {problem}"), file=sys.stderr)
     if saved.recovery:
-        print(f"cockpit: note: {saved.recovery.describe()}", file=sys.stderr)
+        print(printable(f"cockpit: note: {saved.recovery.describe()}"), file=sys.stderr)
     return saved
 
 

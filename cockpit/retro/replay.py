@@ -16,7 +16,7 @@ import os
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ class SavedSession:
     header: dict[str, Any]
     events: list[ev.Event]
     recovery: Recovery | None = None
+    problems: list[str] = field(default_factory=list)
     handle: str | None = None
     clock: Clock | None = None
     _seat: Seat | None = None
@@ -55,7 +56,7 @@ class SavedSession:
              clock: Clock | None = None) -> SavedSession:
         loaded = Journal(path).load()
         events = sorted((ev.parse_event(record) for record in loaded.events), key=fold_key)
-        return cls(Path(path), loaded.header, events, loaded.recovery, handle, clock)
+        return cls(Path(path), loaded.header, events, loaded.recovery, loaded.problems, handle, clock)
 
     @property
     def drill(self) -> bool:
