@@ -129,7 +129,8 @@ def _bisect(data: bytes, base: int, parts: list[Piece], out: Parsed, first: bool
         return
     run = Piece(parts[0].start, parts[-1].end)
     doc = _parse_bytes(data[run.start - base:run.end - base])
-    if isinstance(doc, dict):
+    stray = isinstance(doc, dict) and set(doc) - {"events", "cockpit" if run.start == base else ""}
+    if isinstance(doc, dict) and not (stray and len(parts) > 1):  # a stray table: find its place
         _collect(doc, run, out, first=first and run.start == base, single=len(parts) == 1)
         return
     if len(parts) > 1:

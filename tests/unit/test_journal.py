@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -258,3 +259,60 @@ def test_follower_sees_other_writers_in_file_order(make_session):
     assert landed.seq == 5
     assert [e.text for e in first.refresh()] == ["from bob"]
     assert first.state == second.state
+
+
+_HEAD = ('[cockpit]\nformat = 1\nsession = "x"\n\n[[events]]\nat = 2026-11-27T04:10:00.000Z\nby = "a"\n'
+         'kind = "incident.declared"\ntitle = "T"\nseverity = "SEV2"\nseq = 1\n\n[[events]]\n')
+_TAIL = ('\nseq = 2\n\n[[events]]\nat = 2026-11-27T04:12:00.000Z\nby = "a"\nkind = "note.added"\n'
+         'text = "after"\nseq = 3\n')
+
+
+@pytest.mark.parametrize("middle, said", [
+    ('at = "yesterday"\nby = "a"\nkind = "note.added"\ntext = "x"', "event seq 2: at = 'yesterday', expected a UTC time"),
+    ('at = 2026-11-27T04:11:00.000Z\nby = "a"\ntext = "x"', "event seq 2: no kind"),
+    ('at = 9999-12-31T23:59:59.999Z\nby = "a"\nkind = "note.added"\ntext = "x"', "not a plausible time"),
+    ('at = 2026-11-27\nby = "a"\nkind = "note.added"\ntext = "x"', "is a date, expected a UTC time"),
+    ('by = "a"\nkind = "note.added"\ntext = "x"', "no at"),
+    ('at = 2026-11-27T04:11:00.000Z\nkind = "note.added"\nx = ' + "[" * 2000 + "1" + "]" * 2000,
+     "a damaged event"),
+    ('at = 2026-11-27T04:11:00.000Z\nkind = "note.added"\ntext = "x\x00"', "a damaged event"),
+], ids=["at yesterday", "no kind", "at 9999", "at a date", "no at", "nested 2000 deep", "NUL"])
+def test_an_event_that_cannot_be_placed_is_named_and_costs_only_itself(tmp_path, middle, said):
+    path = tmp_path / "s.toml"
+    path.write_bytes((_HEAD + middle + _TAIL).encode())
+    session = Session.open(path)
+    assert [e.seq for e in session.events] == [1, 3]
+    [problem] = session.problems
+    assert said in problem and ("seq 2" in problem or f"byte {len(_HEAD) - 11}" in problem), problem
+    assert path.read_bytes() == (_HEAD + middle + _TAIL).encode()
+
+
+def test_a_local_time_is_read_as_utc(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(_HEAD + 'at = 2026-11-27T04:11:00\nby = "a"\nkind = "note.added"\ntext = "x"' + _TAIL)
+    session = Session.open(path)
+    assert [e.seq for e in session.events] == [1, 2, 3] and session.events[1].at.tzinfo is not None
+
+
+@pytest.mark.parametrize("header, said", [
+    ('[cockpit]\nformat = "one"\n', "format = 'one' in [cockpit]: expected a whole number"),
+    ('[cockpit]\nformat = 1\ndrill = "yes"\n', "drill = 'yes'"),
+    ('[[events]]\nkind = "x"\n', "no [cockpit] header"),
+    ('', "no [cockpit] header"),
+    ('[cockpit\nformat = 1\n', "the header does not parse"),
+], ids=["format one", "drill yes", "no header", "empty", "broken header"])
+def test_a_header_that_cannot_be_trusted_is_a_clear_error(tmp_path, header, said):
+    path = tmp_path / "s.toml"
+    path.write_text(header)
+    with pytest.raises(JournalError, match=re.escape(said)):
+        Journal(path).load()
+
+
+def test_a_header_written_twice_is_named_where_it_is_and_the_first_is_used(tmp_path):
+    path = tmp_path / "s.toml"
+    text = _HEAD + 'at = 2026-11-27T04:11:00.000Z\nby = "a"\nkind = "note.added"\ntext = "x"' + _TAIL
+    path.write_text(text + '\n[cockpit]\nformat = 1\nsession = "other"\n')
+    loaded = Journal(path).load()
+    assert loaded.header["session"] == "x" and [e["seq"] for e in loaded.events] == [1, 2, 3]
+    assert loaded.problems == [f"byte {len(text) + 1}: a second header is not part of the session"
+                               " format; ignored"]
