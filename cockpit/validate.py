@@ -83,8 +83,12 @@ def _validate_session(path: Path) -> tuple[bool, str]:
     except JournalError as exc:
         return False, f"cockpit: error: {exc}"
     raw = [e for e in session.events if isinstance(e, RawEvent)]
+    if session.problems:  # every complete event is still read, but the file is not as it should be
+        listed = "".join(f"\n  {problem}" for problem in session.problems)
+        return False, (f"{path}: not a valid session: {len(session.problems)} problem"
+                       f"{'' if len(session.problems) == 1 else 's'} ({len(session.events)} events"
+                       f" read, nothing lost):{listed}")
     notes = [f"{len(raw)} events of kinds this version does not know (kept as they are)"] if raw else []
-    notes += session.problems
     if session.recovery:
         notes.append(session.recovery.describe())
     extra = f"; {'; '.join(notes)}" if notes else ""

@@ -316,3 +316,16 @@ def test_a_header_written_twice_is_named_where_it_is_and_the_first_is_used(tmp_p
     assert loaded.header["session"] == "x" and [e["seq"] for e in loaded.events] == [1, 2, 3]
     assert loaded.problems == [f"byte {len(text) + 1}: a second header is not part of the session"
                                " format; ignored"]
+
+
+def test_validate_reports_seqs_out_of_order_and_damage_and_fails(tmp_path, capsys):
+    from cockpit.cli import main
+
+    path = tmp_path / "s.toml"
+    text = (_HEAD + 'at = 2026-11-27T04:11:00.000Z\nby = "a"\nkind = "note.added"\ntext = "x"'
+            + _TAIL.replace("seq = 2", "seq = 5"))
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "not a valid session" in err and "seq 3 follows seq 5" in err and "3 events read" in err
+    assert path.read_text() == text
