@@ -166,3 +166,14 @@ def test_sharing_a_file_of_another_user_names_the_command_for_its_owner(shared_f
     assert (f"chgrp users {path} {lock} {folder} && chmod g+rw {path} {lock}"
             f" && chmod g+rwx {folder}") in done.stdout
     assert not lock.exists() and not folder.exists()  # nothing left behind by the failed try
+
+
+def test_new_on_a_full_disk_leaves_no_file_behind(small_disk, capsys):
+    from cockpit.cli import main
+
+    _fill(small_disk)
+    target = small_disk / "incident.toml"
+    code = main(["new", "--no-ui", "--title", "Checkout 500s", "--session", str(target)])
+    err = capsys.readouterr().err
+    assert code == 1 and "disk is full" in err and "Traceback" not in err
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]
