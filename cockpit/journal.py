@@ -26,7 +26,7 @@ from typing import Any
 
 from cockpit import records as rec
 from cockpit.errors import EXIT_FAILURE, EXIT_USAGE, CockpitError
-from cockpit.files import create_private
+from cockpit.files import create_private, make_folders
 from cockpit.tomlfmt import event_block, toml_table_lines
 
 FORMAT = rec.FORMAT
@@ -96,7 +96,7 @@ class Journal:
         header = {"format": FORMAT, **header}
         data = ("[cockpit]\n" + "\n".join(toml_table_lines(header)) + "\n").encode("utf-8")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_folders(path.parent)  # a folder made here is 0700: titles are in file names
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
         except FileExistsError:
             raise JournalError(f"{path} already exists; open it with `cockpit open {path}`") from None

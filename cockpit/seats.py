@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cockpit.errors import UsageError
+from cockpit.files import UnsafeFile, check_own, open_side_file, side_folder
 from cockpit.domain import events as ev
 from cockpit.domain.state import IncidentState
 from cockpit.session import Session
@@ -87,29 +88,18 @@ class PollerLease:
         self.release()
 
     def _open(self) -> int | None:
-        """The lock file, created with the session file's permissions and group on first use."""
+        """The lock file, created with the session file's permissions and group on first use;
+        never through a link, never someone else's."""
         try:
-            return os.open(self.path, os.O_RDONLY)
-        except FileNotFoundError:
-            pass
+            return open_side_file(self.path, like=self.session_path)
         except OSError as exc:
             self.error = _lock_failure(self.path, self.session_path, exc)
             return None
-        try:
-            info = os.stat(self.session_path)
-            fd = os.open(self.path, os.O_RDONLY | os.O_CREAT, stat.S_IMODE(info.st_mode) & 0o666)
-        except OSError as exc:
-            self.error = _lock_failure(self.path, self.session_path, exc)
-            return None
-        try:
-            os.fchmod(fd, stat.S_IMODE(info.st_mode) & 0o666)  # the umask must not narrow it
-            os.fchown(fd, -1, info.st_gid)
-        except OSError:
-            pass  # not a member of the session's group: the lock still works for this user
-        return fd
 
 
 def _lock_failure(lock: Path, session: Path, exc: OSError) -> str:
+    if isinstance(exc, UnsafeFile):
+        return f"{exc.strerror}; this seat will not poll the endpoints"
     if exc.errno in (errno.EACCES, errno.EPERM):
         return (f"cannot open {lock} ({exc.strerror}), so this seat will not poll the endpoints."
                 f" The session's owner can fix it with `cockpit open {shlex.quote(str(session))}"
@@ -140,7 +130,7 @@ class SeatPresence:
             return True
         try:
             mode = stat.S_IMODE(os.stat(self.session_path).st_mode) & 0o666
-            _make_folder_like(self.folder, self.session_path)
+            side_folder(self.folder, like=self.session_path)
             fd, name = self._locked_file(mode, json.dumps({"handle": handle, "read_only": read_only}))
         except OSError:
             return False
@@ -215,19 +205,6 @@ def record_departures(session: Session, presence: SeatPresence,
     return [event for event in left if event is not None]
 
 
-def _make_folder_like(folder: Path, session: Path) -> None:
-    """``folder`` with the session file's group, and its read/write bits (plus x) whatever the umask."""
-    try:
-        folder.mkdir()
-    except FileExistsError:
-        return
-    info = os.stat(session)
-    mode = stat.S_IMODE(info.st_mode) & 0o666
-    os.chmod(folder, mode | ((mode & 0o444) >> 2))
-    with contextlib.suppress(OSError):
-        os.chown(folder, -1, info.st_gid)
-
-
 def _parse_seat(data: bytes) -> tuple[str, bool] | None:
     try:
         info = json.loads(data)
@@ -289,20 +266,35 @@ def share_with_group(path: str | os.PathLike[str], group: str) -> list[str]:
            f" && chmod g+rwx {_quoted(targets[2:])}")
     try:
         for target in targets:  # the session first: nothing is created unless it may be shared
-            if target == lock:
-                lock.touch(exist_ok=True)
-            elif target == seats:
-                seats.mkdir(exist_ok=True)
-            os.chown(target, -1, gid)
-            extra = 0o070 if target.is_dir() else 0o060
-            os.chmod(target, stat.S_IMODE(os.stat(target).st_mode) | extra)
+            _share_one(target, session, gid, folder=target == seats)
     except FileNotFoundError:
         raise ShareError(f"no session file at {session}") from None
+    except UnsafeFile as exc:
+        raise ShareError(f"cannot share {session}: {exc.strerror}. Remove it, then share again")\
+            from None
     except OSError as exc:
         raise ShareError(
             f"cannot share {session} with group {group!r}: {exc.strerror}. Only the file's owner,"
             f" and only for a group they belong to, can do this; they can run: {fix}") from None
     return _folder_notes(session.parent, gid, group)
+
+
+def _share_one(target: Path, session: Path, gid: int, *, folder: bool) -> None:
+    """chgrp and g+rw (g+rwx for the folder) on one of the cockpit's own files, through a
+    descriptor opened without following links: a planted link is refused, its target untouched."""
+    if folder:
+        side_folder(target, like=session)
+        fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    elif target == session:
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW)
+    else:
+        fd = open_side_file(target, like=session)
+    try:
+        info = check_own(fd, target, owners={os.geteuid()}, folder=folder)
+        os.fchown(fd, -1, gid)
+        os.fchmod(fd, stat.S_IMODE(info.st_mode) | (0o070 if folder else 0o060))
+    finally:
+        os.close(fd)
 
 
 def _folder_notes(folder: Path, gid: int, group: str) -> list[str]:

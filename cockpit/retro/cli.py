@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from cockpit.text import printable
 from cockpit.errors import EXIT_OK, RuntimeFailure
+from cockpit.files import replace_private
 from cockpit.paths import resolve_session
 from cockpit.retro.markdown import render_markdown
 from cockpit.retro.replay import SavedSession
 from cockpit.retro.report import render_json, report_for_session
 from cockpit.settings import Config, ConfigError, load_config
+from cockpit.text import printable
 
 
 def _config(args: argparse.Namespace) -> Config | None:
@@ -47,9 +47,7 @@ def run_report(args: argparse.Namespace) -> int:
         return EXIT_OK
     target = Path(args.output)
     try:
-        partial = target.with_name(f".{target.name}.part")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, target)
+        replace_private(target, text.encode("utf-8"))  # 0600, and a planted link is replaced
     except OSError as exc:
         raise RuntimeFailure(f"cannot write the report to {target}: {exc.strerror or exc}") from None
     print(f"report written to {target}", file=sys.stderr)
