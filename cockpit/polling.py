@@ -8,33 +8,59 @@ without its config still polls what it watched. Only the seat holding the poller
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from cockpit.domain.events import HealthChanged, SessionConfigured
+from cockpit.redact import MASK, origin
 from cockpit.seats import health_news
 from cockpit.session import Session
 from cockpit.settings import Config, EndpointConfig, recorded_endpoints
 
 
-def endpoints_to_poll(session: Session, config: Config) -> list[EndpointConfig]:
-    """The session's endpoints, as the config in force defines them, else as the session recorded
-    them: reopening an incident without its config still polls what it watched."""
+def endpoints_to_poll(session: Session, config: Config) -> tuple[list[EndpointConfig], list[str]]:
+    """The session's endpoints as this seat may poll them, and what was withheld, in words.
+
+    A session never spends the opener's secrets on a URL the opener did not configure: an
+    endpoint is polled with ``env:`` headers only when the opener's own config declares it (same
+    name, same origin), as that config says. Otherwise it is polled as the session recorded it,
+    without its secret headers (and a masked URL stays masked: it is not polled)."""
     configured = {e.name: e for e in config.endpoints}
     refs = [ref for e in session.events if isinstance(e, SessionConfigured) for ref in e.endpoints]
     recorded = {e.name: e for e in recorded_endpoints(refs)}
-    chosen = (configured.get(name) or recorded.get(name) for name in session.state.endpoints)
-    return [e for e in chosen if e is not None]
+    chosen, withheld = [], []
+    for name in session.state.endpoints:
+        mine, theirs = configured.get(name), recorded.get(name)
+        if mine is not None and (theirs is None or origin(mine.url) == origin(theirs.url)):
+            chosen.append(mine)
+            continue
+        if theirs is None:
+            continue
+        if MASK in theirs.url:
+            withheld.append(f"{name}: its recorded URL has masked credentials; not polled")
+            continue
+        secret = {k for k, v in theirs.headers.items() if v.startswith("env:")}
+        if secret:
+            withheld.append(f"{name}: polled without {', '.join(sorted(secret))}, which your own"
+                            " config does not give this endpoint")
+        chosen.append(theirs.model_copy(update={"headers": {
+            k: v for k, v in theirs.headers.items() if k not in secret}}))
+    return chosen, withheld
 
 
-def live_monitor(session: Session, config: Config, on_event: Any) -> Any:
+def live_monitor(session: Session, config: Config, on_event: Any,
+                 warn: Callable[[str], object] = lambda text: None) -> Any:
     """A Monitor for the session's endpoints that the config in force knows how to probe.
 
     Each health change passes through ``health_news`` before ``on_event``: a seat taking over the
     polling starts from "unknown" and must not record "unknown -> up" for what the file shows up.
+    What is withheld from a recorded endpoint (the opener's secrets) is said once, through ``warn``.
     """
     if session.read_only:
         return None
-    endpoints = endpoints_to_poll(session, config)
+    endpoints, withheld = endpoints_to_poll(session, config)
+    if withheld:
+        warn("Secrets stay with their owner. " + "; ".join(withheld) + ".")
     if not endpoints:
         return None
     from cockpit.health.monitor import Monitor

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cockpit import paths
 from cockpit.domain.durations import Duration
+from cockpit.redact import redact_url
 from cockpit.domain.events import EndpointRef, Person
 from cockpit.domain.protocol import Step
 from cockpit.domain.roster import RosterLimits
@@ -78,8 +79,9 @@ class EndpointConfig(_Strict):
     def reference(self) -> EndpointRef:
         """What a session records about this endpoint: enough for any seat to poll it later, even
         without this config. Header values are kept only as ``env:NAME`` references; a literal
-        value is recorded by its header name alone."""
+        value is recorded by its header name alone, and the URL with its credentials masked."""
         data = self.model_dump(mode="json", exclude_defaults=True)
+        data["url"] = redact_url(self.url)  # credentials in a URL are the opener's, never recorded
         data["service"] = self.service or self.name
         data["headers"] = {k: v for k, v in self.headers.items() if v.startswith("env:")}
         literal = sorted(k for k, v in self.headers.items() if not v.startswith("env:"))

@@ -158,7 +158,8 @@ class IncidentScreen(Screen[None]):
         if self._poll:
             from cockpit.polling import live_monitor
 
-            monitor = live_monitor(self.session, self.config, self.record)
+            monitor = live_monitor(self.session, self.config, self.record, warn=lambda text:
+                                   self.seat.say(Notice("Health", text, "warning")))
         self.seat.start_polling(monitor)
 
     @property
