@@ -38,9 +38,12 @@ def _severity(value: str) -> str:
 
 
 def _handle(value: str) -> str:
+    from cockpit.text import handle_problem, printable
+
     handle = value.strip()
-    if not handle or any(c.isspace() for c in handle):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a handle; use one word such as alice")
+    problem = handle_problem(handle)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{printable(value)!r} is not a handle: {problem}")
     return handle
 
 

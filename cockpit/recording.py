@@ -18,6 +18,7 @@ from cockpit.domain import events as ev
 from cockpit.domain.clock import utc_ms
 from cockpit.domain.state import IncidentState
 from cockpit.errors import UsageError
+from cockpit.text import handle_problem, printable
 
 NOT_RECORDED_BY_HAND = {"session.configured", "seat.joined", "seat.left", "health.summary"}
 """Kinds only the cockpit itself records: the configuration in force, presence, health windows."""
@@ -82,6 +83,10 @@ def build_event(kind: str, fields: dict[str, Any], state: IncidentState) -> ev.E
         event = model.model_validate({"kind": kind, **fields})
     except ValidationError as exc:
         raise UsageError(f"{kind}: " + "; ".join(_field_problem(e) for e in exc.errors())) from None
+    handle = getattr(event, "handle", None)
+    problem = handle_problem(handle) if isinstance(handle, str) else None
+    if problem:
+        raise UsageError(f"{kind}: handle= {printable(handle)!r}: {problem}")
     step = getattr(event, "step", None)
     if step is not None and state.find_step(step) is None:
         known = ", ".join(s.id for _, s in state.all_steps()) or "none"

@@ -29,6 +29,7 @@ from cockpit.errors import RuntimeFailure, UsageError
 from cockpit.journal import Journal, JournalWriteError, Recovery
 from cockpit.paths import new_session_path
 from cockpit.settings import Config, ProtocolFile
+from cockpit.text import handle_problem
 
 
 class ReadOnlySession(UsageError):
@@ -44,11 +45,16 @@ def default_handle(explicit: str | None = None) -> str:
     if explicit:
         return explicit
     if os.environ.get("COCKPIT_USER"):
-        return os.environ["COCKPIT_USER"]
+        handle = os.environ["COCKPIT_USER"].strip()
+        problem = handle_problem(handle)
+        if problem:
+            raise UsageError(f"$COCKPIT_USER: {problem}")
+        return handle
     try:
-        return getpass.getuser()
+        login = getpass.getuser()
     except (KeyError, OSError):
         return "someone"
+    return login if handle_problem(login) is None else "someone"
 
 
 def fold_key(event: ev.Event) -> tuple[datetime, int]:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cockpit import paths
 from cockpit.domain.durations import Duration
 from cockpit.redact import redact_url
+from cockpit.text import handle_problem, printable
 from cockpit.domain.events import EndpointRef, Person
 from cockpit.domain.protocol import Step
 from cockpit.domain.roster import RosterLimits
@@ -134,6 +135,10 @@ class Config(_Strict):
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
+        for person in self.people:  # a handle must look like what it is
+            problem = handle_problem(person.handle)
+            if problem:
+                raise ValueError(f"people: {printable(person.handle)!r}: {problem}")
         for label, names in (("people", [p.handle for p in self.people]),
                              ("endpoints", [e.name for e in self.endpoints])):
             dupes = sorted({n for n in names if names.count(n) > 1})
