@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from cockpit import __version__
-
 from cockpit.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CockpitError, RuntimeFailure, UsageError
+from cockpit.text import printable
 
 __all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "RuntimeFailure", "UsageError", "main"]
 
@@ -38,7 +38,7 @@ def _severity(value: str) -> str:
 
 
 def _handle(value: str) -> str:
-    from cockpit.text import handle_problem, printable
+    from cockpit.text import handle_problem
 
     handle = value.strip()
     problem = handle_problem(handle)
@@ -177,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for config, given in ((getattr(args, "config", None), "with --config"),
                           (os.environ.get("COCKPIT_CONFIG"), "in $COCKPIT_CONFIG")):
         if config and not Path(config).expanduser().is_file():  # never ignored, whatever the command
-            print(f"cockpit: error: {config}: no such config file (given {given})", file=sys.stderr)
+            print(printable(f"cockpit: error: {config}: no such config file (given {given})"), file=sys.stderr)
             return EXIT_USAGE
     try:
         return handler(args)
@@ -195,7 +195,6 @@ def classify(exc: BaseException) -> tuple[int, str]:
     """Exit code and message for an error; unknown errors are runtime failures, said plainly."""
     from cockpit.paths import SessionNotFound
     from cockpit.settings import ConfigError
-    from cockpit.text import printable
 
     if isinstance(exc, CockpitError):
         return exc.exit_code, f"error: {printable(str(exc))}"
@@ -215,7 +214,6 @@ def open_session(spec: str, **kwargs: Any):  # -> Session (kept lazy for import 
     from cockpit.paths import resolve_session
     from cockpit.session import Session
 
-    from cockpit.text import printable
 
     session = Session.open(resolve_session(spec), **kwargs)
     for problem in session.problems:  # what the damage cost, and where it is
@@ -254,7 +252,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
     if not args.no_ui:
         return _lazy("cockpit.ui.launch", "run_new")(args)
     session, _ = declare_from_args(args)
-    print(session.path)
+    print(printable(str(session.path)))
     return EXIT_OK
 
 
@@ -268,13 +266,12 @@ def _cmd_log(args: argparse.Namespace) -> int:
     if session.state.declared_at is None:
         raise UsageError(f"{session.path} has no declared incident to log to")
     event = session.record(NoteAdded(text=text, tag=args.kind))
-    print(f"logged {args.kind} #{event.seq} at {event.at:%H:%M:%S} UTC by {event.by}")
+    print(printable(f"logged {args.kind} #{event.seq} at {event.at:%H:%M:%S} UTC by {event.by}"))
     return EXIT_OK
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
     from cockpit.recording import build_event, parse_fields, parse_moment
-    from cockpit.text import printable
 
     session = open_session(args.session, handle=args.handle)
     if session.state.declared_at is None and args.kind != "incident.declared":
@@ -306,7 +303,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(status_document(session, now), indent=2))
     else:
-        print(status_text(session, now))
+        print(printable(status_text(session, now)))
     return EXIT_OK
 
 
@@ -322,7 +319,10 @@ def _cmd_sessions(args: argparse.Namespace) -> int:
         return EXIT_OK
     for row in rows:
         flag = " DRILL" if row["drill"] else ""
-        print(f"{row['severity'] or '----':4}  {row['status']:13} {row['title'][:50]:50}{flag}  {row['path']}")
+        title = printable(row["title"], one_line=True)
+        title = title if len(title) <= 50 else title[:49] + "…"
+        print(printable(f"{row['severity'] or '----':4}  {row['status']:13} {title:50}{flag}  {row['path']}",
+                        one_line=True))
     return EXIT_OK
 
 
@@ -332,7 +332,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     failures = 0
     for name in args.files:
         ok, message = validate_file(Path(name))
-        print(message, file=sys.stdout if ok else sys.stderr)
+        print(printable(message), file=sys.stdout if ok else sys.stderr)
         failures += not ok
     return EXIT_USAGE if failures else EXIT_OK
 

@@ -466,7 +466,8 @@ class IncidentScreen(Screen[None]):
             self.notify(f"No step to {verb}.", timeout=4)
             return
         step_id = await self.app.push_screen_wait(ChoicePrompt(
-            f"Which step ({verb})?", [(v.step.id, v.step.text) for v in views]))
+            f"Which step ({verb})?",
+            [(v.step.id, printable(v.step.text, one_line=True)) for v in views]))
         if step_id is None:
             return
         if verb == "done":
@@ -498,6 +499,7 @@ class IncidentScreen(Screen[None]):
             self.notify("No open ask-timers.", timeout=4)
             return
         chosen = await self.app.push_screen_wait(ChoicePrompt(
-            "Which ask is answered?", [(str(a.seq), f"{a.handle}: {a.task}") for a in asks]))
+            "Which ask is answered?",
+            [(str(a.seq), printable(f"{a.handle}: {a.task}", one_line=True)) for a in asks]))
         if chosen is not None:
             self.record_and_show(ev.AskDone(ask=int(chosen)), basis=basis)

@@ -71,3 +71,19 @@ def test_hostile_handles_are_refused_at_every_entry(handle, tmp_path, capsys, mo
     assert main(["log", str(path), "hello"]) == 2
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\u200b" not in err and "\u202e" not in err
+
+
+def test_hostile_titles_and_notes_reach_stdout_harmless(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    hostile = "Checkout \x1b]2;OWNED\x07down\u202e \x1b[2J" + "x" * 80
+    assert cockpit("new", "--no-ui", "--title", hostile) == 0
+    path = capsys.readouterr().out.strip()
+    assert cockpit("log", path, "note \x1b]52;c;SGk=\x07 with \u200b", "--as", "bob") == 0
+    for command in (["sessions"], ["status", path], ["report", path], ["validate", path]):
+        assert cockpit(*command) == 0, command
+        out, err = capsys.readouterr()
+        for stream in (out, err):
+            assert not STEERING.search(stream.replace("\n", "").replace("\t", "")), command
+            assert not HIDDEN.search(stream), command
+    assert cockpit("sessions") == 0
+    assert "…" in capsys.readouterr().out  # a cut title ends with an ellipsis
