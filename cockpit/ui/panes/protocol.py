@@ -132,7 +132,7 @@ class ProtocolPane(Pane):
         for view in ordered:
             if several and view.protocol != current_protocol and view.applies:
                 current_protocol = view.protocol
-                rows.append(Row(Text(view.protocol, style="bold underline")))
+                rows.append(Row(Text(printable(view.protocol, one_line=True), style="bold underline")))
             symbol, tone = step_symbol(view, now)
             style = self.tone(tone)
             line = Text()

@@ -27,6 +27,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
+from cockpit.text import printable
+
 if TYPE_CHECKING:  # the opening screen draws its empty panes before the core is loaded
     from cockpit.domain.events import Event
 
@@ -293,9 +295,11 @@ class RowList(ScrollView, can_focus=True):
 
 
 def cells(text: str, width: int) -> str:
-    """``text`` cut or padded to exactly ``width`` cells, cut with an ellipsis."""
+    """``text`` cut or padded to exactly ``width`` cells, cut with an ellipsis; it passes the text
+    gate first, so that what is measured is what the terminal shows."""
     if width <= 0:
         return ""
+    text = printable(text, one_line=True)
     if cell_len(text) <= width:
         return text + " " * (width - cell_len(text))
     out = ""
@@ -373,6 +377,7 @@ class Pane(PaneFrame):
 
     def set_title(self, title: str) -> None:
         """Change the border title (as plain text: names in it never act as markup)."""
+        title = printable(title, one_line=True)
         if self._title != title:
             self._title = title
             self.border_title = Text(title)
