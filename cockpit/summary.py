@@ -1,15 +1,21 @@
-"""Headless summaries of a session: ``cockpit status`` and ``cockpit sessions``."""
+"""Headless summaries of a session: ``cockpit status`` and ``cockpit sessions``.
+
+Events are told in the narrator's words (:mod:`cockpit.narrate`), times with the one set of
+formatters (:mod:`cockpit.domain.durations`), every line through ``printable``.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from cockpit.domain.durations import format_clock
+from cockpit.domain.durations import clock_time, format_clock, format_offset
 from cockpit.domain.roster import roster_warnings
 from cockpit.domain.severity import suggest_severity
+from cockpit.narrate import HEALTH_BADGES, Context, narrate
 from cockpit.paths import saved_sessions
 from cockpit.session import Session
+from cockpit.text import printable
 from cockpit.tomlfmt import toml_datetime
 
 
@@ -61,7 +67,19 @@ def status_document(session: Session, now: datetime) -> dict[str, Any]:
         "counts": {"events": state.event_count, "notes": len(state.notes),
                    "updates": len(state.updates)},
         "last_event_at": _iso(state.last_at),
+        "last_event": _last_event(session),
     }
+
+
+def _last_event(session: Session) -> dict[str, Any] | None:
+    """The newest event in the fold's order, told as the timeline tells it."""
+    events = session.events
+    if not events:
+        return None
+    last = events[-1]
+    steps = {step.id: step.text for _, step in session.state.all_steps()}
+    return {"seq": last.seq, "at": _iso(last.at), "by": last.by, "kind": last.kind,
+            "text": narrate(last, Context(steps, events))}
 
 
 def status_text(session: Session, now: datetime) -> str:
@@ -69,7 +87,7 @@ def status_text(session: Session, now: datetime) -> str:
     lines = []
     drill = "  [DRILL]" if doc["drill"] else ""
     lines.append(f"{doc['severity'] or '----'}  {doc['title'] or '(not declared)'}{drill}")
-    clock = f"T+{format_clock(doc['elapsed_s'])}" if doc["elapsed_s"] is not None else "not declared"
+    clock = format_offset(doc["elapsed_s"]) if doc["elapsed_s"] is not None else "not declared"
     lines.append(f"status {doc['status'].upper()}   {clock}   commander {doc['commander'] or '— unassigned'}")
     proto = doc["protocol"]
     lines.append(f"protocol {', '.join(proto['names']) or '—'}: {proto['done']}/{proto['total']} done"
@@ -81,17 +99,17 @@ def status_text(session: Session, now: datetime) -> str:
     suggestion = doc["suggested_severity"]
     if suggestion["severity"]:
         lines.append(f"suggested {suggestion['severity']}: {'; '.join(suggestion['reasons'])}")
-    symbols = {"up": "▲ UP", "degraded": "◆ DEGRADED", "down": "▼ DOWN", "unknown": "? UNKNOWN"}
     for endpoint in doc["endpoints"]:
-        lines.append(f"  {symbols.get(endpoint['state'], endpoint['state']):11} {endpoint['name']}"
+        lines.append(f"  {HEALTH_BADGES.get(endpoint['state'], endpoint['state']):11} {endpoint['name']}"
                      + (f"  ({endpoint['detail']})" if endpoint["detail"] else ""))
     for warning in doc["warnings"]:
         lines.append(f"  ⚠ {warning}")
+    last = session.events[-1] if session.events else None
+    if last is not None and doc["last_event"]:
+        lines.append(f"last {clock_time(last.at)} UTC {last.by or '?'}: {doc['last_event']['text']}")
     counts = doc["counts"]
     lines.append(f"{counts['events']} events, {counts['notes']} notes, {counts['updates']} updates"
                  f" — {doc['path']}")
-    from cockpit.text import printable
-
     return "\n".join(printable(line) for line in lines)
 
 

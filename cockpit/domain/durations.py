@@ -1,9 +1,21 @@
-"""Durations as people write them in config files: ``500ms``, ``5s``, ``20m``, ``3h``, ``1h30m``."""
+"""Durations and times, read and written in one set of spellings.
+
+- :func:`parse_duration` / :func:`format_duration`: durations as people write them in config
+  files: ``500ms``, ``5s``, ``20m``, ``3h``, ``1h30m``.
+- :func:`format_clock`: countdowns and elapsed time, ``m:ss`` or ``h:mm:ss``; :func:`format_offset`
+  puts ``T+`` (or ``T-``) in front.
+- :func:`incident_clock`: the incident clock, always ``hh:mm:ss``.
+- :func:`hours_minutes`: time engaged, ``h:mm``.
+- :func:`human_duration`: durations in prose and reports, ``1h 02m 05s``, ``4m 10s``, ``12s``.
+- :func:`clock_time` (``04:31:40``), :func:`short_time` (``04:31``) and :func:`full_time`
+  (``2026-11-27 04:31:40 UTC``): moments, always in UTC.
+"""
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import BeforeValidator, PlainSerializer
@@ -15,28 +27,43 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 def parse_duration(text: str | int | float | timedelta) -> timedelta:
     """Parse ``"1h30m"``-style text (or a number of seconds) into a timedelta.
 
-    Raises ValueError with a message that says what was expected.
+    Raises ValueError with a message that says what was expected: also for a negative, NaN or
+    infinite number, and for anything longer than :data:`MAX_DURATION` (100 years), which can
+    only be a typing mistake and would overflow the arithmetic on times.
     """
     if isinstance(text, timedelta):
-        return text
-    if isinstance(text, bool):
+        seconds = text.total_seconds()
+    elif isinstance(text, bool):
         raise ValueError("expected a duration such as 500ms, 5s, 20m or 3h")
-    if isinstance(text, (int, float)):
-        if text < 0:
-            raise ValueError("a duration cannot be negative")
-        return timedelta(seconds=text)
-    if not isinstance(text, str):
+    elif isinstance(text, (int, float)):
+        try:
+            seconds = float(text)
+        except OverflowError:
+            seconds = math.inf
+    elif isinstance(text, str):
+        compact = text.strip().replace(" ", "")
+        pos, seconds = 0, 0.0
+        for match in _PART.finditer(compact):
+            if match.start() != pos:
+                break
+            seconds += float(match.group(1)) * _UNITS[match.group(2)]
+            pos = match.end()
+        if not compact or pos != len(compact):
+            shown = text if len(text) <= 40 else text[:40] + "…"
+            raise ValueError(f"{shown!r} is not a duration; expected e.g. 500ms, 5s, 20m, 3h or 1h30m")
+    else:
         raise ValueError("expected a duration such as 500ms, 5s, 20m or 3h")
-    compact = text.strip().replace(" ", "")
-    pos, total = 0, 0.0
-    for match in _PART.finditer(compact):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNITS[match.group(2)]
-        pos = match.end()
-    if not compact or pos != len(compact):
-        raise ValueError(f"{text!r} is not a duration; expected e.g. 500ms, 5s, 20m, 3h or 1h30m")
-    return timedelta(seconds=total)
+    if math.isnan(seconds):
+        raise ValueError("expected a duration such as 500ms, 5s, 20m or 3h, not nan")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError("a duration cannot be longer than 36500d (100 years)")
+    return text if isinstance(text, timedelta) else timedelta(seconds=seconds)
+
+
+MAX_DURATION = timedelta(days=36500)
+"""The longest duration :func:`parse_duration` accepts: longer is a typing mistake."""
 
 
 def format_duration(value: timedelta) -> str:
@@ -61,6 +88,53 @@ def format_clock(seconds: float) -> str:
     if hours:
         return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
     return f"{sign}{minutes}:{secs:02d}"
+
+
+def format_offset(seconds: float) -> str:
+    """``T+4:10`` after the origin, ``T-0:05`` before it."""
+    return f"T{'-' if seconds < 0 else '+'}{format_clock(abs(seconds))}"
+
+
+def incident_clock(seconds: float) -> str:
+    """``00:42:13``: hours always shown, so the clock never changes width or meaning."""
+    whole = max(int(seconds), 0)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}"
+
+
+def hours_minutes(seconds: float) -> str:
+    """``0:42``: time engaged, to the minute (seconds would only add noise)."""
+    hours, minutes = divmod(max(int(seconds // 60), 0), 60)
+    return f"{hours}:{minutes:02d}"
+
+
+def human_duration(seconds: float) -> str:
+    """``1h 02m 05s``, ``4m 10s``, ``12s``: a duration in a sentence or a report."""
+    whole = int(round(seconds))
+    sign = "-" if whole < 0 else ""
+    hours, rest = divmod(abs(whole), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m {secs:02d}s"
+    if minutes:
+        return f"{sign}{minutes}m {secs:02d}s"
+    return f"{sign}{secs}s"
+
+
+def clock_time(moment: datetime) -> str:
+    """``04:31:40``: a moment on the UTC clock, to the second."""
+    return f"{moment:%H:%M:%S}"
+
+
+def short_time(moment: datetime) -> str:
+    """``04:31``: a moment on the UTC clock, to the minute."""
+    return f"{moment:%H:%M}"
+
+
+def full_time(moment: datetime) -> str:
+    """``2026-11-27 04:31:40 UTC``."""
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
 Duration = Annotated[

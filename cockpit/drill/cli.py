@@ -17,9 +17,10 @@ from typing import TextIO
 
 from cockpit.errors import EXIT_OK, RuntimeFailure, UsageError
 from cockpit.domain import events as ev
-from cockpit.domain.durations import format_clock
+from cockpit.domain.durations import clock_time, format_clock, format_offset
 from cockpit.drill.runner import DRILL_HANDLE, DrillError, DrillRunner
 from cockpit.drill.scenario import find_scenario
+from cockpit.narrate import Context, narrate
 from cockpit.seat import Seat
 from cockpit.session import Session
 from cockpit.settings import load_config, load_protocol
@@ -27,7 +28,6 @@ from cockpit.text import printable
 
 DEFAULT_SCENARIO = "checkout-outage"
 EXIT_INTERRUPTED = 130
-_STATE_WORDS = {"up": "▲ UP", "degraded": "◆ DEGRADED", "down": "▼ DOWN", "unknown": "? UNKNOWN"}
 
 
 def run_drill(args: argparse.Namespace) -> int:
@@ -110,7 +110,8 @@ def _count(n: int, noun: str) -> str:
 
 
 class _Printer:
-    """Prints the drill's health changes and injects, once each, in the order they were recorded."""
+    """Prints the drill's health changes, injects and roster moves, once each, in the order they
+    were recorded: the UTC time, the scenario time and the narrator's words for the event."""
 
     def __init__(self, runner: DrillRunner, session: Session, out: TextIO) -> None:
         self.runner = runner
@@ -118,31 +119,28 @@ class _Printer:
         self.out = out
         self.shown = len(session.events)
         self.counts = {"health": 0, "inject": 0}
+        self.context = Context(events=session.events)
+        """What the narrator knows of the record (a handover's briefing is said once)."""
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
     def catch_up(self) -> None:
         events = self.session.events
-        for event in events[self.shown:]:
-            parts = self._parts(event)
-            if parts:
-                played = format_clock(round(self.runner.scenario_time(event.at)))
-                text = "  ".join(printable(part, one_line=True) for part in parts)
-                self.say(f"{event.at:%H:%M:%S}Z  T+{played:>5}  {text}")
+        news = events[self.shown:]
+        self.context.add(news)
+        for event in news:
+            if self._follows(event):
+                played = format_offset(round(self.runner.scenario_time(event.at)))
+                self.say(f"{clock_time(event.at)}Z  {played:>7}  {narrate(event, self.context)}")
         self.shown = len(events)
 
-    def _parts(self, event: ev.Event) -> list[str]:
-        """The columns of the line for ``event``; none for what a drill follower need not see."""
+    def _follows(self, event: ev.Event) -> bool:
+        """Whether a drill follower sees ``event``: health changes, injects, the drill's roster."""
         if isinstance(event, ev.HealthChanged):
             self.counts["health"] += 1
-            change = f"{_STATE_WORDS[event.from_]} → {_STATE_WORDS[event.to]}"
-            return ["health", event.endpoint, change] + ([f"({event.detail})"] if event.detail else [])
+            return True
         if isinstance(event, ev.DrillInject):
             self.counts["inject"] += 1
-            return ["inject", event.text]
-        if isinstance(event, (ev.MemberJoined, ev.MemberStatusChanged)) and event.by == DRILL_HANDLE:
-            if isinstance(event, ev.MemberJoined):
-                return ["roster", f"{event.handle} joins ({event.status})"]
-            return ["roster", f"{event.handle} is now {event.status}"]
-        return []
+            return True
+        return isinstance(event, (ev.MemberJoined, ev.MemberStatusChanged)) and event.by == DRILL_HANDLE

@@ -14,8 +14,9 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from cockpit.domain.durations import clock_time, full_time, human_duration
 from cockpit.domain.vocabulary import ROLE_TITLES
-from cockpit.retro.report import QUESTIONS, human_duration
+from cockpit.retro.report import QUESTIONS
 from cockpit.text import printable
 
 _INLINE = re.compile(r"([\\`*_\[\]<>|~])")
@@ -38,11 +39,11 @@ def _escape_line_start(match: re.Match[str]) -> str:
 
 
 def when(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else "—"
+    return full_time(moment) if moment else "—"
 
 
 def clock(moment: datetime | None) -> str:
-    return f"{moment:%H:%M:%S}" if moment else "—"
+    return clock_time(moment) if moment else "—"
 
 
 def span(seconds: float | None) -> str:

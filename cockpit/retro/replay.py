@@ -25,6 +25,7 @@ from cockpit.domain import events as ev
 from cockpit.domain.clock import Clock
 from cockpit.domain.state import IncidentState, apply
 from cockpit.journal import Journal, Recovery
+from cockpit.narrate import Context, narrate
 from cockpit.seat import Say, Seat
 from cockpit.session import Session, fold_key
 
@@ -86,25 +87,23 @@ class KeyMoment:
     """The cursor position that shows this event as the current one (its index + 1)."""
     at: datetime
     label: str
+    """The event in the narrator's words, as the timeline says it."""
 
 
-def key_moment_label(event: ev.Event, before: IncidentState) -> str | None:
-    """Why ``event`` is a key moment, or None: severity, status, health, decision, role changes."""
-    if isinstance(event, ev.IncidentDeclared):
-        return f"declared {event.severity}"
-    if isinstance(event, ev.SeverityChanged):
-        return f"severity {before.severity or '—'} → {event.severity}"
+def is_key_moment(event: ev.Event, before: IncidentState) -> bool:
+    """Whether a retrospective stops at ``event``: severity, status, health, decision, role changes."""
+    if isinstance(event, (ev.IncidentDeclared, ev.SeverityChanged, ev.RoleAssigned, ev.RoleReleased)):
+        return True
     if isinstance(event, ev.StatusChanged):
-        return f"status {event.status}" if event.status != before.status else None
+        return event.status != before.status
     if isinstance(event, ev.HealthChanged):
-        return f"{event.endpoint} {event.from_} → {event.to}" if event.from_ != event.to else None
-    if isinstance(event, ev.NoteAdded) and event.tag == "decision":
-        return "decision"
-    if isinstance(event, ev.RoleAssigned):
-        return f"{event.handle} takes {event.role}"
-    if isinstance(event, ev.RoleReleased):
-        return f"{event.handle} releases {event.role}"
-    return None
+        return event.from_ != event.to
+    return isinstance(event, ev.NoteAdded) and event.tag == "decision"
+
+
+def key_moment_label(event: ev.Event, before: IncidentState, context: Context | None = None) -> str | None:
+    """What a key moment is called (the narrator's words for it), or None for other events."""
+    return narrate(event, context) if is_key_moment(event, before) else None
 
 
 class ReplayCursor:
@@ -119,6 +118,8 @@ class ReplayCursor:
         """The state after ``k * checkpoint_every`` events, for each k."""
         self._tip = IncidentState()
         self.key_moments: list[KeyMoment] = []
+        self.context = Context()
+        """The record as the narrator knows it, for naming key moments."""
         self._span_end: datetime | None = None
         self.extend(events)
         self._position = 0
@@ -130,8 +131,10 @@ class ReplayCursor:
     def extend(self, events: Iterable[ev.Event]) -> None:
         """Add events appended since (a retro note just written, another seat's append)."""
         state = self._tip
+        events = list(events)
+        self.context.add(events)  # a release knows its handover's assignment, recorded just after it
         for event in events:
-            label = key_moment_label(event, state)
+            label = key_moment_label(event, state, self.context)
             state = apply(state, event)
             self._events.append(event)
             latest = max(event.at, self._reach[-1]) if self._reach else event.at

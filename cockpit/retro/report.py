@@ -8,7 +8,7 @@ Definitions (every duration in seconds, ``None`` when the moment never came):
 
 - ``time_to_declare_s``: first health change to degraded/down → declaration, when that change
   came before the declaration (else ``None``: people noticed first).
-- ``time_to_acknowledge_s``: declaration → first ``role.assigned`` of the commander.
+- ``time_to_acknowledge_s``: declaration → the first commander's term, as the fold has it.
 - ``time_to_mitigate_s``: declaration → first status ``monitoring``.
 - ``time_to_resolve_s``: declaration → status ``resolved`` (the last resolution, if reopened).
 - ``time_in_severity_s``: seconds at each severity, declaration → resolution (or the end of the
@@ -17,6 +17,10 @@ Definitions (every duration in seconds, ``None`` when the moment never came):
   ``degraded`` until the end of the record.
 - ``missed_update_cadence``: each gap between updates (or between the declaration or the last
   update and the resolution) longer than a recurring update step allows, and how late.
+
+Facts come from the fold, as every seat saw them: an event the fold took as no news (a second
+``step.done`` of a one-off step when two seats raced, an assignment to the person already holding
+the role, a release by someone who did not hold it) is not listed or credited.
 
 The incident's record ends at its last event, leaving out retro notes and seats (recorded later).
 Retro notes choose their question with a ``question`` field (``happening``, ``how``, ``impact``)
@@ -32,10 +36,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from cockpit.domain import events as ev
+from cockpit.domain.durations import human_duration
 from cockpit.domain.protocol import StepProgress
-from cockpit.domain.state import IncidentState, fold
+from cockpit.domain.state import IncidentState, apply
 from cockpit.domain.vocabulary import SEVERITIES, severity_rank
-from cockpit.retro.narrate import describe, raw_fields
+from cockpit.narrate import Context, narrate, raw_fields
 from cockpit.retro.replay import AFTERWARDS
 from cockpit.settings import Config, ConfigError, load_protocol
 from cockpit.tomlfmt import toml_datetime
@@ -240,7 +245,7 @@ def _entry(entry: Any) -> dict[str, Any]:
     return {"seq": entry.seq, "at": entry.at, "by": entry.by, "text": entry.text}
 
 
-def _suggestions(protocol: dict[str, Any], events: Sequence[ev.Event]) -> list[dict[str, Any]]:
+def _suggestions(protocol: dict[str, Any], state: IncidentState) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for row in protocol["skipped"]:
         out.append({"kind": "skipped", "step": row["id"],
@@ -267,12 +272,12 @@ def _suggestions(protocol: dict[str, Any], events: Sequence[ev.Event]) -> list[d
                                       " cadence or hand updates to someone with the time for them.",
                         "evidence": f"{len(gaps)} of {expected} update intervals overran, by up to "
                                     f"{_clock(max(g['late_by_s'] for g in gaps))}"})
-    for event in events:
-        text = getattr(event, "text", None)
-        if isinstance(event, (ev.NoteAdded, ev.RetroNote)) and text and _MISSING_STEP.search(text):
+    notes = [("note.added", n) for n in state.notes] + [("retro.note", n) for n in state.retro_notes]
+    for kind, note in sorted(notes, key=lambda pair: (pair[1].at, pair[1].seq)):
+        if note.text and _MISSING_STEP.search(note.text):
             out.append({"kind": "missing", "step": None,
                         "suggestion": "Consider a new step for what this note describes.",
-                        "evidence": f"{event.kind} by {event.by} at {toml_datetime(event.at)}: {text}"})
+                        "evidence": f"{kind} by {note.by} at {toml_datetime(note.at)}: {note.text}"})
     return out
 
 
@@ -280,16 +285,20 @@ def _clock(seconds: float | None) -> str:
     return human_duration(seconds or 0.0)
 
 
-def human_duration(seconds: float) -> str:
-    """``1h 02m 05s``, ``4m 10s``, ``12s``."""
-    whole = int(round(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes:02d}m {secs:02d}s"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
+def taken_by_fold(before: IncidentState, after: IncidentState, event: ev.Event) -> bool:
+    """Whether the fold took ``event`` as news. A second "done" of a one-off step (two seats
+    racing), a skip of a step no longer open, an assignment to the person already holding the
+    role, a release by someone who did not hold it, an answer to an answered ask, a protocol
+    already in force: each changes nothing, so it is no fact of the incident."""
+    if isinstance(event, (ev.StepDone, ev.StepSkipped)):
+        return after.steps.get(event.step) != before.steps.get(event.step)
+    if isinstance(event, (ev.RoleAssigned, ev.RoleReleased)):
+        return after.roles != before.roles
+    if isinstance(event, ev.AskDone):
+        return after.asks != before.asks
+    if isinstance(event, ev.ProtocolAdded):
+        return after.protocols != before.protocols
+    return True
 
 
 # -- the document -------------------------------------------------------------------------------
@@ -299,17 +308,19 @@ def build_report(header: dict[str, Any], events: Sequence[ev.Event], *,
                  config: Config | None = None) -> dict[str, Any]:
     """The postmortem document of a session (its ``[cockpit]`` header and its events)."""
     events, protocol_notes = with_protocol_steps(events, config)
-    state = fold(events)
+    state, taken = IncidentState(), []
+    for event in events:  # the one fold, in the order it is given: (at, seq)
+        before, state = state, apply(state, event)
+        if taken_by_fold(before, state, event):
+            taken.append(event)
     incident_events = [e for e in events if e.kind not in AFTERWARDS]
     record_end = max((e.at for e in incident_events), default=state.last_at)
     declared = state.declared_at
     closing = state.resolved_at or record_end
     first_bad = next((e for e in events if isinstance(e, ev.HealthChanged)
                       and e.to in ("degraded", "down")), None)
-    acknowledged = next((e.at for e in events if isinstance(e, ev.RoleAssigned)
-                         and e.role == "commander"), None)
-    mitigated = next((e.at for e in events if isinstance(e, ev.StatusChanged)
-                      and e.status == "monitoring"), None)
+    acknowledged = min((t.assumed_at for t in state.roles if t.role == "commander"), default=None)
+    mitigated = next((s.at for s in state.status_history if s.status == "monitoring"), None)
     worst = min((h.severity for h in state.severity_history), key=severity_rank, default=None)
     missed = _missed_cadence(state, closing) if closing else []
     protocol = _protocol(state, closing, missed, protocol_notes) if closing else {
@@ -318,7 +329,7 @@ def build_report(header: dict[str, Any], events: Sequence[ev.Event], *,
     downtime = _time_in("down", events, state, record_end) if record_end else {}
     degraded = _time_in("degraded", events, state, record_end) if record_end else {}
     time_in_severity = _time_in_severity(state, closing) if closing and declared else {}
-    step_texts = {step.id: step.text for _, step in state.all_steps()}
+    context = Context({step.id: step.text for _, step in state.all_steps()}, events)
     retro = [e for e in events if isinstance(e, ev.RetroNote)]
     return {
         "incident": {
@@ -359,20 +370,20 @@ def build_report(header: dict[str, Any], events: Sequence[ev.Event], *,
                                                and x.to in ("down", "degraded") for x in events)],
         },
         "responders": _responders(state, closing) if closing else [],
-        "timeline": [_timeline_row(e, step_texts) for e in events if e.kind not in TIMELINE_LEAVES_OUT],
+        "timeline": [_timeline_row(e, context) for e in taken if e.kind not in TIMELINE_LEAVES_OUT],
         "protocol": protocol,
         "updates": [{**_entry(u), "audience": u.audience, "next_update_at": u.next_update_at}
                     for u in state.updates],
         "decisions": [_entry(n) for n in state.notes_tagged("decision")],
         "followups": [_entry(n) for n in state.notes_tagged("action")],
         "retro_notes": [_retro_row(e) for e in retro],
-        "suggestions": _suggestions(protocol, events),
+        "suggestions": _suggestions(protocol, state),
     }
 
 
-def _timeline_row(event: ev.Event, step_texts: dict[str, str]) -> dict[str, Any]:
+def _timeline_row(event: ev.Event, context: Context) -> dict[str, Any]:
     row: dict[str, Any] = {"seq": event.seq, "at": event.at, "by": event.by, "kind": event.kind,
-                           "text": describe(event, step_texts)}
+                           "text": narrate(event, context)}
     if type(event) is ev.RawEvent or event.kind not in ev.KINDS:
         row["raw"] = raw_fields(event)
     return row

@@ -31,16 +31,15 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from cockpit.domain import events as ev
-from cockpit.domain.durations import format_clock
+from cockpit.domain.durations import clock_time, format_offset
 from cockpit.seat import Notice, Seat
+from cockpit.narrate import Context, narrate
 from cockpit.retro.replay import NotATime, ReplayCursor, SavedSession, parse_goto
 from cockpit.retro.report import split_question
 from cockpit.session import default_handle
 from cockpit.settings import Config
-from cockpit.text import printable
 from cockpit.ui.header import IncidentHeader
 from cockpit.ui.panes.calm import CalmPane
-from cockpit.ui.panes.describe import describe
 from cockpit.ui.panes.health import HealthPane
 from cockpit.ui.panes.impact import ImpactPane
 from cockpit.ui.panes.protocol import ProtocolPane
@@ -100,6 +99,8 @@ class TimeBar(Widget):
         self.playing = False
         self.speed = DEFAULT_SPEED
         self.origin = cursor.start
+        self.context: Context = Context(events=cursor.events)
+        """What the narrator knows for the current event: the timeline's step texts and record."""
 
     def column(self, moment: datetime, width: int) -> int:
         start, end = self.cursor.start, self.cursor.end
@@ -125,7 +126,7 @@ class TimeBar(Widget):
     def render(self) -> Text:
         width = max(self.size.width, 20)
         cursor = self.cursor
-        start, end = f"{cursor.start:%H:%M:%S} ", f" {cursor.end:%H:%M:%S}"
+        start, end = f"{clock_time(cursor.start)} ", f" {clock_time(cursor.end)}"
         line = Text(start, style=Style(dim=True))
         line.append_text(self.track(max(width - len(start) - len(end), 4)))
         line.append(end, style=Style(dim=True))
@@ -133,12 +134,12 @@ class TimeBar(Widget):
         state.append("REPLAY", style=Style(reverse=True, bold=True))
         state.append(" ▶ playing" if self.playing else " ‖ paused", style=Style(bold=True))
         offset = (cursor.time - self.origin).total_seconds()
-        state.append(f" {self.speed}×   T{'+' if offset >= 0 else ''}{format_clock(offset)}"
-                     f"  {cursor.time:%H:%M:%S} UTC   event {cursor.position:,} of {cursor.incident_length:,}   ")
+        state.append(f" {self.speed}×   {format_offset(offset)}"
+                     f"  {clock_time(cursor.time)} UTC   event {cursor.position:,} of {cursor.incident_length:,}   ")
         current = cursor.current
         if current is not None:
-            state.append(f"{current.at:%H:%M:%S} ", style=Style(dim=True))
-            state.append(printable(describe(current), one_line=True))
+            state.append(f"{clock_time(current.at)} ", style=Style(dim=True))
+            state.append(narrate(current, self.context))
         state.truncate(width, overflow="ellipsis")
         return Text.assemble(line, "\n", state, no_wrap=True)
 
@@ -246,6 +247,7 @@ class ReplayScreen(Screen[None]):
             self._timeline_stale = False
         timeline.show(state, now)
         bar = self.query_one(TimeBar)
+        bar.context = timeline.steps  # one narration of the current event, on the bar and the timeline
         bar.playing = self._timer is not None
         bar.refresh()
 
@@ -324,11 +326,11 @@ class ReplayScreen(Screen[None]):
     async def action_retro_note(self) -> None:
         self._pause()
         about = self.cursor.time
-        offset = format_clock((about - self.origin).total_seconds())
+        offset = format_offset((about - self.origin).total_seconds())
         if self._opening is None:  # the seat to write in opens while the note is typed
             self._opening = asyncio.create_task(asyncio.to_thread(self.saved.seat))
         typed = await self.app.push_screen_wait(TextPrompt(
-            f"Retro note about T+{offset} ({about:%H:%M:%S} UTC)",
+            f"Retro note about {offset} ({clock_time(about)} UTC)",
             placeholder="happening: / how: / impact: picks the question; plain text is a note"))
         if not typed:
             return
@@ -339,7 +341,7 @@ class ReplayScreen(Screen[None]):
         if seat.record(note) is None:  # the seat said why, and retries what the disk refused
             return
         self.cursor.extend(seat.session.events[len(self.cursor):])
-        self.notify(f"Retro note saved, about T+{offset}.", title="Retro note", markup=False)
+        self.notify(f"Retro note saved, about {offset}.", title="Retro note", markup=False)
         self.show_cursor()
 
     def _say(self, notice: Notice) -> None:

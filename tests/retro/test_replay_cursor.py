@@ -90,8 +90,8 @@ def test_key_moments_and_jumping_between_them():
     ]
     cursor = ReplayCursor(events)
     assert [(k.position, k.label) for k in cursor.key_moments] == [
-        (2, "declared SEV2"), (4, "api up → down"), (5, "decision"), (6, "bob takes commander"),
-        (8, "severity SEV2 → SEV1"), (9, "status resolved")]
+        (2, "declared SEV2 (major): x"), (4, "api up → down"), (5, "decision: roll back"),
+        (6, "bob took incident commander"), (8, "severity → SEV1 (critical)"), (9, "status → RESOLVED")]
     cursor.seek_position(3)
     assert cursor.next_key_moment().endpoints["api"].state == "down"
     assert cursor.position == 4 and cursor.time == T0 + timedelta(minutes=2)

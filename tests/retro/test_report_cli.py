@@ -27,7 +27,7 @@ def test_markdown_has_every_section_in_template_order(incident, capsys):
     assert out.startswith("# Postmortem: Checkout API returning 500s\n")
     assert "| Time to acknowledge (declared → commander assigned) | 2m 00s |" in out
     assert "| SEV1 | 30m 00s |" in out
-    assert "| 2026-11-27 04:11:30 UTC | alice | declared SEV2 \"Checkout API returning 500s\" |" in out
+    assert "| 2026-11-27 04:11:30 UTC | alice | declared SEV2 (major): Checkout API returning 500s |" in out
     retro = out.split("## Retro notes")[1].split("## Suggested")[0]
     assert retro.index("### How did we get here?") < retro.index("a config push nobody reviewed") \
         < retro.index("### What's the immediate impact?") < retro.index("EU shoppers could not pay")
@@ -84,10 +84,10 @@ def test_minimal_session_uses_the_protocol_named(tmp_path, clock, capsys):
     assert any("protocol file of that name was used" in n for n in doc["protocol"]["notes"])
     raw = [row for row in doc["timeline"] if row["kind"] == "pager.escalated"]
     assert raw == [{"seq": 3, "at": "2026-11-27T04:12:00.000Z", "by": "zed", "kind": "pager.escalated",
-                    "text": 'pager.escalated {"level": 2, "team": "dba"}',
+                    "text": 'pager.escalated: level=2, team="dba"',
                     "raw": {"level": 2, "team": "dba"}}]
     assert main(["report", str(path)]) == 0
-    assert '| 2026-11-27 04:12:00 UTC | zed | pager.escalated {"level": 2, "team": "dba"} |' \
+    assert '| 2026-11-27 04:12:00 UTC | zed | pager.escalated: level=2, team="dba" |' \
         in capsys.readouterr().out
 
 

@@ -393,11 +393,12 @@ async def test_calm_pane_nudges_after_a_long_stretch(cockpit, clock):
 
 def test_every_event_kind_is_described():
     from cockpit.domain.events import KINDS, RawEvent
-    from cockpit.ui.panes.describe import _DESCRIBERS, describe
+    from cockpit.narrate import narrated_kinds
+    from cockpit.ui.panes.describe import describe
 
-    assert set(KINDS.values()) <= set(_DESCRIBERS)
+    assert set(KINDS) <= narrated_kinds()
     raw = RawEvent.model_validate({"kind": "pager.escalated", "seq": 3, "team": "db"})
-    assert describe(raw) == "pager.escalated: team='db'"
+    assert describe(raw) == 'pager.escalated: team="db"'
     assert describe(ev.HealthChanged(endpoint="db", from_="up", to="down", detail="refused")) == \
         "db up → down (refused)"
     assert describe(ev.RoleAssigned(role="ops", handle="erin", briefing="rollback half done")) == \

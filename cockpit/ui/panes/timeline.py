@@ -9,7 +9,7 @@ The quick-entry keys (n, d, a, h) belong to the app: they work from any pane.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from rich.style import Style
@@ -17,11 +17,13 @@ from rich.text import Text
 from textual import events, work
 from textual.binding import Binding
 
-from cockpit.domain.events import Event, HealthChanged, NoteAdded
+from cockpit.domain.durations import clock_time
+from cockpit.domain.events import Event, HealthChanged, NoteAdded, RoleReleased
 from cockpit.domain.state import IncidentState
+from cockpit.narrate import Context, narrate
 from cockpit.text import printable
 from cockpit.ui.entry_detail import EntryDetail
-from cockpit.ui.panes.describe import TIMELINE_GROUPS, describe, matches_group
+from cockpit.ui.panes.describe import TIMELINE_GROUPS, matches_group
 from cockpit.ui.panes.rows import Pane, Row, RowList, tone_style
 from cockpit.ui.prompts import ChoicePrompt
 
@@ -31,10 +33,11 @@ HEALTH_TONES = {"down": "bad", "degraded": "warn", "up": "good", "unknown": "dim
 
 
 def timeline_line(event: Event, styles: dict[str, Style],
-                  steps: dict[str, str] | None = None) -> Text:
-    """``04:31:40  health    payments-api up → down (timeout after 2.0s)`` as plain Text."""
+                  steps: Mapping[str, str] | None = None) -> Text:
+    """``04:31:40  health    payments-api up → down (timeout after 2.0s)`` as plain Text: the
+    time, who, and the narrator's words (printable already)."""
     line = Text()
-    line.append(f"{event.at:%H:%M:%S}  ", style=styles["dim"])
+    line.append(f"{clock_time(event.at)}  ", style=styles["dim"])
     line.append(f"{printable(event.by, one_line=True)[:8]:<8}  ", style=styles["dim"])
     tone = ""
     if isinstance(event, NoteAdded):
@@ -43,15 +46,21 @@ def timeline_line(event: Event, styles: dict[str, Style],
         tone = HEALTH_TONES.get(event.to, "")
     elif event.kind in ("session.configured", "seat.joined", "seat.left", "health.summary"):
         tone = "dim"
-    line.append(printable(describe(event, steps), one_line=True), style=styles.get(tone, Style()))
+    line.append(narrate(event, steps), style=styles.get(tone, Style()))
     return line
+
+
+def _settled(event: Event) -> bool:
+    """Whether the row of ``event`` reads the same whatever comes later: a release with a
+    briefing loses it once the assignment that carries it arrives (a handover says it once)."""
+    return not (isinstance(event, RoleReleased) and event.briefing)
 
 
 class TimelineRows(Sequence[Row]):
     """The events as rows, each formatted on first access and then kept."""
 
     def __init__(self, events: list[Event], styles: dict[str, Style],
-                 steps: dict[str, str]) -> None:
+                 steps: Mapping[str, str]) -> None:
         self.events = events
         self.styles = styles
         self.steps = steps
@@ -68,7 +77,8 @@ class TimelineRows(Sequence[Row]):
         row = self._cache.get(key)
         if row is None:
             row = Row(timeline_line(event, self.styles, self.steps), key=str(event.seq))
-            self._cache[key] = row
+            if _settled(event):
+                self._cache[key] = row
         return row
 
 
@@ -84,17 +94,20 @@ class TimelinePane(Pane):
         self._seen = 0
         self._shown: list[Event] = []
         self._rows: TimelineRows | None = None
-        self.steps: dict[str, str] = {}
-        """Step ids to their text, from the protocols in force."""
+        self._step_texts: dict[str, str] = {}
+        self.steps = Context()
+        """Step ids to their text, from the protocols in force, and the events shown: what the
+        narrator needs to name a step's evidence and say a handover's briefing once."""
 
     def show(self, state: IncidentState, now: datetime) -> None:
         """The title only: the rows follow ``show_events``."""
         self.last_shown = (state, now)
         steps = {step.id: step.text for _, step in state.all_steps()}
-        if steps != self.steps:
-            self.steps = steps
+        if steps != self._step_texts:
+            self._step_texts = steps
+            self.steps = self.steps.with_steps(steps)
             if self._rows is not None:
-                self._rows = TimelineRows(self._shown, self._styles(), steps)
+                self._rows = TimelineRows(self._shown, self._styles(), self.steps)
                 self.rows.set_rows(self._rows, compare=False)
         self._retitle()
 
@@ -120,8 +133,11 @@ class TimelinePane(Pane):
     def show_events(self, events: Sequence[Event], highlight_seq: int | None = None) -> None:
         """Show ``events``; when they extend what was shown, only the new ones are looked at."""
         if self._rows is not None and events is self._source and len(events) >= self._seen:
-            self._shown.extend(e for e in events[self._seen:] if self._matches(e))
+            news = events[self._seen:]
+            self.steps.add(news)
+            self._shown.extend(e for e in news if self._matches(e))
         else:
+            self.steps = Context(self._step_texts, events)
             self._shown = [e for e in events if self._matches(e)]
             self._rows = TimelineRows(self._shown, self._styles(), self.steps)
         self._source, self._seen = events, len(events)

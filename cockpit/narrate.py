@@ -1,0 +1,254 @@
+"""The narrator: every event in plain words, one voice for every surface.
+
+The timeline pane, the strip under the tabs, an entry opened in full, the replay's time bar and key
+moments, the postmortem report, ``cockpit status`` and the drill follower all say what an event
+means with :func:`narrate`. A surface chooses *which* events it shows and what it puts around
+them (time, author, columns), never the words for the event.
+
+``narrate(event, context)`` says what happened without the time and the author. Kinds this
+version does not know, and events that no longer validate, are shown raw: their kind and fields,
+so a session written by a newer version still reads and nothing is hidden.
+
+The narration is safe for a terminal: it is one line, passed through
+:func:`cockpit.text.printable` here, once, so text from people and endpoints can never move the
+cursor or change colours. (Markdown escapes it again for Markdown.) Headless: no Textual, no Rich.
+
+:class:`Context` is what the narrator may know beyond the event: the text of each step (it *is*
+a mapping of step ids to text, so it goes wherever step texts go) and the record, so a step
+closed by the cockpit names the event that proves it, and a handover shows its briefing once, on
+the assignment.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from cockpit.domain import events as ev
+from cockpit.domain.durations import short_time
+from cockpit.domain.vocabulary import ROLE_TITLES
+from cockpit.text import printable
+from cockpit.tomlfmt import toml_datetime
+
+COCKPIT = "cockpit"
+"""Who the record names when the cockpit itself closed a step, from the evidence in the record."""
+
+SEVERITY_WORDS = {"SEV1": "critical", "SEV2": "major", "SEV3": "moderate", "SEV4": "minor",
+                  "SEV5": "low"}
+"""The word shown beside each severity, so the level never depends on colour or memory."""
+
+HEALTH_BADGES = {"up": "▲ UP", "degraded": "◆ DEGRADED", "down": "▼ DOWN", "unknown": "? UNKNOWN"}
+"""An endpoint's state as a badge, for lists of endpoints where a shape helps the eye."""
+
+SHORT = 60
+"""How many characters a short narration (the evidence named by a step) keeps."""
+
+_BASE_FIELDS = ("seq", "at", "by", "kind")
+
+
+class Context(Mapping[str, str]):
+    """Step ids to their text, plus the record the narrated events belong to.
+
+    ``add`` takes events as they arrive (a live timeline, a replay growing); looking an event up
+    by its ``seq`` is what names a step's evidence.
+    """
+
+    def __init__(self, steps: Mapping[str, str] | None = None, events: Iterable[ev.Event] = ()) -> None:
+        self._steps = dict(steps or {})
+        self._by_seq: dict[int, ev.Event] = {}
+        self._assigned: set[tuple[str, str]] = set()
+        """(role, briefing) of every assignment that carries a briefing."""
+        self.add(events)
+
+    def add(self, events: Iterable[ev.Event]) -> None:
+        for event in events:
+            if event.seq:
+                self._by_seq.setdefault(event.seq, event)
+            if isinstance(event, ev.RoleAssigned) and event.briefing:
+                self._assigned.add((event.role, event.briefing))
+
+    def with_steps(self, steps: Mapping[str, str]) -> Context:
+        """The same record with other step texts (a protocol added mid-incident)."""
+        other = Context(steps)
+        other._by_seq, other._assigned = self._by_seq, self._assigned
+        return other
+
+    def event(self, seq: int) -> ev.Event | None:
+        return self._by_seq.get(seq)
+
+    def briefing_taken(self, role: str, briefing: str) -> bool:
+        """Whether an assignment of ``role`` carries ``briefing``: the release was a handover."""
+        return (role, briefing) in self._assigned
+
+    # Mapping[str, str]: the step texts
+    def __getitem__(self, key: str) -> str:
+        return self._steps[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._steps)
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+
+def narrate(event: ev.Event, context: Mapping[str, str] | None = None) -> str:
+    """What ``event`` says, in one line of plain, printable words.
+
+    ``context`` maps step ids to their text (a :class:`Context` also knows the record).
+    """
+    handler = _NARRATORS.get(type(event))
+    text = handler(event, {} if context is None else context) if handler is not None else narrate_raw(event)
+    return printable(text, one_line=True)
+
+
+def narrate_short(event: ev.Event, context: Mapping[str, str] | None = None, *, limit: int = SHORT) -> str:
+    """:func:`narrate`, cut to ``limit`` characters with "…"."""
+    text = narrate(event, context)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def raw_fields(event: ev.Event) -> dict[str, Any]:
+    """The fields of an event beyond seq/at/by/kind, as they would be written."""
+    return {k: v for k, v in event.to_record().items() if k not in _BASE_FIELDS}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return toml_datetime(value)
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _value(value: Any) -> str:
+    return json.dumps(value, default=_jsonable, ensure_ascii=False, sort_keys=True)
+
+
+def narrate_raw(event: ev.Event) -> str:
+    """``pager.escalated: level=2, team="dba"``: an event shown as it is written."""
+    fields = raw_fields(event)
+    shown = ", ".join(f"{key}={_value(value)}" for key, value in fields.items())
+    kind = event.kind if isinstance(event.kind, str) else _value(event.kind)
+    return f"{kind}: {shown}" if shown else kind
+
+
+# -- the words -------------------------------------------------------------------------------------
+
+
+def role_name(role: str) -> str:
+    """``incident commander``, ``ops lead``, ``SME``: a role inside a sentence."""
+    return "SME" if role == "sme" else ROLE_TITLES.get(role, role).lower()
+
+
+def severity_name(severity: str) -> str:
+    """``SEV1 (critical)``."""
+    word = SEVERITY_WORDS.get(severity)
+    return f"{severity} ({word})" if word else severity
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def _because(reason: str | None) -> str:
+    return f" because {reason}" if reason else ""
+
+
+def _in_brackets(text: str | None) -> str:
+    return f" ({text})" if text else ""
+
+
+def _step(step: str, context: Mapping[str, str]) -> str:
+    return context.get(step, step)
+
+
+def _configured(e: ev.SessionConfigured, _: Mapping[str, str]) -> str:
+    parts = [f"protocol {e.protocol} ({count(len(e.steps), 'step')})"]
+    if e.people:
+        parts.append(f"{count(len(e.people), 'person', 'people')} on the roster")
+    if e.endpoints:
+        parts.append(f"{count(len(e.endpoints), 'endpoint')} watched")
+    return "configured: " + ", ".join(parts)
+
+
+def _step_done(e: ev.StepDone, context: Mapping[str, str]) -> str:
+    """``step done: …``; closed by the cockpit: ``closed by the record: … (evidence: #12 …)``."""
+    evidence = ""
+    if e.evidence is not None:
+        proof = context.event(e.evidence) if isinstance(context, Context) else None
+        # the proof is named without its own context: a chain of evidence stays one line
+        said = f" {narrate_short(proof, dict(context))}" if proof is not None else ""
+        evidence = f" (evidence: #{e.evidence}{said})"
+    opening = "closed by the record" if e.by == COCKPIT else "step done"
+    return f"{opening}: {_step(e.step, context)}{evidence}"
+
+
+def _assigned(e: ev.RoleAssigned, _: Mapping[str, str]) -> str:
+    line = f"{e.handle} took {role_name(e.role)}"
+    return f"{line} — briefing: {e.briefing}" if e.briefing else line
+
+
+def _released(e: ev.RoleReleased, context: Mapping[str, str]) -> str:
+    """A handover's briefing is said once, on the assignment; a release alone keeps its own."""
+    line = f"{e.handle} released {role_name(e.role)}"
+    handed_over = isinstance(context, Context) and e.briefing and context.briefing_taken(e.role, e.briefing)
+    return f"{line} — briefing: {e.briefing}" if e.briefing and not handed_over else line
+
+
+def _ask_done(e: ev.AskDone, context: Mapping[str, str]) -> str:
+    ask = context.event(e.ask) if isinstance(context, Context) else None
+    about = f" ({ask.handle}: {ask.task})" if isinstance(ask, ev.AskStarted) else ""
+    return f"ask #{e.ask} answered{about}"
+
+
+def _summary(e: ev.HealthSummary, _: Mapping[str, str]) -> str:
+    parts = []
+    for name, window in sorted(e.endpoints.items()):
+        latency = f" p50 {window.p50_ms:.0f} ms" if window.p50_ms is not None else ""
+        parts.append(f"{name} {window.state}{latency}")
+    return "health summary: " + ("; ".join(parts) or "no endpoints")
+
+
+def _update(e: ev.UpdatePosted, _: Mapping[str, str]) -> str:
+    due = f" (next by {short_time(e.next_update_at)})" if e.next_update_at else ""
+    return f"{e.audience} update{due}: {e.text}"
+
+
+def _seat(verb: str) -> Callable[[Any, Mapping[str, str]], str]:
+    def text(e: ev.SeatJoined | ev.SeatLeft, _: Mapping[str, str]) -> str:
+        return f"{e.handle} {verb} a seat" + (" (read-only)" if e.read_only else "")
+
+    return text
+
+
+_NARRATORS: dict[type[ev.Event], Callable[[Any, Mapping[str, str]], str]] = {
+    ev.SessionConfigured: _configured,
+    ev.ProtocolAdded: lambda e, _: f"added protocol {e.protocol} ({count(len(e.steps), 'step')})",
+    ev.IncidentDeclared: lambda e, _: f"declared {severity_name(e.severity)}: {e.title}",
+    ev.IncidentRetitled: lambda e, _: f"retitled: {e.title}",
+    ev.SeverityChanged: lambda e, _: f"severity → {severity_name(e.severity)}{_because(e.reason)}",
+    ev.StatusChanged: lambda e, _: f"status → {e.status.upper()}",
+    ev.ImpactAssessed: lambda e, _: f"impact: {e.field.replace('_', ' ')} = {e.value}",
+    ev.StepDone: _step_done,
+    ev.StepSkipped: lambda e, c: f"step skipped: {_step(e.step, c)}{_because(e.reason)}",
+    ev.StepReopened: lambda e, c: f"step reopened: {_step(e.step, c)}",
+    ev.RoleAssigned: _assigned,
+    ev.RoleReleased: _released,
+    ev.MemberJoined: lambda e, _: f"{e.handle} joined ({e.status})",
+    ev.MemberStatusChanged: lambda e, _: f"{e.handle} is now {e.status}",
+    ev.AskStarted: lambda e, _: f"ask {e.handle}: {e.task} · back in {e.minutes:g} min",
+    ev.AskDone: _ask_done,
+    ev.HealthChanged: lambda e, _: f"{e.endpoint} {e.from_} → {e.to}{_in_brackets(e.detail)}",
+    ev.HealthSummary: _summary,
+    ev.NoteAdded: lambda e, _: e.text if e.tag == "note" else f"{e.tag}: {e.text}",
+    ev.UpdatePosted: _update,
+    ev.RetroNote: lambda e, _: f"retro note: {e.text}",
+    ev.SeatJoined: _seat("opened"),
+    ev.SeatLeft: _seat("closed"),
+    ev.DrillInject: lambda e, _: f"drill inject: {e.text}",
+}
+
+
+def narrated_kinds() -> frozenset[str]:
+    """The kinds the narrator has words for; any other kind is shown raw."""
+    return frozenset(cls.model_fields["kind"].default for cls in _NARRATORS)
