@@ -47,14 +47,45 @@ def _handle(value: str) -> str:
     return handle
 
 
-def _positive(value: str) -> float:
+def _number_between(least: float, most: float, what: str) -> Callable[[str], float]:
+    """An argument type: a finite number in (0, most] and at least ``least``; nan, inf and
+    absurd sizes are refused with the range that works."""
+
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{printable(value)!r} is not a number") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise argparse.ArgumentTypeError(f"{value!r} is not a finite number; give {what}")
+        if number <= 0:
+            raise argparse.ArgumentTypeError(f"{value!r} must be greater than 0; give {what}")
+        if not least <= number <= most:
+            raise argparse.ArgumentTypeError(f"{value!r} is out of range; give {what}")
+        return number
+
+    return parse
+
+
+_positive = _number_between(0.001, 366 * 86400, "seconds between 0.001 and 31622400 (366 days)")
+_speed = _number_between(0.01, 1000, "a speed between 0.01 and 1000")
+
+
+def _port(value: str) -> int:
     try:
-        number = float(value)
+        port = int(value, 10)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be greater than 0")
-    return number
+        raise argparse.ArgumentTypeError(f"{printable(value)!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a TCP port; give 1 to 65535")
+    return port
+
+
+def _is_file(name: str) -> bool:
+    try:
+        return Path(name).expanduser().is_file()
+    except (OSError, ValueError, RuntimeError):  # a name too long, a NUL, an unknown ~user
+        return False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("drill", "stage a simulated outage to practise on", _lazy("cockpit.drill.cli", "run_drill"))
     p.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
                    help="scenario name or file (default: checkout-outage)")
-    p.add_argument("--speed", type=_positive, default=1.0, help="scale scenario time (10 = ten times faster)")
+    p.add_argument("--speed", type=_speed, default=1.0, help="scale scenario time (10 = ten times faster)")
     p.add_argument("--session", metavar="PATH", help="where to write the drill session")
     p.add_argument("--no-ui", action="store_true", help="print transitions and injects instead of the screen")
     p.add_argument("--duration", type=_positive, metavar="S", help="stop after S seconds")
@@ -156,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("web", "serve a read-only seat to browsers on 127.0.0.1", _lazy("cockpit.ui.web", "run_web"))
     p.add_argument("session", metavar="SESSION")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=_port, default=8000, help="TCP port on 127.0.0.1 (default 8000)")
     return parser
 
 
@@ -176,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None) or _lazy("cockpit.ui.launch", "run_start")
     for config, given in ((getattr(args, "config", None), "with --config"),
                           (os.environ.get("COCKPIT_CONFIG"), "in $COCKPIT_CONFIG")):
-        if config and not Path(config).expanduser().is_file():  # never ignored, whatever the command
+        if config and not _is_file(config):  # never ignored, whatever the command
             print(printable(f"cockpit: error: {config}: no such config file (given {given})"), file=sys.stderr)
             return EXIT_USAGE
     try:
@@ -257,6 +288,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_log(args: argparse.Namespace) -> int:
+    from cockpit.domain.durations import clock_time
     from cockpit.domain.events import NoteAdded
 
     text = args.text.strip()
@@ -266,11 +298,12 @@ def _cmd_log(args: argparse.Namespace) -> int:
     if session.state.declared_at is None:
         raise UsageError(f"{session.path} has no declared incident to log to")
     event = session.record(NoteAdded(text=text, tag=args.kind))
-    print(printable(f"logged {args.kind} #{event.seq} at {event.at:%H:%M:%S} UTC by {event.by}"))
+    print(printable(f"logged {args.kind} #{event.seq} at {clock_time(event.at)} UTC by {event.by}"))
     return EXIT_OK
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
+    from cockpit.domain.durations import full_time
     from cockpit.recording import build_event, parse_fields, parse_moment
 
     session = open_session(args.session, handle=args.handle)
@@ -283,8 +316,8 @@ def _cmd_record(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(recorded.to_record(), default=iso_default))
     else:
-        print(printable(f"recorded {recorded.kind} #{recorded.seq} at {recorded.at:%Y-%m-%d %H:%M:%S}"
-                        f" UTC by {recorded.by}", one_line=True))
+        print(printable(f"recorded {recorded.kind} #{recorded.seq} at {full_time(recorded.at)}"
+                        f" by {recorded.by}", one_line=True))
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ The things decided once: single-holder roles, steps, severity, status and asks. 
 from __future__ import annotations
 
 from cockpit.domain import events as ev
+from cockpit.domain.durations import clock_time
 from cockpit.domain.state import IncidentState
 from cockpit.domain.vocabulary import ROLE_TITLES
 
@@ -38,7 +39,7 @@ def _role_assigned(basis: IncidentState, current: IncidentState, e: ev.RoleAssig
     if term is None or not term.current:
         who = "released" if term is None else f"released by {term.handle}"
         return f"{_title(e.role)} was {who} meanwhile; look again before assigning it"
-    return (f"{term.handle} took {_title(e.role)} at {term.assumed_at:%H:%M:%S}"
+    return (f"{term.handle} took {_title(e.role)} at {clock_time(term.assumed_at)}"
             f" (assigned by {term.assigned_by}) while you were choosing")
 
 
@@ -72,7 +73,7 @@ def _by(progress: object) -> str:
     by, at = getattr(progress, "by", ""), getattr(progress, "at", None)
     if not by or at is None:
         return ""
-    return f" by {by} at {at:%H:%M:%S}"
+    return f" by {by} at {clock_time(at)}"
 
 
 def _severity(basis: IncidentState, current: IncidentState, e: ev.SeverityChanged) -> str | None:
@@ -80,7 +81,7 @@ def _severity(basis: IncidentState, current: IncidentState, e: ev.SeverityChange
         return f"The severity is already {e.severity}"
     if basis.severity != current.severity and current.severity_history:
         last = current.severity_history[-1]
-        return (f"{last.by} set the severity to {last.severity} at {last.at:%H:%M:%S}"
+        return (f"{last.by} set the severity to {last.severity} at {clock_time(last.at)}"
                 " while you were choosing")
     return None
 
@@ -90,7 +91,7 @@ def _status(basis: IncidentState, current: IncidentState, e: ev.StatusChanged) -
         return f"The incident is already {e.status}"
     if basis.status != current.status and current.status_history:
         last = current.status_history[-1]
-        return (f"{last.by} set the status to {last.status} at {last.at:%H:%M:%S}"
+        return (f"{last.by} set the status to {last.status} at {clock_time(last.at)}"
                 " while you were choosing")
     return None
 
@@ -99,7 +100,7 @@ def _ask_done(basis: IncidentState, current: IncidentState, e: ev.AskDone) -> st
     ask = current.asks.get(e.ask)
     if ask is None or ask.open:
         return None
-    return f"That ask was already answered at {ask.done_at:%H:%M:%S}"
+    return f"That ask was already answered at {clock_time(ask.done_at)}"
 
 
 _CHECKS = {

@@ -32,7 +32,7 @@ from textual.widgets import Static
 
 from cockpit.domain import events as ev
 from cockpit.domain.clock import Clock, utc_ms
-from cockpit.domain.durations import format_clock
+from cockpit.domain.durations import clock_time, format_clock
 from cockpit.domain.vocabulary import SEVERITIES, STATUSES, severity_rank
 from cockpit.domain.severity import suggest_severity
 from cockpit.domain.state import IncidentState
@@ -249,7 +249,7 @@ class IncidentScreen(Screen[None]):
         newest = next((e for e in reversed(self.session.events)
                        if e.kind not in ("health.summary", "seat.joined", "seat.left")), None)
         if newest is not None:
-            line.append(f"{newest.at:%H:%M:%S} ", style=Style(dim=True))
+            line.append(f"{clock_time(newest.at)} ", style=Style(dim=True))
             steps = self.query_one("#timeline", TimelinePane).steps
             line.append(printable(describe(newest, steps), one_line=True))
         line.truncate(max(self.size.width - 2, 10), overflow="ellipsis")
