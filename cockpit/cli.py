@@ -254,34 +254,14 @@ def open_session(spec: str, **kwargs: Any):  # -> Session (kept lazy for import 
     return session
 
 
-def declare_from_args(args: argparse.Namespace, *, drill: bool = False):
-    """Create a session from ``new``-style arguments; returns (session, config)."""
-    from cockpit.session import new_incident
-    from cockpit.settings import load_config, load_protocol
-
-    config = load_config(getattr(args, "config", None))
-    protocol = load_protocol(args.protocol or config.incident.default_protocol, config)
-    title = (args.title or "").strip()
-    if not title:
-        raise UsageError("an incident needs a title: cockpit new --title \"Checkout API returning 500s\"")
-    severity = args.severity or config.incident.default_severity
-    at = None
-    if getattr(args, "at", None):
-        from cockpit.recording import parse_moment
-
-        at = parse_moment(args.at, None)
-    session = new_incident(config=config, protocol=protocol, title=title, severity=severity,
-                           path=args.session, handle=getattr(args, "handle", None), drill=drill,
-                           at=at)
-    return session, config
-
-
 # -- the headless commands -------------------------------------------------------------------
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
     if not args.no_ui:
         return _lazy("cockpit.ui.launch", "run_new")(args)
+    from cockpit.recording import declare_from_args
+
     session, _ = declare_from_args(args)
     print(printable(str(session.path)))
     return EXIT_OK

@@ -1,4 +1,5 @@
-"""``cockpit record``: any event of the vocabulary from the command line, checked as the screen
+"""Recording from the command line: ``cockpit new`` (``declare_from_args``, which the screen's
+``cockpit new`` shares) and ``cockpit record``, any event of the vocabulary, checked as the screen
 checks it, for scripts, pipelines and incidents typed up afterwards (``--at``).
 
 Everything goes through ``Session.record``, the one write path: a step, a role, a severity or a
@@ -8,6 +9,7 @@ its place in time in every view.
 
 from __future__ import annotations
 
+import argparse
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -18,6 +20,8 @@ from cockpit.domain import events as ev
 from cockpit.domain.clock import utc_ms
 from cockpit.domain.state import IncidentState
 from cockpit.errors import UsageError
+from cockpit.session import Session, new_incident
+from cockpit.settings import Config, load_config, load_protocol
 from cockpit.text import handle_problem, printable
 
 NOT_RECORDED_BY_HAND = {"session.configured", "seat.joined", "seat.left", "health.summary"}
@@ -105,3 +109,18 @@ def _field_problem(error: dict[str, Any]) -> str:
     if error.get("type") == "literal_error":
         return f"{where}= {error.get('input')!r} is not one of {error['ctx']['expected']}"
     return f"{where}= {error.get('input')!r}: {error.get('msg', 'not valid').lower()}"
+
+
+def declare_from_args(args: argparse.Namespace, *, drill: bool = False) -> tuple[Session, Config]:
+    """Create a session from ``new``-style arguments; returns (session, config)."""
+    config = load_config(getattr(args, "config", None))
+    protocol = load_protocol(args.protocol or config.incident.default_protocol, config)
+    title = (args.title or "").strip()
+    if not title:
+        raise UsageError("an incident needs a title: cockpit new --title \"Checkout API returning 500s\"")
+    severity = args.severity or config.incident.default_severity
+    at = parse_moment(args.at, None) if getattr(args, "at", None) else None
+    session = new_incident(config=config, protocol=protocol, title=title, severity=severity,
+                           path=args.session, handle=getattr(args, "handle", None), drill=drill,
+                           at=at)
+    return session, config

@@ -16,7 +16,6 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from cockpit.cli import declare_from_args
 from cockpit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -160,6 +159,8 @@ def run_new(args: argparse.Namespace) -> int:
             print("cockpit: nothing declared", file=sys.stderr)
             return 1
         args.title = title
+    from cockpit.recording import declare_from_args
+
     session, config = declare_from_args(args)
     print(session.path)
     return _run_polling(session, config, low_bandwidth)
