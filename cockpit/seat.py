@@ -221,6 +221,13 @@ class Seat:
             return
         self.monitor = monitor
         self._polling = asyncio.get_running_loop().create_task(self._poll(), name="health monitor")
+        self._polling.add_done_callback(self._polling_over)
+
+    def _polling_over(self, task: asyncio.Task[None]) -> None:
+        """A monitor that stopped by itself is said, not left in a log nobody reads."""
+        if not task.cancelled() and task.exception() is not None:
+            self.say(Notice("Health", f"The health monitor stopped: {task.exception()!r}. Health"
+                            " shown here is no longer polled by this seat.", "error"))
 
     async def _poll(self) -> None:
         lease = PollerLease(self.session.path)
