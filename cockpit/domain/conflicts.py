@@ -12,6 +12,8 @@ The things decided once: single-holder roles, steps, severity, status and asks. 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cockpit.domain import events as ev
 from cockpit.domain.durations import clock_time
 from cockpit.domain.state import IncidentState
@@ -76,24 +78,22 @@ def _by(progress: object) -> str:
     return f" by {by} at {clock_time(at)}"
 
 
-def _severity(basis: IncidentState, current: IncidentState, e: ev.SeverityChanged) -> str | None:
-    if e.severity == current.severity:
-        return f"The severity is already {e.severity}"
-    if basis.severity != current.severity and current.severity_history:
-        last = current.severity_history[-1]
-        return (f"{last.by} set the severity to {last.severity} at {clock_time(last.at)}"
-                " while you were choosing")
-    return None
+def _one_value(field: str, history: str, already: str) -> Callable[..., str | None]:
+    """The check for a value the incident has one of (severity, status): refused when it would
+    change nothing, or when someone changed it since the person looked."""
 
+    def check(basis: IncidentState, current: IncidentState, e: ev.Event) -> str | None:
+        value = getattr(e, field)
+        if value == getattr(current, field):
+            return already.format(value=value)
+        entries = getattr(current, history)
+        if getattr(basis, field) != getattr(current, field) and entries:
+            last = entries[-1]
+            return (f"{last.by} set the {field} to {getattr(last, field)} at {clock_time(last.at)}"
+                    " while you were choosing")
+        return None
 
-def _status(basis: IncidentState, current: IncidentState, e: ev.StatusChanged) -> str | None:
-    if e.status == current.status:
-        return f"The incident is already {e.status}"
-    if basis.status != current.status and current.status_history:
-        last = current.status_history[-1]
-        return (f"{last.by} set the status to {last.status} at {clock_time(last.at)}"
-                " while you were choosing")
-    return None
+    return check
 
 
 def _ask_done(basis: IncidentState, current: IncidentState, e: ev.AskDone) -> str | None:
@@ -109,7 +109,7 @@ _CHECKS = {
     ev.StepDone: _step,
     ev.StepSkipped: _step,
     ev.StepReopened: _step,
-    ev.SeverityChanged: _severity,
-    ev.StatusChanged: _status,
+    ev.SeverityChanged: _one_value("severity", "severity_history", "The severity is already {value}"),
+    ev.StatusChanged: _one_value("status", "status_history", "The incident is already {value}"),
     ev.AskDone: _ask_done,
 }

@@ -121,19 +121,19 @@ def test_two_seats_see_each_others_notes_within_a_second(session_file, seats):
         assert time.monotonic() - sent < 1.0
 
 
-def _outcomes(*seats) -> dict[str, str]:
-    """Each seat's answer to its last command: ``recorded N`` or ``refused <why>``."""
-    return {seat.handle: seat.expect(("recorded", "refused")) for seat in seats}
+def _race(seats, session_file, **commands: str) -> tuple[list, dict[str, str]]:
+    """Seats (one per handle) each send their command at once; (the seats, each one's answer:
+    ``recorded N`` or ``refused <why>``)."""
+    started = [seats("seat", session_file, handle) for handle in commands]
+    for seat in started:
+        seat.expect("ready", timeout=20)
+    for seat in started:
+        seat.send(commands[seat.handle])
+    return started, {seat.handle: seat.expect(("recorded", "refused")) for seat in started}
 
 
 def test_same_step_checked_in_two_seats_is_done_once_and_the_second_is_told(session_file, seats):
-    alice = seats("seat", session_file, "alice")
-    bob = seats("seat", session_file, "bob")
-    alice.expect("ready", timeout=20)
-    bob.expect("ready", timeout=20)
-    alice.send("done open-bridge")
-    bob.send("done open-bridge")
-    outcomes = _outcomes(alice, bob)
+    (alice, bob), outcomes = _race(seats, session_file, alice="done open-bridge", bob="done open-bridge")
     [first] = [h for h, said in outcomes.items() if said.startswith("recorded")]
     [second] = [h for h, said in outcomes.items() if said.startswith("refused")]
     assert outcomes[second].startswith(f"refused That step was already done by {first} at ")
@@ -145,13 +145,7 @@ def test_same_step_checked_in_two_seats_is_done_once_and_the_second_is_told(sess
 
 def test_two_seats_assigning_commander_at_once_give_one_commander_and_tell_the_other(
         session_file, seats):
-    alice = seats("seat", session_file, "alice")
-    bob = seats("seat", session_file, "bob")
-    alice.expect("ready", timeout=20)
-    bob.expect("ready", timeout=20)
-    alice.send("commander alice")
-    bob.send("commander bob")
-    outcomes = _outcomes(alice, bob)
+    (alice, bob), outcomes = _race(seats, session_file, alice="commander alice", bob="commander bob")
     session = Session.open(session_file)
     assigned = [e for e in session.events if isinstance(e, ev.RoleAssigned) and e.role == "commander"]
     holders = session.state.holders("commander")
@@ -174,13 +168,7 @@ def test_two_seats_assigning_commander_at_once_give_one_commander_and_tell_the_o
 
 
 def test_concurrent_severity_changes_give_one_outcome_and_every_seat_folds_the_same(session_file, seats):
-    alice = seats("seat", session_file, "alice")
-    bob = seats("seat", session_file, "bob")
-    alice.expect("ready", timeout=20)
-    bob.expect("ready", timeout=20)
-    alice.send("severity SEV1")
-    bob.send("severity SEV3")
-    outcomes = _outcomes(alice, bob)
+    (alice, bob), outcomes = _race(seats, session_file, alice="severity SEV1", bob="severity SEV3")
     session = Session.open(session_file)
     changes = [e for e in session.events if isinstance(e, ev.SeverityChanged)]
     recorded = [h for h, said in outcomes.items() if said.startswith("recorded")]
