@@ -9,7 +9,6 @@ traceback instead.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -185,9 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("sessions", "saved sessions, newest first", _cmd_sessions)
     p.add_argument("--json", action="store_true")
 
-    p = command("web", "serve a read-only seat to browsers on 127.0.0.1", _lazy("cockpit.ui.web", "run_web"))
+    p = command("web", "serve a read-only seat to browsers, behind a token link", _lazy("cockpit.ui.web", "run_web"))
     p.add_argument("session", metavar="SESSION")
-    p.add_argument("--port", type=_port, default=8000, help="TCP port on 127.0.0.1 (default 8000)")
+    p.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
+    p.add_argument("--host", default="127.0.0.1", metavar="HOST",
+                   help="address or host name to listen on (default 127.0.0.1; others are reachable"
+                        " from the network, and warned about)")
+    p.add_argument("--max-viewers", type=int, default=8, metavar="N",
+                   help="browser tabs served at once, one seat process each (default 8)")
     return parser
 
 
@@ -254,6 +258,12 @@ def open_session(spec: str, **kwargs: Any):  # -> Session (kept lazy for import 
     return session
 
 
+def said_after_writing(session: Any) -> None:
+    """A torn tail this command set aside while writing: where it went."""
+    if session.journal.recovery is not None:
+        print(printable(f"cockpit: note: {session.journal.recovery.describe()}"), file=sys.stderr)
+
+
 # -- the headless commands -------------------------------------------------------------------
 
 
@@ -278,11 +288,13 @@ def _cmd_log(args: argparse.Namespace) -> int:
     if session.state.declared_at is None:
         raise UsageError(f"{session.path} has no declared incident to log to")
     event = session.record(NoteAdded(text=text, tag=args.kind))
+    said_after_writing(session)
     print(printable(f"logged {args.kind} #{event.seq} at {clock_time(event.at)} UTC by {event.by}"))
     return EXIT_OK
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
+    from cockpit import jsonfmt
     from cockpit.domain.durations import full_time
     from cockpit.recording import build_event, parse_fields, parse_moment
 
@@ -293,39 +305,35 @@ def _cmd_record(args: argparse.Namespace) -> int:
     if args.at:
         event = event.model_copy(update={"at": parse_moment(args.at, session.state.declared_at)})
     recorded = session.record(event)
+    said_after_writing(session)
     if args.json:
-        print(json.dumps(recorded.to_record(), default=iso_default))
+        print(jsonfmt.dumps(recorded.to_record()))
     else:
         print(printable(f"recorded {recorded.kind} #{recorded.seq} at {full_time(recorded.at)}"
                         f" by {recorded.by}", one_line=True))
     return EXIT_OK
 
 
-def iso_default(value: Any) -> Any:
-    """JSON for what the session file holds: times as UTC with milliseconds."""
-    if isinstance(value, datetime):
-        return iso(value)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
 def _cmd_status(args: argparse.Namespace) -> int:
+    from cockpit import jsonfmt
     from cockpit.summary import status_document, status_text
 
     session = open_session(args.session)
     now = session.now()
     if args.json:
-        print(json.dumps(status_document(session, now), indent=2))
+        print(jsonfmt.dumps(status_document(session, now), indent=2))
     else:
         print(printable(status_text(session, now)))
     return EXIT_OK
 
 
 def _cmd_sessions(args: argparse.Namespace) -> int:
+    from cockpit import jsonfmt
     from cockpit.summary import list_sessions
 
     rows = list_sessions()
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(jsonfmt.dumps(rows, indent=2))
         return EXIT_OK
     if not rows:
         print("no saved sessions yet; `cockpit new` declares one")

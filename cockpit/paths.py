@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -64,8 +65,15 @@ def saved_sessions() -> list[Path]:
     folder = sessions_dir()
     if not folder.is_dir():
         return []
-    files = [p for p in folder.glob("*.toml") if p.is_file()]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
+    dated = []
+    for file in folder.glob("*.toml"):
+        try:  # a file removed or unreadable meanwhile is simply not listed
+            info = file.stat()
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            dated.append((info.st_mtime, file.name, file))
+    return [file for _, _, file in sorted(dated, reverse=True)]
 
 
 def _title_part(stem: str) -> str:
@@ -80,9 +88,18 @@ class SessionNotFound(LookupError):
 
 def resolve_session(spec: str) -> Path:
     """A session given as a path, or as an unambiguous prefix of a saved session's name."""
-    path = Path(os.path.expanduser(spec))
-    if path.is_file():
-        return path
+    if not spec.strip():
+        raise SessionNotFound("no session given: name a session file or a prefix of a saved session's name")
+    try:
+        path = Path(os.path.expanduser(spec))
+        if path.is_file():
+            return path
+        folder = path.is_dir()
+    except (OSError, ValueError) as exc:  # a name too long for the system, a NUL byte
+        reason = getattr(exc, "strerror", None) or "not a usable file name"
+        raise SessionNotFound(f"no session file at {spec!r}: {reason}") from None
+    if folder:
+        raise SessionNotFound(f"{spec} is a folder, not a session file")
     if os.sep in spec or spec.endswith(".toml"):
         raise SessionNotFound(f"no session file at {spec}")
     slug = slugify(spec)

@@ -87,6 +87,10 @@ def build_event(kind: str, fields: dict[str, Any], state: IncidentState) -> ev.E
         event = model.model_validate({"kind": kind, **fields})
     except ValidationError as exc:
         raise UsageError(f"{kind}: " + "; ".join(_field_problem(e) for e in exc.errors())) from None
+    for name in ("text", "title", "task"):
+        value = getattr(event, name, None)
+        if isinstance(value, str) and not value.strip():
+            raise UsageError(f"{kind}: {name}= is empty; say what to record")
     handle = getattr(event, "handle", None)
     problem = handle_problem(handle) if isinstance(handle, str) else None
     if problem:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from cockpit.tomlfmt import TomlError, parse_toml
+from cockpit.tomlfmt import TomlError, parse_deep, parse_toml
 
 FORMAT = 1
 EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -76,16 +76,26 @@ def pieces(data: bytes, base: int = 0) -> list[Piece]:
     return [Piece(base + a, base + b) for a, b in zip(starts, starts[1:]) if b > a]
 
 
-def _parse_bytes(chunk: bytes) -> dict[str, Any] | str:
-    """The parsed document, or why it does not parse (a sentence)."""
+_LINE = re.compile(r"\bline (\d+)")
+
+
+def _parse_bytes(chunk: bytes, offset: int = 0, line: int = 1) -> dict[str, Any] | str:
+    """The parsed document, or why it does not parse (a sentence). ``chunk`` starts at byte
+    ``offset`` and line ``line`` of the file, so positions are said as the file counts them."""
     try:
         text = chunk.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return f"not UTF-8 text at byte {exc.start}"
+        return f"not UTF-8 text at byte {offset + exc.start}"
     try:
         return parse_toml(text)
     except TomlError as exc:
-        return " ".join(str(exc).split())
+        said = " ".join(str(exc).split())
+        if "recurs" in said:  # rtoml stops at ~80 levels; valid deeper TOML is still TOML
+            try:
+                return parse_deep(text)
+            except (*TomlError, ValueError, RecursionError):
+                return "nested too deeply"
+        return _LINE.sub(lambda m: f"line {int(m.group(1)) + line - 1}", said)
     except RecursionError:
         return "nested too deeply"
 
@@ -138,9 +148,12 @@ def _bisect(data: bytes, base: int, parts: list[Piece], out: Parsed, first: bool
         _bisect(data, base, parts[:middle], out, first)
         _bisect(data, base, parts[middle:], out, first)
         return
+    start = run.start - base
+    line = 1 + data.count(b"\n", 0, start)
+    doc = _parse_bytes(data[start:run.end - base], run.start, line if base == 0 else 1)
     if first and run.start == base:
         raise HeaderError(f"the header does not parse: {doc}")
-    out.damaged.append((run, doc))
+    out.damaged.append((run, doc if isinstance(doc, str) else "it does not parse"))
 
 
 def _collect(doc: dict[str, Any], run: Piece, out: Parsed, *, first: bool, single: bool) -> None:
@@ -148,6 +161,10 @@ def _collect(doc: dict[str, Any], run: Piece, out: Parsed, *, first: bool, singl
     if isinstance(events, dict):  # ``[events]`` instead of ``[[events]]``
         out.problems.append(f"byte {run.start}: a table [events] is not an event"
                             " (each event is an [[events]] table); left out")
+        events = []
+    elif not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+        out.problems.append(f"byte {run.start}: events = {events!r:.40} is not a list of"
+                            " [[events]] tables; left out")
         events = []
     for record in events:
         out.records.append({**record, "_offset": run.start} if single else record)
@@ -208,9 +225,9 @@ def _problem(record: dict[str, Any]) -> str | None:
             record["at"] = at
         if not EARLIEST <= at < LATEST:
             return f"at = {at.isoformat()} is not a plausible time"
-        by = record.get("by", "")
-        if not isinstance(by, str):
-            record["by"] = str(by)
+        for name in ("by", "id"):  # text fields of every event: kept, as text
+            if name in record and not isinstance(record[name], str):
+                record[name] = str(record[name])
         return None
     if isinstance(at, date):
         return f"at = {at.isoformat()} is a date, expected a UTC time such as 2026-11-27T04:10:00.120Z"

@@ -2,7 +2,8 @@
 
 ``record`` is the one write path. It stamps the event (who, when), and under the journal's lock
 folds what other seats appended meanwhile, decides whether the event still applies to what the
-person saw (``basis``; see ``cockpit.domain.conflicts``), and appends it. An event
+person saw (``basis``; see ``cockpit.domain.conflicts``), and appends it, together with a
+``step.done`` by ``cockpit`` for each step whose ``done_when`` it proves (``evidence``: its seq). An event
 is applied only once it is on disk, so what a seat shows as recorded survives a crash. A write
 the disk refuses is kept in memory (``pending``) and retried; it is never dropped.
 
@@ -30,6 +31,10 @@ from cockpit.journal import Journal, JournalWriteError, Recovery
 from cockpit.paths import new_session_path
 from cockpit.settings import Config, ProtocolFile
 from cockpit.text import handle_problem
+
+
+COCKPIT = "cockpit"
+"""Who closes a step whose ``done_when`` the record proves."""
 
 
 class ReadOnlySession(UsageError):
@@ -195,12 +200,20 @@ class Session:
                 # back-filled: judged against the incident as it stood then, not as it is now
                 then = (waiting.events[0].at, 2**63)
                 state = basis = fold(e for e in self.events if fold_key(e) <= then)
+            next_seq = self.journal.last_seq + 1  # the journal numbers these in this order
             for event in waiting.events:
                 reason = refusal(basis, state, event)
                 if reason is not None:
                     raise Conflict(f"{reason}; nothing was recorded.")
+                event = event.model_copy(update={"seq": next_seq + len(mine)})
                 mine.append(event)
                 state = basis = apply(state, event)
+            at = max(e.at for e in mine)
+            for step, evidence in state.proven_steps():  # closed by the record, with its proof
+                closing = ev.StepDone(seq=next_seq + len(mine), at=at, by=COCKPIT, step=step,
+                                      evidence=evidence)
+                mine.append(closing)
+                state = apply(state, closing)
             return [e.to_record() for e in mine]
 
         landed = self.journal.append([], prepare=prepare)

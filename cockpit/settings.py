@@ -21,9 +21,10 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cockpit import paths
-from cockpit.domain.durations import Duration
+from cockpit.domain.durations import Duration, format_duration
 from cockpit.redact import redact_url
 from cockpit.text import handle_problem, printable
+from cockpit.tomlfmt import toml_key
 from cockpit.domain.events import EndpointRef, Person
 from cockpit.domain.protocol import Step
 from cockpit.domain.roster import RosterLimits
@@ -53,26 +54,44 @@ class EndpointConfig(_Strict):
     conditions: tuple[str, ...] = ("[STATUS] == 200",)
     degraded_when: tuple[str, ...] = ()
     headers: dict[str, str] = Field(default_factory=dict)
-    body_limit: int = Field(default=64 * 1024, ge=1024)
-    down_after: int = Field(default=3, ge=1, description="consecutive failures before down")
-    up_after: int = Field(default=2, ge=1, description="consecutive successes before up again")
+    body_limit: int = Field(default=64 * 1024, ge=1024, le=64 * 1024 * 1024)
+    down_after: int = Field(default=3, ge=1, le=1000, description="consecutive failures before down")
+    up_after: int = Field(default=2, ge=1, le=1000, description="consecutive successes before up again")
     degraded_ratio: float = Field(default=0.2, gt=0, le=1)
-    window: int = Field(default=10, ge=2)
+    window: int = Field(default=10, ge=2, le=1000)
     stale_after: Duration | None = None
-    flap_changes: int = Field(default=6, ge=2, description="state changes within flap_window that mark flapping")
+    flap_changes: int = Field(default=6, ge=2, le=1000,
+                              description="state changes within flap_window that mark flapping")
     flap_window: Duration = timedelta(minutes=5)
 
     @field_validator("interval")
     @classmethod
     def _interval_floor(cls, value: timedelta) -> timedelta:
-        if value < timedelta(milliseconds=100):
-            raise ValueError("must be at least 100ms")
-        return value
+        return within(value, timedelta(milliseconds=100), timedelta(days=1))
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout_bounds(cls, value: timedelta) -> timedelta:
+        return within(value, timedelta(milliseconds=1), timedelta(minutes=10))
+
+    @field_validator("stale_after")
+    @classmethod
+    def _stale_bounds(cls, value: timedelta | None) -> timedelta | None:
+        return None if value is None else within(value, timedelta(milliseconds=100), timedelta(days=7))
+
+    @field_validator("flap_window")
+    @classmethod
+    def _flap_window_bounds(cls, value: timedelta) -> timedelta:
+        return within(value, timedelta(seconds=1), timedelta(days=1))
 
     @field_validator("headers")
     @classmethod
     def _no_inline_secrets(cls, headers: dict[str, str]) -> dict[str, str]:
         for name, value in headers.items():
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"{name!r} is not an HTTP header name (letters, digits and -)")
+            if _HEADER_VALUE_BAD.search(value):
+                raise ValueError(f"header {name}: a value cannot hold control characters or line breaks")
             if name.lower() in ("authorization", "cookie", "x-api-key") and not value.startswith("env:"):
                 raise ValueError(f"header {name} must reference a secret as env:NAME, not hold it")
         return headers
@@ -107,6 +126,19 @@ def recorded_endpoints(refs: Iterable[EndpointRef]) -> list[EndpointConfig]:
     return out
 
 
+def within(value: timedelta, least: timedelta, most: timedelta) -> timedelta:
+    """``value`` if it lies in [least, most]; else a ValueError that says the range."""
+    if value < least:
+        raise ValueError(f"must be at least {format_duration(least)}")
+    if value > most:
+        raise ValueError(f"must be at most {format_duration(most)}")
+    return value
+
+
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+_HEADER_VALUE_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 class IncidentSettings(_Strict):
     default_protocol: str = "major-incident"
     default_severity: Severity = "SEV2"
@@ -116,6 +148,11 @@ class UpdateSettings(_Strict):
     webhook: str | None = Field(default=None, description="URL or env:NAME for Slack-compatible posts")
     internal_every: Duration = timedelta(minutes=30)
     external_every: Duration = timedelta(minutes=20)
+
+    @field_validator("internal_every", "external_every")
+    @classmethod
+    def _cadence_bounds(cls, value: timedelta) -> timedelta:
+        return within(value, timedelta(minutes=1), timedelta(days=7))
 
 
 class UiSettings(_Strict):
@@ -175,6 +212,9 @@ class ProtocolFile(_Strict):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"step ids must be unique: {', '.join(dupes)} repeated")
+        for step in self.steps:  # a cadence of 0 would be due all the time
+            if step.every is not None and step.every < timedelta(minutes=1):
+                raise ValueError(f"step {step.id}: every must be at least 1m")
         return self
 
 
@@ -218,34 +258,100 @@ class ThemeFile(_Strict):
 # -- reading files ---------------------------------------------------------------------------
 
 
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""Config, protocol, scenario and theme files are small; a bigger one is not one of them."""
+MAX_NESTING = 100
+"""Arrays and inline tables nested deeper than this are refused before parsing: no config needs
+it, and the parser would run out of stack on a few hundred."""
+
+
 def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ConfigError(f"{path}: {path.stat().st_size} bytes is too big for a config file "
+                              f"(at most {MAX_FILE_BYTES // (1024 * 1024)} MiB)")
+        data = path.read_bytes()
+    except ValueError:  # a NUL in the name
+        raise ConfigError(f"{path!r}: not a usable file name") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    text = decode_text(path, data)
+    problem = nesting_problem(text)
+    if problem:
+        raise ConfigError(f"{path}: {problem}")
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:  # the pre-scan should have caught it; never a traceback all the same
+        raise ConfigError(f"{path}: not valid TOML: values nested too deeply") from None
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """``data`` as text (a leading UTF-8 byte-order mark is dropped), or a ConfigError naming the
+    line, column and byte offset of the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(f"{path}: not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line}, "
+                          f"column {column} (byte offset {exc.start}); save the file as UTF-8") from None
+
+
+_TOKENS = re.compile(r'"""(?:\\.|[^"\\]|"(?!""))*"""|\'\'\'.*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\''
+                     r"|#[^\n]*|[\[\]{}]", re.DOTALL)
+
+
+def nesting_problem(text: str, limit: int = MAX_NESTING) -> str | None:
+    """Why ``text`` nests arrays or inline tables too deeply to parse safely (None if it does not).
+
+    A cheap scan that skips strings and comments; it runs before any parser sees the text.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    depth = 0
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > limit:
+                line = text.count("\n", 0, match.start()) + 1
+                return (f"line {line}: arrays or tables nested more than {limit} deep; "
+                        "cockpit reads no file nested like that")
+        elif token in ("]", "}"):
+            depth = max(depth - 1, 0)
+    return None
 
 
 def load_model(path: Path, model: type[M], **context: Any) -> M:
     """Read ``path`` into ``model``, or raise a ConfigError that says where and what is wrong."""
     data, text = read_toml(path)
+    internal = [name for name, field in model.model_fields.items() if field.exclude and name in data]
+    if internal:  # fields the program sets (where the file was found), never the file itself
+        line = _line_of(text, internal[:1])
+        where = f"line {line}, " if line else ""
+        raise ConfigError(f"{path}: 1 problem:\n  {where}{internal[0]}: unknown field (check the spelling)")
     try:
         return model.model_validate({**data, **context})
     except ValidationError as exc:
-        raise ConfigError(describe_errors(path, text, exc)) from None
+        raise ConfigError(describe_errors(path, text, exc, data)) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: values nested too deeply to check") from None
 
 
-def describe_errors(path: Path, text: str, exc: ValidationError) -> str:
-    lines = [f"{path}: {exc.error_count()} problem{'s' if exc.error_count() > 1 else ''}:"]
-    for error in exc.errors(include_url=False):
-        loc = [part for part in error["loc"] if not (isinstance(part, str) and "[" in part)]
+MAX_LISTED = 20
+"""Problems listed one by one; the rest are counted."""
+
+
+def describe_errors(path: Path, text: str, exc: ValidationError, data: Any = None) -> str:
+    """One line per problem: line (where it can be found), field path, what was expected."""
+    errors = exc.errors(include_url=False, include_context=False)
+    lines = [f"{path}: {len(errors)} problem{'s' if len(errors) > 1 else ''}:"]
+    for error in errors[:MAX_LISTED]:
+        loc = _data_path(error["loc"], data)
         field_path = _dotted(loc) or "(top level)"
         line = _line_of(text, loc)
         where = f"line {line}, " if line else ""
@@ -255,16 +361,54 @@ def describe_errors(path: Path, text: str, exc: ValidationError) -> str:
         elif error["type"] == "missing":
             message = "required field is missing"
         got = error.get("input")
-        shown = "" if error["type"] in ("missing", "extra_forbidden") or isinstance(got, (dict, list)) \
-            else f" (got {got!r})"
+        shown = "" if error["type"] in ("missing", "extra_forbidden") or isinstance(got, (dict, list, tuple)) \
+            else f" (got {_short(got)})"
         lines.append(f"  {where}{field_path}: {message}{shown}")
+    if len(errors) > MAX_LISTED:
+        lines.append(f"  … and {len(errors) - MAX_LISTED} more")
     return "\n".join(lines)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
+_PYDANTIC_TAG = re.compile(r"^[a-z-]+\[.*\]$|^(int|str|float|bool|none|list|dict|tuple|set)$")
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> list[Any]:
+    """The parts of a pydantic error location that are keys and indices of the file's data.
+
+    pydantic puts the names of union members and validators (``literal['auto']``, ``int``,
+    ``function-after[...]``) in the location too; a key that really is in the file is always kept,
+    whatever it is spelled like.
+    """
+    out: list[Any] = []
+    current = data
+    for part in loc:
+        if isinstance(current, dict) and part in current:
+            out.append(part)
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            out.append(part)
+            current = current[part]
+        elif isinstance(part, str) and _PYDANTIC_TAG.match(part):
+            continue
+        else:
+            out.append(part)
+            current = None
+    return out
 
 
 def _dotted(loc: list[Any]) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            key = toml_key(str(part))  # a key with dots, spaces or control characters is quoted
+            out += f".{key}" if out else key
     return out
 
 
@@ -274,7 +418,7 @@ def _line_of(text: str, loc: list[Any]) -> int | None:
     Walks the path: a name moves to its key or table header, an index to the n-th ``[[table]]``
     after the parent's position.
     """
-    lines = text.splitlines()
+    lines = text.split("\n")  # TOML's lines, not every character Python calls a break
     start, found = 0, None
     names: list[str] = []
     for part in loc:

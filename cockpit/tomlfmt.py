@@ -31,6 +31,17 @@ except ImportError:  # pragma: no cover
     TomlError = (tomllib.TOMLDecodeError,)
     PARSER = "tomllib"
 
+def parse_deep(text: str) -> dict[str, Any]:
+    """``text`` by the standard library's parser, which follows nesting deeper than rtoml does
+    (its own limit is Python's recursion limit: RecursionError)."""
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(str(exc)) from None
+
+
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f\ud800-\udfff]')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from cockpit.settings import Config, ConfigError, ProtocolFile, load_model, read_toml
@@ -19,17 +20,30 @@ def detect_kind(data: dict) -> str:
     return "config"
 
 
+_SESSION_HEADER = re.compile(rb"^[ \t]*(?:\[[ \t]*cockpit[ \t]*\]|\[\[[ \t]*events[ \t]*\]\])[ \t]*(?:#[^\n]*)?\r?$",
+                             re.MULTILINE)
+
+
 def _looks_like_session(path: Path) -> bool:
+    """A ``[cockpit]`` or ``[[events]]`` table near the start, whatever the layout (comments,
+    CRLF, a byte-order mark): a damaged session is not valid TOML, yet it loads and must say so."""
     try:
         with path.open("rb") as handle:
-            return handle.read(10) == b"[cockpit]\n"
+            return _SESSION_HEADER.search(handle.read(64 * 1024)) is not None
     except OSError:
         return False
 
 
 def validate_file(path: Path) -> tuple[bool, str]:
     """(valid, message) for one file of any kind cockpit reads."""
-    if _looks_like_session(path):  # a torn session is not valid TOML, yet loads: let it say so
+    try:
+        regular = path.is_file()
+        missing = not regular and not path.exists()
+    except (OSError, ValueError):
+        regular, missing = False, False
+    if not regular:  # a folder, a pipe or a device: never opened, so never waited on
+        return False, f"cockpit: error: {path}: {'no such file' if missing else 'not a regular file'}"
+    if _looks_like_session(path):
         return _validate_session(path)
     try:
         data, _ = read_toml(path)
@@ -74,7 +88,7 @@ def _endpoint_problems(config: Config) -> list[str]:
 
 
 def _validate_session(path: Path) -> tuple[bool, str]:
-    from cockpit.domain.events import RawEvent
+    from cockpit.domain.events import KINDS, RawEvent
     from cockpit.journal import JournalError
     from cockpit.session import Session
 
@@ -83,13 +97,34 @@ def _validate_session(path: Path) -> tuple[bool, str]:
     except JournalError as exc:
         return False, f"cockpit: error: {exc}"
     raw = [e for e in session.events if isinstance(e, RawEvent)]
-    if session.problems:  # every complete event is still read, but the file is not as it should be
-        listed = "".join(f"\n  {problem}" for problem in session.problems)
-        return False, (f"{path}: not a valid session: {len(session.problems)} problem"
-                       f"{'' if len(session.problems) == 1 else 's'} ({len(session.events)} events"
+    unknown = [e for e in raw if e.kind not in KINDS]
+    problems = list(session.problems) + [  # a known kind whose fields are not what it promises
+        f"event seq {e.seq}: a {e.kind} whose fields do not match its kind ({_why(e)}); kept as it"
+        " is, shown raw" for e in raw if e.kind in KINDS]
+    if problems:  # every complete event is still read, but the file is not as it should be
+        listed = "".join(f"\n  {problem}" for problem in problems)
+        return False, (f"{path}: not a valid session: {len(problems)} problem"
+                       f"{'' if len(problems) == 1 else 's'} ({len(session.events)} events"
                        f" read, nothing lost):{listed}")
-    notes = [f"{len(raw)} events of kinds this version does not know (kept as they are)"] if raw else []
+    notes = ([f"{len(unknown)} events of kinds this version does not know (kept as they are)"]
+             if unknown else [])
     if session.recovery:
         notes.append(session.recovery.describe())
     extra = f"; {'; '.join(notes)}" if notes else ""
     return True, f"{path}: valid session, {len(session.events)} events{extra}"
+
+
+def _why(event: object) -> str:
+    """What the kind's model says is wrong with an event kept raw, in a few words."""
+    from pydantic import ValidationError
+
+    from cockpit.domain.events import KINDS
+
+    record = event.to_record()  # type: ignore[attr-defined]
+    try:
+        KINDS[record["kind"]].model_validate(record)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ())) or "a field"
+        return f"{where}: {first.get('msg', 'not valid').lower()}"
+    return "not valid"

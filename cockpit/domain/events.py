@@ -151,7 +151,8 @@ class AskStarted(Event):
     kind: Literal["ask.started"] = "ask.started"
     handle: str
     task: str
-    minutes: float = Field(gt=0)
+    minutes: float = Field(gt=0, le=7 * 24 * 60, allow_inf_nan=False)
+    """At most a week: an ask is "back to me in 10 minutes", not a project."""
 
 
 class AskDone(Event):

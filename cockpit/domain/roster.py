@@ -1,4 +1,9 @@
-"""Roster guardrails: the warnings an experienced commander would want to be told about."""
+"""Roster guardrails: the warnings an experienced commander would want to be told about.
+
+The commander holding another role, too many people reporting to the commander, nobody in
+command, someone engaged too long without a break, and a role held by someone who is off or
+resting (the role is then held by nobody who can act on it). Times are read on the incident's
+clock, which stops at the resolution."""
 
 from __future__ import annotations
 
@@ -45,8 +50,16 @@ def roster_warnings(state: IncidentState, now: datetime,
                 " appoint leads", commander))
     elif state.declared_at and not state.resolved_at:
         warnings.append(RosterWarning("no-commander", "nobody holds the commander role"))
+    if not state.resolved_at:  # once it is over, people go off with their roles: no news
+        for member in sorted(state.members.values(), key=lambda m: m.handle):
+            held = state.roles_of(member.handle)
+            if held and member.status in ("off", "resting"):
+                warnings.append(RosterWarning(
+                    "holder-unavailable",
+                    f"{', '.join(held)} holder {member.handle} is {member.status}: hand over",
+                    member.handle))
     for member in state.members.values():
-        stretch = member.stretch(state.clock_time(now))
+        stretch = state.stretch(member.handle, now)
         if member.status == "engaged" and stretch > limits.engaged_limit:
             warnings.append(RosterWarning(
                 "engaged-too-long",

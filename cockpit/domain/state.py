@@ -15,6 +15,16 @@ from cockpit.domain import events as ev
 from cockpit.domain.log import Log
 from cockpit.domain.protocol import Step, StepProgress, StepView, view_step
 
+StopClock = datetime | None
+"""Where the incident's clock stopped (the resolution), or None while it runs."""
+
+
+_LONGEST_ASK_MINUTES = 36500 * 24 * 60.0
+
+
+def _upto(now: datetime, stopped_at: datetime | None) -> datetime:
+    return min(now, stopped_at) if stopped_at is not None else now
+
 
 @dataclass(frozen=True, slots=True)
 class SeverityEntry:
@@ -43,6 +53,8 @@ class RoleTerm:
     assigned_by: str
     briefing: str = ""
     released_at: datetime | None = None
+    seq: int = 0
+    """The seq of the ``role.assigned`` that began the term."""
 
     @property
     def current(self) -> bool:
@@ -60,15 +72,19 @@ class Member:
     """Start of the current engaged stretch, None while not engaged."""
     engaged_before: timedelta = timedelta(0)
     """Engaged time in earlier stretches."""
+    stopped_at: datetime | None = None
+    """The resolution, while the incident is resolved: engaged time stops counting there."""
 
     def engaged_for(self, now: datetime) -> timedelta:
-        """Total time engaged up to ``now``."""
-        current = now - self.engaged_since if self.engaged_since else timedelta(0)
-        return self.engaged_before + max(current, timedelta(0))
+        """Total time engaged up to ``now`` (up to the resolution, once resolved)."""
+        return self.engaged_before + self.stretch(now)
 
     def stretch(self, now: datetime) -> timedelta:
-        """How long the current engaged stretch has lasted (zero when not engaged)."""
-        return max(now - self.engaged_since, timedelta(0)) if self.engaged_since else timedelta(0)
+        """How long the current engaged stretch has lasted (zero when not engaged), up to the
+        resolution once resolved."""
+        if self.engaged_since is None:
+            return timedelta(0)
+        return max(_upto(now, self.stopped_at) - self.engaged_since, timedelta(0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +98,29 @@ class Ask:
     task: str
     minutes: float
     done_at: datetime | None = None
+    stopped_at: datetime | None = None
+    """The resolution, while the incident is resolved: an open ask stops counting there."""
 
     @property
     def due_at(self) -> datetime:
-        return self.at + timedelta(minutes=self.minutes)
+        # a file may say anything (1e20 minutes): no ask waits longer than a century
+        return self.at + timedelta(minutes=min(self.minutes, _LONGEST_ASK_MINUTES))
 
     @property
     def open(self) -> bool:
         return self.done_at is None
+
+    def left(self, now: datetime) -> timedelta:
+        """Time left before the person is due back (negative once past), on the incident's
+        clock: it stops at the resolution and at the answer."""
+        end = _upto(now, self.stopped_at)
+        if self.done_at is not None:
+            end = min(end, self.done_at)
+        return self.due_at - end
+
+    def expired(self, now: datetime) -> bool:
+        """Open and its time up, on the incident's clock."""
+        return self.open and self.left(now) <= timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +178,9 @@ class IncidentState:
     status_history: tuple[StatusEntry, ...] = ()
     resolved_at: datetime | None = None
     impact: dict[str, str] = field(default_factory=dict)
+    impact_seen: dict[str, tuple[datetime, int]] = field(default_factory=dict)
+    """Per size-up field, when (``at``, ``seq``) it was last assessed: the evidence for
+    ``impact answered``."""
     steps: dict[str, StepProgress] = field(default_factory=dict)
     members: dict[str, Member] = field(default_factory=dict)
     roles: tuple[RoleTerm, ...] = ()
@@ -166,8 +200,17 @@ class IncidentState:
     # -- questions the panes, the report and the rules ask -------------------------------------
 
     def clock_time(self, now: datetime) -> datetime:
-        """``now``, or the resolution once resolved: the incident's clocks stop there."""
+        """``now``, or the resolution once resolved: the incident's clocks stop there.
+
+        Every question below that depends on time reads this clock, so no caller can let a
+        deadline, a countdown or an engaged time run on after the incident is over."""
         return min(now, self.resolved_at) if self.resolved_at else now
+
+    def elapsed(self, now: datetime) -> timedelta | None:
+        """Time since the declaration on the incident's clock (None before it is declared)."""
+        if self.declared_at is None:
+            return None
+        return max(self.clock_time(now) - self.declared_at, timedelta(0))
 
     @property
     def protocol_name(self) -> str:
@@ -187,6 +230,25 @@ class IncidentState:
     def open_asks(self) -> list[Ask]:
         return [a for a in self.asks.values() if a.open]
 
+    def ask_left(self, ask: Ask, now: datetime) -> timedelta:
+        """Time left on an ask at ``now``, stopped at the resolution."""
+        return ask.left(self.clock_time(now))
+
+    def asks_due(self, now: datetime) -> list[Ask]:
+        """Open asks whose time is up at ``now`` on the incident's clock: an ask still running
+        when the incident was resolved never expires afterwards."""
+        return [a for a in self.open_asks() if a.expired(self.clock_time(now))]
+
+    def engaged_for(self, handle: str, now: datetime) -> timedelta:
+        """Total time ``handle`` has been engaged, stopped at the resolution."""
+        member = self.members.get(handle)
+        return member.engaged_for(self.clock_time(now)) if member else timedelta(0)
+
+    def stretch(self, handle: str, now: datetime) -> timedelta:
+        """How long ``handle`` has been engaged without a break, stopped at the resolution."""
+        member = self.members.get(handle)
+        return member.stretch(self.clock_time(now)) if member else timedelta(0)
+
     def notes_tagged(self, tag: str) -> list[Entry]:
         return [n for n in self.notes if n.tag == tag]
 
@@ -205,14 +267,27 @@ class IncidentState:
         return next((s for _, s in self.all_steps() if s.id == step_id), None)
 
     def step_views(self, now: datetime) -> list[StepView]:
+        """Every step at ``now``; once resolved, exactly as it stood at the resolution."""
+        clock = self.clock_time(now)
         return [
             view_step(
                 step, name, self.steps.get(step.id, StepProgress()),
-                declared_at=self.declared_at, severity=self.severity, now=now,
+                declared_at=self.declared_at, severity=self.severity, now=clock,
                 resolved_at=self.resolved_at,
             )
             for name, step in self.all_steps()
         ]
+
+    def proof_of(self, step: Step) -> int | None:
+        """The seq of the event that proves ``step`` done by its ``done_when``, or None.
+
+        Only the record after the step was last reopened counts: reopening a step says the
+        earlier evidence was not enough."""
+        return _proof(self, step)
+
+    def proven_steps(self) -> list[tuple[str, int]]:
+        """See :func:`proven_steps`."""
+        return proven_steps(self)
 
     def next_update(self, now: datetime) -> tuple[datetime, str] | None:
         """The next update deadline and its audience (``internal`` or ``external``): the earliest
@@ -241,6 +316,70 @@ class IncidentState:
 
 
 _FIELDS = tuple(f.name for f in fields(IncidentState))
+
+
+# -- steps the record proves done ------------------------------------------------------------
+
+Mark = tuple[datetime, int]
+"""A place in the one order every view folds by: ``at``, then ``seq``."""
+
+
+def _proof(state: IncidentState, step: Step) -> int | None:
+    condition = step.condition
+    if condition is None:
+        return None
+    progress = state.steps.get(step.id, StepProgress())
+    reopened = progress.state == "open" and progress.at is not None
+    since: Mark | None = (progress.at, progress.seq) if reopened else None  # type: ignore[assignment]
+
+    def newer(mark: Mark) -> bool:
+        return since is None or mark > since
+
+    if condition.kind == "impact":
+        marks = []
+        for name in condition.items:
+            value = state.impact.get(name, "").strip().lower()
+            if not value or value == "unknown" or name not in state.impact_seen:
+                return None
+            marks.append(state.impact_seen[name])
+        latest = max(marks)
+        return latest[1] if newer(latest) else None
+    if condition.kind == "roles":
+        marks = []
+        for role in condition.items:
+            terms = [t for t in state.roles if t.current and t.role == role]
+            if not terms:
+                return None
+            marks.append(max((t.assumed_at, t.seq) for t in terms))
+        latest = max(marks)
+        return latest[1] if newer(latest) else None
+    if condition.kind == "update":
+        return next((u.seq for u in state.updates
+                     if (not condition.items or u.audience in condition.items)
+                     and newer((u.at, u.seq))), None)
+    if condition.kind == "decision":
+        words = condition.items
+        return next((n.seq for n in state.notes
+                     if n.tag == "decision" and newer((n.at, n.seq))
+                     and (not words or any(w in n.text.lower() for w in words))), None)
+    return None
+
+
+def proven_steps(state: IncidentState) -> list[tuple[str, int]]:
+    """``(step id, seq of the proving event)`` for every open step that applies at the current
+    severity and whose ``done_when`` the record now satisfies: the steps the cockpit may close
+    itself, with ``step.done`` by ``cockpit`` and that seq as ``evidence``. Pure: recording them
+    is the session's business. A step done, skipped, or not applicable is never listed."""
+    proven = []
+    for _, step in state.all_steps():
+        if step.done_when is None or step.recurring or not step.applies_to(state.severity):
+            continue
+        if state.steps.get(step.id, StepProgress()).state != "open":
+            continue
+        seq = _proof(state, step)
+        if seq is not None:
+            proven.append((step.id, seq))
+    return proven
 
 
 def evolve(state: IncidentState, **changes: object) -> IncidentState:
@@ -284,11 +423,13 @@ def fold(events: Iterable[ev.Event], state: IncidentState | None = None) -> Inci
     return state
 
 
-def _ensure_member(state: IncidentState, handle: str, at: datetime) -> dict[str, Member]:
+def _ensure_member(state: IncidentState, handle: str, at: datetime,
+                   status: str = "engaged") -> dict[str, Member]:
     members = dict(state.members)
     if handle not in members:
         person = next((p for p in state.people if p.handle == handle), None)
-        members[handle] = Member(handle, person.name if person else "", "engaged", at, at, at)
+        members[handle] = Member(handle, person.name if person else "", status, at, at,
+                                 at if status == "engaged" else None, stopped_at=state.resolved_at)
     return members
 
 
@@ -297,7 +438,7 @@ def _set_member_status(member: Member, status: str, at: datetime) -> Member:
         return member
     engaged_since, before = member.engaged_since, member.engaged_before
     if member.engaged_since is not None and status != "engaged":
-        before += max(at - member.engaged_since, timedelta(0))
+        before += max(_upto(at, member.stopped_at) - member.engaged_since, timedelta(0))
         engaged_since = None
     elif member.engaged_since is None and status == "engaged":
         engaged_since = at
@@ -353,34 +494,65 @@ def _severity(state: IncidentState, e: ev.SeverityChanged) -> IncidentState:
     return evolve(state, severity=e.severity, severity_history=state.severity_history + (entry,))
 
 
+def _stop_clocks(state: IncidentState, at: datetime) -> dict[str, object]:
+    """Resolution: engaged times and open asks stop counting at ``at``."""
+    members = {h: replace(m, stopped_at=at) for h, m in state.members.items()}
+    asks = {s: replace(a, stopped_at=at) if a.open else a for s, a in state.asks.items()}
+    return {"members": members, "asks": asks}
+
+
+def _restart_clocks(state: IncidentState, at: datetime) -> dict[str, object]:
+    """Reopening: the time between resolution and reopening was nobody's engaged time (a new
+    stretch begins now), and open asks count again."""
+    members = {}
+    for handle, m in state.members.items():
+        if m.engaged_since is not None and m.stopped_at is not None:
+            worked = max(m.stopped_at - m.engaged_since, timedelta(0))
+            m = replace(m, engaged_before=m.engaged_before + worked, engaged_since=max(at, m.engaged_since))
+        members[handle] = replace(m, stopped_at=None)
+    asks = {s: replace(a, stopped_at=None) if a.stopped_at else a for s, a in state.asks.items()}
+    return {"members": members, "asks": asks}
+
+
 @_on(ev.StatusChanged)
 def _status(state: IncidentState, e: ev.StatusChanged) -> IncidentState:
-    resolved_at = e.at if e.status == "resolved" else None
+    clocks: dict[str, object] = {}
+    if e.status == "resolved":
+        # a second "resolved" (another seat, a late duplicate) does not move the resolution
+        resolved_at = state.resolved_at or e.at
+        if state.resolved_at is None:
+            clocks = _stop_clocks(state, e.at)
+    else:
+        resolved_at = None
+        if state.resolved_at is not None:
+            clocks = _restart_clocks(state, e.at)
     if e.status in ("monitoring", "resolved"):
         state = _triggered(state, e.status, e.at, e.by)
-    return evolve(state, status=e.status, resolved_at=resolved_at,
+    return evolve(state, status=e.status, resolved_at=resolved_at, **clocks,
                    status_history=state.status_history + (StatusEntry(e.seq, e.at, e.by, e.status),))
 
 
 @_on(ev.ImpactAssessed)
 def _impact(state: IncidentState, e: ev.ImpactAssessed) -> IncidentState:
-    return evolve(state, impact={**state.impact, e.field: e.value})
+    return evolve(state, impact={**state.impact, e.field: e.value},
+                   impact_seen={**state.impact_seen, e.field: (e.at, e.seq)})
 
 
-def _mark_done(state: IncidentState, step_id: str, at: datetime, by: str) -> dict[str, StepProgress]:
+def _mark_done(state: IncidentState, step_id: str, at: datetime, by: str, seq: int = 0,
+               evidence: int | None = None) -> dict[str, StepProgress]:
     progress = state.steps.get(step_id, StepProgress())
     step = state.find_step(step_id)
     if step is not None and step.recurring:
-        progress = replace(progress, state="done", at=at, by=by,
+        progress = replace(progress, state="done", at=at, by=by, seq=seq, evidence=evidence,
                            done_times=progress.done_times + (at,))
     elif progress.state != "done":  # the first "done" wins: a second seat's click changes nothing
-        progress = StepProgress("done", at, by, "", progress.done_times + (at,))
+        progress = StepProgress("done", at, by, "", progress.done_times + (at,), seq, evidence)
     return {**state.steps, step_id: progress}
 
 
 @_on(ev.StepDone)
 def _step_done(state: IncidentState, e: ev.StepDone) -> IncidentState:
-    return evolve(state, steps=_mark_done(state, e.step, e.at, e.by))
+    return evolve(state, steps=_mark_done(state, e.step, e.at, e.by, e.seq, e.evidence))
 
 
 @_on(ev.StepSkipped)
@@ -389,14 +561,14 @@ def _step_skipped(state: IncidentState, e: ev.StepSkipped) -> IncidentState:
     if progress.state != "open":
         return state
     return evolve(state, steps={**state.steps, e.step: replace(
-        progress, state="skipped", at=e.at, by=e.by, reason=e.reason)})
+        progress, state="skipped", at=e.at, by=e.by, reason=e.reason, seq=e.seq, evidence=None)})
 
 
 @_on(ev.StepReopened)
 def _step_reopened(state: IncidentState, e: ev.StepReopened) -> IncidentState:
     progress = state.steps.get(e.step, StepProgress())
     return evolve(state, steps={**state.steps, e.step: replace(
-        progress, state="open", at=e.at, by=e.by, reason="")})
+        progress, state="open", at=e.at, by=e.by, reason="", seq=e.seq, evidence=None)})
 
 
 @_on(ev.RoleAssigned)
@@ -406,9 +578,11 @@ def _role_assigned(state: IncidentState, e: ev.RoleAssigned) -> IncidentState:
     terms = list(state.roles)
     if e.role != "sme":  # one holder at a time: assigning hands the role over
         terms = [replace(t, released_at=e.at) if t.current and t.role == e.role else t for t in terms]
-    terms.append(RoleTerm(e.role, e.handle, e.at, e.by, e.briefing or ""))
-    members = _ensure_member(state, e.handle, e.at)
-    members[e.handle] = _set_member_status(members[e.handle], "engaged", e.at)
+    terms.append(RoleTerm(e.role, e.handle, e.at, e.by, e.briefing or "", seq=e.seq))
+    # Someone given a role who has not joined yet is paged, not engaged: being named is not
+    # answering (unless they named themselves). Whoever has joined keeps their status; one who
+    # is off or resting gets a roster warning instead (roster.py).
+    members = _ensure_member(state, e.handle, e.at, "engaged" if e.by == e.handle else "paged")
     if e.role == "commander":
         state = _triggered(state, "commander-assigned", e.at, e.by)
     return evolve(state, roles=tuple(terms), members=members)
@@ -432,7 +606,8 @@ def _member_joined(state: IncidentState, e: ev.MemberJoined) -> IncidentState:
         person = next((p for p in state.people if p.handle == e.handle), None)
         name = e.name or (person.name if person else "")
         engaged = e.at if e.status == "engaged" else None
-        members[e.handle] = Member(e.handle, name, e.status, e.at, e.at, engaged)
+        members[e.handle] = Member(e.handle, name, e.status, e.at, e.at, engaged,
+                                   stopped_at=state.resolved_at)
     return evolve(state, members=members)
 
 
@@ -445,7 +620,7 @@ def _member_status(state: IncidentState, e: ev.MemberStatusChanged) -> IncidentS
 
 @_on(ev.AskStarted)
 def _ask_started(state: IncidentState, e: ev.AskStarted) -> IncidentState:
-    ask = Ask(e.seq, e.at, e.by, e.handle, e.task, e.minutes)
+    ask = Ask(e.seq, e.at, e.by, e.handle, e.task, e.minutes, stopped_at=state.resolved_at)
     return evolve(state, asks={**state.asks, e.seq: ask})
 
 

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from cockpit.domain.durations import Duration, format_duration
 from cockpit.domain.vocabulary import MemberStatus, Severity
 from cockpit.health.conditions import parse as parse_condition
-from cockpit.settings import Config, EndpointConfig, find_named, load_model
+from cockpit.settings import Config, EndpointConfig, find_named, load_model, within
 
 Behaviour = Literal["healthy", "slow", "erroring", "down", "hanging", "partial", "flapping",
                     "wrong-body"]
@@ -98,12 +98,15 @@ class ServiceSpec(_Strict):
     jitter_ms: int = Field(default=10, ge=0, le=10_000, description="random extra answer time")
     phases: tuple[Phase, ...] = ()
 
-    @field_validator("interval", "timeout")
+    @field_validator("interval")
     @classmethod
-    def _at_least_100ms(cls, value: timedelta) -> timedelta:
-        if value < timedelta(milliseconds=100):
-            raise ValueError("must be at least 100ms")
-        return value
+    def _interval_bounds(cls, value: timedelta) -> timedelta:
+        return within(value, timedelta(milliseconds=100), timedelta(days=1))
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout_bounds(cls, value: timedelta) -> timedelta:
+        return within(value, timedelta(milliseconds=100), timedelta(minutes=10))
 
     @field_validator("conditions", "degraded_when")
     @classmethod

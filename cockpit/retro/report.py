@@ -29,7 +29,6 @@ or a text prefix (``happening:``, ``how:``, ``impact:``); see :func:`question_of
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -43,6 +42,7 @@ from cockpit.domain.vocabulary import SEVERITIES, severity_rank
 from cockpit.narrate import Context, narrate, raw_fields
 from cockpit.retro.replay import AFTERWARDS
 from cockpit.settings import Config, ConfigError, load_protocol
+from cockpit import jsonfmt
 from cockpit.tomlfmt import toml_datetime
 
 QUESTIONS: dict[str, str] = {
@@ -400,13 +400,5 @@ def report_for_session(session: Any, *, config: Config | None = None) -> dict[st
     return build_report(session.header, session.events, config=config)
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return toml_datetime(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def render_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, default=_json_default, indent=2, ensure_ascii=False)
+    return jsonfmt.dumps(report, indent=2)

@@ -143,11 +143,13 @@ class CockpitApp(App[int]):
 
     def _use_themes(self) -> None:
         """Every usable theme registered and the preferred one applied; a choice made later (from
-        the palette) is remembered, not the one applied here."""
+        the palette) is remembered, not the one applied here, except on a read-only seat."""
         from cockpit.ui.themes import preferred_theme, register_themes
 
         config = self.incident.config  # type: ignore[union-attr]
         self.theme = preferred_theme(register_themes(self, config), config)
+        if self.incident.session.read_only:  # type: ignore[union-attr]
+            return  # a read-only seat (a wall tab) writes none of the user's files
         self.call_later(self._remember_later_choices)  # after this change has been announced
 
     def _remember_later_choices(self) -> None:

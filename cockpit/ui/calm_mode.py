@@ -48,10 +48,10 @@ def most_urgent_step(views: Iterable[StepView]) -> StepView | None:
 
 def clock_line(state: IncidentState, now: datetime) -> Content:
     """``T+00:42:13 · next update in 6:40`` (or ``LATE``), the two times that matter."""
-    if state.declared_at is None:
+    elapsed = state.elapsed(now)  # on the incident's clock: it stops at the resolution
+    if elapsed is None:
         return Content("not declared yet")
-    elapsed = ((state.resolved_at or now) - state.declared_at).total_seconds()
-    parts: list[str | tuple[str, str]] = [(f"T+{incident_clock(elapsed)}", "bold")]
+    parts: list[str | tuple[str, str]] = [(f"T+{incident_clock(elapsed.total_seconds())}", "bold")]
     due = state.next_update_due(now)
     if state.resolved_at is not None:
         parts.append("  ·  resolved")
@@ -64,15 +64,18 @@ def clock_line(state: IncidentState, now: datetime) -> Content:
 
 
 def step_line(state: IncidentState, now: datetime) -> Content:
-    """The most urgent open step, how late or how soon, and who owns it."""
+    """The most urgent open step, how late or how soon, and who owns it. Once resolved, the
+    step left to do, without a deadline: the clocks stopped."""
     view = most_urgent_step(state.step_views(now))
     parts: list[str | tuple[str, str]] = [("Next step  ", "$foreground-muted")]
     if view is None:
         return Content.assemble(*parts, "nothing open in the protocol")
-    if view.overdue is not None:
+    if view.stopped:
+        pass
+    elif view.overdue is not None:
         parts.append((f"! LATE {format_clock(view.overdue.total_seconds())}  ", "bold $error"))
-    elif view.due_at is not None:
-        parts.append(f"due in {format_clock((view.due_at - now).total_seconds())}  ")
+    elif view.due_in is not None:
+        parts.append(f"due in {format_clock(view.due_in.total_seconds())}  ")
     parts.append(printable(view.step.text, one_line=True))
     if view.step.owner:
         holders = state.holders(view.step.owner)

@@ -94,10 +94,10 @@ class IncidentHeader(Widget):
         line = Text()
         resolved = state.status == "resolved"
         line.append(state.status.upper(), style=self._tone("good") if resolved else Style(bold=True))
-        if state.declared_at is not None:
-            elapsed = ((state.resolved_at or now) - state.declared_at).total_seconds()
+        elapsed = state.elapsed(now)  # on the incident's clock: it stops at the resolution
+        if elapsed is not None:
             _gap(line)
-            line.append(f"T+{incident_clock(elapsed)}")
+            line.append(f"T+{incident_clock(elapsed.total_seconds())}")
         commander = state.commander
         _gap(line)
         line.append("IC ")

@@ -94,7 +94,10 @@ class TextPrompt(PromptScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt-box"):
             yield Label(Text(self.prompt_title), classes="prompt-title")
-            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            # A prefilled value ("bob: ", the title to edit) is a start, not a thing to replace:
+            # the cursor waits at its end and the first key typed adds to it.
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input",
+                        select_on_focus=False)
             yield Label(self._hint(), classes="prompt-hint", id="prompt-hint")
 
     def _hint(self) -> Text:

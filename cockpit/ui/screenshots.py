@@ -60,7 +60,7 @@ def demo_session(path: Path, clock: ManualClock | None = None) -> tuple[Session,
     at(5, ev.UpdatePosted(text="We are investigating failed checkouts.", audience="external"),
        ev.NoteAdded(text="Checkout error rate at 18% since 04:05, EU and US"))
     at(7, ev.StepDone(step="stop-changes"), by="bob")
-    at(8, ev.RoleAssigned(role="comms", handle="carol"), ev.StepDone(step="size-up"))
+    at(8, ev.RoleAssigned(role="comms", handle="carol"))  # the size-up closed itself at 4
     at(10, ev.StepDone(step="time-callout"))
     at(12, ev.NoteAdded(text="payments client deploy 2026.11.27-3 went out at 04:03",
                         tag="hypothesis"), by="bob")

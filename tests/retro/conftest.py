@@ -70,7 +70,7 @@ def record_incident(path: Path, clock: ManualClock, *, drill: bool = False) -> S
     when(10)
     session.record(ev.SeverityChanged(severity="SEV1", reason="all checkouts failing"))
     when(12)
-    session.record(ev.RoleAssigned(role="ops", handle="bob"))
+    session.record(ev.RoleAssigned(role="ops", handle="bob", by="bob"))
     when(14)
     session.record(ev.StepSkipped(step="open-bridge", reason="already on the war-room call"))
     when(15)

@@ -20,11 +20,11 @@ def test_replay_scrub_note_and_quit(terminals: Terminals, incident: Path, tmp_pa
     exit_file = tmp_path / "exit-code"
     terminals.cockpit("replay", "replay", str(incident), "--as", "erin", cwd=tmp_path,
                       exit_file=exit_file)
-    terminals.wait_for("replay", "event 22 of 22", what="the replay at the end")
+    terminals.wait_for("replay", "event 23 of 23", what="the replay at the end")
     assert "RESOLVED" in terminals.screen("replay")
 
     terminals.keys("replay", "Home", "]", "]")
-    terminals.wait_for("replay", "event 3 of 22", what="the declaration")
+    terminals.wait_for("replay", "event 3 of 23", what="the declaration")
     assert "INVESTIGATING" in terminals.screen("replay") and "▼ DOWN" in terminals.screen("replay")
 
     terminals.keys("replay", "r")

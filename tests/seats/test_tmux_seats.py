@@ -30,7 +30,8 @@ def test_two_seats_see_each_other_and_each_others_notes_within_a_second(session_
 def test_a_read_only_seat_browses_but_refuses_to_record(session_file, terminals: Terminals):
     before = session_file.read_bytes()
     terminals.cockpit("wall", "open", str(session_file), "--read-only", "--as", "wall")
-    terminals.wait_for("wall", "read-only seat", timeout=30)
+    terminals.wait_for("wall", lambda screen: "read-only seat" in screen and "IC nobody" in screen,
+                       timeout=30, what="the incident open on the wall seat")
     terminals.keys("wall", "n")  # refused before the prompt opens: nothing typed for nothing
     terminals.wait_for("wall", "nothing is recorded", timeout=5)
     assert "what you see or hear" not in terminals.screen("wall")

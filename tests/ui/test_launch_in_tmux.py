@@ -148,7 +148,7 @@ def full_disk(small_disk, make_session):
         with contextlib.suppress(JournalWriteError):
             while True:
                 session.record(ev.NoteAdded(text=text))
-    session.pending.clear()
+    session.waiting.clear()
     return session
 
 
@@ -162,7 +162,7 @@ def test_a_crash_leaves_the_shell_usable_and_rescues_what_was_typed(shell, full_
     shell.wait_for("shell", "what you see or hear")
     shell.type("shell", "rollback started at 04:31")
     shell.keys("shell", "Enter")
-    shell.wait_for("shell", "2 not saved yet")  # the disk is full: joining and the note, kept in memory
+    shell.wait_for("shell", "not saved yet")  # the disk is full: the note is kept in memory
     shell.keys("shell", "z")
     shell.wait_for("shell", "exit=1")
     said = shell.screen("shell")  # back on the shell's own screen, where Textual printed the error

@@ -36,8 +36,8 @@ def recorded(make_session, clock: ManualClock) -> Path:
     seq: 1 configured, 2 declared, 3 alice joined, then (T+mm:ss):
       4 @1:00 summary 40 ms up       5 @2:00 summary 90 ms up     6 @3:00 payments-api up → down
       7 @4:00 summary 900 ms down    8 @5:00 bob takes commander  9 @12:00 severity SEV1
-     10 @20:00 decision              11 @30:00 payments-api down → up
-     12 @35:00 monitoring            13 @40:00 resolved
+     10 @20:00 decision              11 @20:00 the cockpit closes "choose a mitigation" (proof: 10)
+     12 @30:00 payments-api down → up 13 @35:00 monitoring          14 @40:00 resolved
     """
     session = make_session(endpoints=[ev.EndpointRef(name="payments-api", service="payments")])
     steps = [(60, summary(40, "up")), (60, summary(90, "up")), (60, health("payments-api", "up", "down", "timeout")),
@@ -71,7 +71,7 @@ async def test_opens_at_the_end_of_the_incident(recorded):
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ReplayScreen)
-        assert screen.cursor.position == 13
+        assert screen.cursor.position == 14
         assert "RESOLVED" in header_text(screen) and "40:00" in header_text(screen)
         last = screen.query_one("#timeline").rows.rows[-1].text.plain
         assert last.startswith("04:50:00") and "resolved" in last.lower()
@@ -132,7 +132,7 @@ async def test_key_moments_jump_and_are_marked_on_the_time_bar(recorded):
         assert screen.cursor.position == 8 and header_text(screen).startswith(" SEV2")
         bar = screen.query_one(TimeBar).render().plain.splitlines()
         assert bar[0].count("◆") >= 6 and bar[0].count("█") == 1
-        assert "event 8 of 13" in bar[1] and "T+5:00" in bar[1]
+        assert "event 8 of 14" in bar[1] and "T+5:00" in bar[1]
 
 
 async def test_home_end_speed_and_play(recorded):
@@ -155,7 +155,7 @@ async def test_home_end_speed_and_play(recorded):
         moment = screen.cursor.time
         assert moment > T0 and screen.cursor.state == screen.cursor.state_at(moment)
         await pilot.press("end")
-        assert screen.cursor.position == 13 and "RESOLVED" in header_text(screen)
+        assert screen.cursor.position == 14 and "RESOLVED" in header_text(screen)
 
 
 async def test_sparklines_come_from_health_summaries(recorded):
@@ -179,10 +179,10 @@ async def test_go_to_a_time(recorded):
         assert screen.cursor.position == 9 and "12:30" in header_text(screen)
         await pilot.press("g", *"04:31", "enter")
         await pilot.pause()
-        assert screen.cursor.time == T0 + timedelta(minutes=21) and screen.cursor.position == 10
+        assert screen.cursor.time == T0 + timedelta(minutes=21) and screen.cursor.position == 11
         await pilot.press("g", *"soon", "enter")
         await pilot.pause()
-        assert screen.cursor.position == 10
+        assert screen.cursor.position == 11
         assert any("is not a time" in str(n.message) for n in app._notifications)
 
 
@@ -197,7 +197,7 @@ async def test_retro_note_is_appended_about_the_cursor_time(recorded):
         assert screen.cursor.position == 6  # the cursor stays where the note is about
         await pilot.press("end")  # the note's mark was under the cursor; now it shows
         assert screen.query_one(TimeBar).render().plain.count("✎") == 1
-        assert screen.cursor.position == 13 and "event 13 of 13" in screen.query_one(TimeBar).render().plain
+        assert screen.cursor.position == 14 and "event 14 of 14" in screen.query_one(TimeBar).render().plain
     after = recorded.read_bytes()
     assert after.startswith(before)
     notes = [e for e in Session.open(recorded, read_only=True).events if e.kind == "retro.note"]

@@ -41,14 +41,14 @@ async def test_enter_on_a_cut_row_shows_the_whole_entry_literally(cockpit):
         app.incident.record_and_show(ev.NoteAdded(text=LONG_NOTE, tag="decision"))
         await pilot.pause()
         assert "word56" not in on_screen(app)  # the row is cut at the pane's width
-        await pilot.press("end", "enter")
+        await pilot.press("end", "up", "enter")  # the last row: the step the decision closed
         await pilot.pause()
         assert isinstance(app.screen, EntryDetail)
         plain = shown_entry(app)
         assert "decision: word0 word1" in plain and "word56" in plain
         assert "[bold]not markup[/bold]" in plain and "\x1b" not in plain and "END" in plain
         assert "alice" in plain and "note.added (decision)" in plain
-        assert f"{app.incident.session.events[-1].at:%H:%M:%S}" in plain
+        assert f"{app.incident.session.events[-2].at:%H:%M:%S}" in plain
         screenshot = on_screen(app)
         assert "word56" in screenshot  # wrapped, not cut
         await pilot.press("escape")

@@ -26,7 +26,8 @@ def test_new_log_status_sessions_round_trip(tmp_path):
     assert "logged decision #4" in logged.stdout and "by bob" in logged.stdout
     status = json.loads(cockpit("status", str(path), "--json").stdout)
     assert status["title"] == "Checkout API returning 500s" and status["severity"] == "SEV1"
-    assert status["counts"] == {"events": 4, "notes": 1, "updates": 0}
+    # the decision also closed "choose a mitigation": one step.done by the cockpit
+    assert status["counts"] == {"events": 5, "notes": 1, "updates": 0}
     assert status["protocol"]["names"] == ["major-incident"]
     human = cockpit("status", "2026")
     assert human.returncode == 0 and "SEV1  Checkout API returning 500s" in human.stdout

@@ -111,3 +111,69 @@ def test_engaged_time_stops_at_resolution(make_session, clock):
     assert [m["engaged_s"] for m in later["members"]] == [1800.0]
     assert later["elapsed_s"] == 1800.0
     assert not roster_warnings(session.state, T0 + timedelta(hours=5))
+
+
+def _roster(*bodies):
+    """A folded incident declared by alice at T0, then ``(minutes, event)`` pairs."""
+    from cockpit.domain.state import fold
+
+    events = [ev.IncidentDeclared(seq=1, at=T0, by="alice", title="t", severity="SEV2"),
+              ev.MemberJoined(seq=2, at=T0, by="alice", handle="alice", status="engaged"),
+              ev.RoleAssigned(seq=3, at=T0, by="alice", role="commander", handle="alice")]
+    for seq, (minutes, body) in enumerate(bodies, start=4):
+        events.append(body.model_copy(update={"seq": seq, "at": T0 + timedelta(minutes=minutes),
+                                              "by": body.by or "alice"}))
+    return fold(events)
+
+
+def test_a_role_given_to_someone_not_yet_joined_pages_them():
+    state = _roster((5, ev.RoleAssigned(role="ops", handle="bob")))
+    bob = state.members["bob"]
+    assert (bob.status, bob.engaged_since) == ("paged", None)
+    assert state.engaged_for("bob", T0 + timedelta(hours=1)) == timedelta(0)
+    state = _roster((5, ev.RoleAssigned(role="ops", handle="bob", by="bob")))  # took it himself
+    assert state.members["bob"].status == "engaged"
+
+
+@pytest.mark.parametrize("status", ["off", "resting"])
+def test_a_role_holder_off_or_resting_is_warned_about(status):
+    state = _roster((1, ev.MemberJoined(handle="bob", status="engaged")),
+                    (2, ev.RoleAssigned(role="ops", handle="bob")),
+                    (30, ev.MemberStatusChanged(handle="bob", status=status)))
+    warnings = roster_warnings(state, T0 + timedelta(minutes=31))
+    holder = [w for w in warnings if w.rule == "holder-unavailable"]
+    assert [w.handle for w in holder] == ["bob"]
+    assert f"ops holder bob is {status}" in holder[0].text
+
+
+@pytest.mark.parametrize("status", ["off", "resting"])
+def test_assigning_to_someone_off_or_resting_keeps_their_status_and_warns(status):
+    state = _roster((1, ev.MemberJoined(handle="bob", status=status)),
+                    (2, ev.RoleAssigned(role="comms", handle="bob")))
+    assert state.members["bob"].status == status
+    texts = [w.text for w in roster_warnings(state, T0 + timedelta(minutes=3))]
+    assert any(f"comms holder bob is {status}" in t for t in texts)
+
+
+def test_a_paged_member_given_a_role_stays_paged_and_is_not_warned_about():
+    state = _roster((1, ev.MemberJoined(handle="erin", status="paged")),
+                    (2, ev.RoleAssigned(role="scribe", handle="erin")))
+    assert state.members["erin"].status == "paged"
+    assert not [w for w in roster_warnings(state, T0 + timedelta(minutes=3))
+                if w.rule == "holder-unavailable"]
+
+
+def test_the_commander_resting_is_warned_about_with_the_existing_guardrails():
+    state = _roster((1, ev.RoleAssigned(role="ops", handle="alice")),
+                    (2, ev.MemberStatusChanged(handle="alice", status="resting")))
+    rules = {w.rule: w.text for w in roster_warnings(state, T0 + timedelta(minutes=3))}
+    assert "commander-hands-on" in rules
+    assert rules["holder-unavailable"].startswith("commander, ops holder alice is resting")
+
+
+def test_no_holder_warnings_once_resolved():
+    state = _roster((1, ev.MemberJoined(handle="bob", status="engaged")),
+                    (2, ev.RoleAssigned(role="ops", handle="bob")),
+                    (30, ev.StatusChanged(status="resolved")),
+                    (31, ev.MemberStatusChanged(handle="bob", status="off")))
+    assert not roster_warnings(state, T0 + timedelta(minutes=32))

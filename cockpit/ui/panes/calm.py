@@ -67,6 +67,6 @@ class CalmPane(Vertical):
         if member is None or state.resolved_at is not None:
             return ""
         text = nudge_line(state, now, self.handle)
-        if text != NUDGE or member.stretch(now) >= LONG_STRETCH:
+        if text != NUDGE or state.stretch(self.handle, now) >= LONG_STRETCH:
             return f"↳ {text}" if text == NUDGE else f"⚠ {text}. {NUDGE}"
         return ""

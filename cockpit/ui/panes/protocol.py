@@ -1,8 +1,10 @@
 """Protocol: what do we do next, and what is late?
 
 The checklist of every protocol in force, one row per step: a symbol and a word for its state
-(never colour alone), the owner role and who holds it, and the timing that matters (due in,
-LATE by how much, the next occurrence of a recurring step). Enter or space marks a step done,
+(never colour alone), who (for an open step, the owner role's holder now; for a step done or
+skipped, who did it: history is not rewritten by a later handover), and the timing that matters
+(due in, LATE by how much, the next occurrence of a recurring step). Times are read on the
+incident's clock, which stops at the resolution: nothing counts on, or down, after it. Enter or space marks a step done,
 ``x`` skips it with a reason, ``r`` reopens it, ``p`` adds another protocol mid-incident.
 """
 
@@ -40,7 +42,7 @@ def step_symbol(view: StepView, now: datetime) -> tuple[str, str]:
         return "✔", "done"
     if view.state == "skipped":
         return "⊘", "done"
-    if view.due_at is not None and (view.due_at - now).total_seconds() <= SOON:
+    if not view.stopped and view.due_in is not None and view.due_in.total_seconds() <= SOON:
         return "▶", "strong"
     return "○", ""
 
@@ -52,17 +54,52 @@ def step_timing(view: StepView, now: datetime, declared_at: datetime | None) -> 
     if view.overdue is not None:
         return f"LATE {format_clock(view.overdue.total_seconds())}"
     if view.state == "skipped" and not view.step.recurring:
-        return f"skipped: {printable(view.progress.reason, one_line=True) or 'no reason given'}"
+        at = view.progress.at
+        return f"skipped {at:%H:%M}" if at else "skipped"
     if view.state == "done" and not view.step.recurring:
         late = f" +{int(view.late_by.total_seconds() // 60)}m" if view.late_by else ""  # late by
         at = view.progress.at
         return f"done {at:%H:%M}{late}" if at else "done"
-    if view.due_at is not None:
-        left = format_clock((view.due_at - now).total_seconds())
+    if view.stopped:  # resolved: no cadence runs and no deadline comes any more
+        return "stopped" if view.step.recurring else "not done"
+    if view.due_in is not None:
+        left = format_clock(view.due_in.total_seconds())
         if view.step.recurring:
             return f"next in {left}"
         return f"due in {left}"
     return "open"
+
+
+def step_who(view: StepView, state: IncidentState) -> str:
+    """Who to show on a step's row: whoever did or skipped it (from the record, never the role's
+    holder today), else the owner role's current holder, else the role with a dash."""
+    progress = view.progress
+    finished = progress.state in ("done", "skipped") and not view.step.recurring
+    if (finished or (view.stopped and view.step.recurring)) and progress.by:
+        return progress.by
+    owner = view.step.owner or ""
+    holders = state.holders(owner) if owner else []
+    return holders[0] if holders else (f"{owner} —" if owner else "")
+
+
+def step_history(view: StepView) -> str:
+    """One sentence on what the record says of a step: ``done by bob at 04:24, 4 min late``."""
+    progress = view.progress
+    if progress.at is None or not progress.by:
+        return ""
+    when = f"{progress.at:%H:%M}"
+    if progress.state == "skipped":
+        reason = printable(progress.reason, one_line=True) or "no reason given"
+        return f"skipped by {progress.by} at {when}: {reason}"
+    if progress.state == "open":
+        return f"reopened by {progress.by} at {when}"
+    if progress.evidence is not None:
+        return f"done by the cockpit at {when}: the record proves it (event #{progress.evidence})"
+    if view.step.recurring:
+        times = len(progress.done_times)
+        return f"last done by {progress.by} at {when} ({times} time{'s' if times != 1 else ''})"
+    late = f", {int(view.late_by.total_seconds() // 60)} min late" if view.late_by else ""
+    return f"done by {progress.by} at {when}{late}"
 
 
 class ProtocolPane(Pane):
@@ -114,8 +151,16 @@ class ProtocolPane(Pane):
             if view.step.recurring:
                 text.append(f"  (every {format_clock(view.step.every.total_seconds())})",  # type: ignore[union-attr]
                             style=self.tone("dim"))
+            # one line under the text: what the record says of the step, then the keys that act
+            # on it here (a replay or a read-only seat has none)
+            said = [printable(step_history(view), one_line=True)]
             if self.records_here:
-                text.append("\nEnter done · x skip · r reopen · p add a protocol", style=self.tone("dim"))
+                finished = view.state != "open" and not view.step.recurring
+                said.append("r reopen · p add a protocol" if finished
+                            else "Enter done · x skip · r reopen · p add a protocol")
+            said = [part for part in said if part]
+            if said:
+                text.append("\n" + "  ·  ".join(said), style=self.tone("dim"))
         detail = self.query_one("#step-detail", Static)
         if text != getattr(detail, "_shown_text", None):
             detail._shown_text = text  # type: ignore[attr-defined]
@@ -140,9 +185,7 @@ class ProtocolPane(Pane):
             line.append(cells(printable(view.step.text, one_line=True), text_width),
                         style=self.tone("dim") if tone in ("dim", "done") else "")
             if owner_width:
-                owner = view.step.owner or ""
-                holders = state.holders(owner) if owner else []
-                who = holders[0] if holders else (f"{owner} —" if owner else "")
+                who = printable(step_who(view, state), one_line=True)
                 line.append(" " + cells(who, owner_width - 1), style="dim")
             line.append("  " + cells(step_timing(view, now, state.declared_at), timing_width),
                         style=style)

@@ -30,23 +30,46 @@ from cockpit.ui.prompts import ChoicePrompt, TextPrompt
 CORE_ROLES = ("commander", "deputy", "scribe", "ops", "comms")
 """Roles every major incident should have filled: an empty one is shown as a row to fill."""
 STATUS_SYMBOLS = {"engaged": "●", "paged": "◌", "resting": "◐", "off": "○"}
-ASK_PATTERN = re.compile(
-    r"^\s*(?P<handle>[\w.@-]+)\s*:\s*(?P<task>.+?)"
-    r"(?:[,;]?\s*(?:back\s+)?in\s+(?P<minutes>\d+(?:\.\d+)?)\s*(?:m|min|mins|minutes)?)?\s*$",
+ASK_PATTERN = re.compile(r"^\s*(?P<handle>[\w.@-]+)\s*:\s*(?P<rest>.+?)\s*$", re.DOTALL)
+_UNIT = r"(?:(?P<unit>h|hr|hrs|hours?|m|mins?|minutes?)\b\.?)"
+ASK_TIME = re.compile(
+    r"(?:^|[\s,;:.(–—-])\s*"
+    r"(?:"
+    # "back to me in 2 min", "report back in 10", "back within 5m", "in 5m", "within 10 minutes"
+    r"(?:(?:and\s+)?(?:(?:get|come|report|check|circle)\s+)?back(?:\s+to\s+(?:me|us))?\s+)?"
+    r"(?:in|within)\s+(?P<n1>\d+(?:\.\d+)?)\s*" + _UNIT.replace("unit", "u1") + r"?"
+    r"|"
+    # "10 minutes", "5m", "back 10 min": a number alone is part of the task ("restart pod 3")
+    r"(?:back\s+)?(?P<n2>\d+(?:\.\d+)?)\s*" + _UNIT.replace("unit", "u2") +
+    r")\s*\)?\s*$",
     re.IGNORECASE,
 )
 DEFAULT_ASK_MINUTES = 10.0
+MAX_ASK_MINUTES = 24 * 60.0
+"""An ask-timer longer than a day is a typing mistake (or not an ask)."""
 
 
 def parse_ask(text: str) -> tuple[str, str, float] | None:
-    """``"bob: check replica lag, back in 10 min"`` → ("bob", "check replica lag", 10.0)."""
+    """``"bob: check replica lag, back in 10 min"`` → ("bob", "check replica lag", 10.0).
+
+    The time is read from the end, as people say it: "back to me in 2 min", "back in 10 min",
+    "in 5m", "10 minutes", "within 1h"; a bare number after "in" is minutes. Without a time the
+    ask gets ten minutes. None when there is no ``handle:``, no task, or no time left to wait."""
     match = ASK_PATTERN.match(text)
     if not match:
         return None
-    minutes = float(match["minutes"]) if match["minutes"] else DEFAULT_ASK_MINUTES
-    if minutes <= 0:
+    rest = match["rest"]
+    minutes = DEFAULT_ASK_MINUTES
+    timed = ASK_TIME.search(rest)
+    if timed:
+        number = float(timed["n1"] or timed["n2"])
+        unit = (timed["u1"] or timed["u2"] or "m").lower()
+        minutes = number * 60 if unit.startswith("h") else number
+        rest = rest[:timed.start()]
+    task = rest.strip().rstrip(",;:.–—-").strip()
+    if not task or not 0 < minutes <= MAX_ASK_MINUTES:
         return None
-    return match["handle"], match["task"].strip(), minutes
+    return match["handle"], task, minutes
 
 
 def hours_minutes(seconds: float) -> str:
@@ -55,9 +78,13 @@ def hours_minutes(seconds: float) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def ask_text(ask: Ask, now: datetime) -> tuple[str, bool]:
-    """The countdown of an ask and whether its time is up."""
-    left = (ask.due_at - now).total_seconds()
+def ask_text(ask: Ask, state: IncidentState, now: datetime) -> tuple[str, bool]:
+    """The countdown of an ask and whether its time is up, on the incident's clock: an ask
+    still open at the resolution stops counting there."""
+    left = state.ask_left(ask, now).total_seconds()
+    if state.resolved_at is not None:
+        return (f"stopped at resolution, {format_clock(left)} left" if left >= 0
+                else f"stopped at resolution, {format_clock(-left)} over"), False
     if left >= 0:
         return f"{format_clock(left)} left", False
     return f"time is up ({format_clock(-left)} ago): Enter to acknowledge", True
@@ -101,7 +128,7 @@ class TeamPane(Pane):
             line.append(cells(printable(member.handle, one_line=True), 10), style="bold")
             line.append(cells(roles, roles_width), style="" if state.roles_of(member.handle) else self.tone("dim"))
             line.append(" " + cells(member.status, 8))
-            line.append(hours_minutes(member.engaged_for(state.clock_time(now)).total_seconds()).rjust(6))
+            line.append(hours_minutes(state.engaged_for(member.handle, now).total_seconds()).rjust(6))
             rows.append(Row(line, key=f"member:{member.handle}"))
         if state.declared_at and not state.resolved_at:
             for role in CORE_ROLES:
@@ -113,7 +140,7 @@ class TeamPane(Pane):
                                 style=self.tone("dim"))
                     rows.append(Row(line, key=f"role:{role}"))
         for ask in sorted(state.open_asks(), key=lambda a: a.due_at):
-            countdown, expired = ask_text(ask, now)
+            countdown, expired = ask_text(ask, state, now)
             line = Text()
             line.append("! ask " if expired else "  ask ", style=self.tone("warn") if expired else "")
             line.append(printable(ask.handle, one_line=True), style="bold")
@@ -238,16 +265,19 @@ class TeamPane(Pane):
         if not self.may_record():
             return
         selected = self._selected("member")
-        text = await self.app.push_screen_wait(TextPrompt(
-            "Ask-timer: who, what, back in how long?",
-            placeholder="bob: check replica lag, back in 10 min",
-            value=f"{selected}: " if selected else "", required=True, need="an ask"))
-        if not text:
-            return
-        parsed = parse_ask(text)
-        if parsed is None:
-            self.app.notify("Write it as: bob: check replica lag, back in 10 min",
+        value = f"{selected}: " if selected else ""
+        while True:  # an ask that cannot be read comes back to be fixed, never lost
+            text = await self.app.push_screen_wait(TextPrompt(
+                "Ask-timer: who, what, back in how long?",
+                placeholder="bob: check replica lag, back to me in 10 min",
+                value=value, required=True, need="an ask"))
+            if not text:
+                return
+            parsed = parse_ask(text)
+            if parsed is not None:
+                break
+            self.app.notify("Write it as: bob: check replica lag, back to me in 10 min",
                             title="Could not read that ask", severity="warning")
-            return
+            value = text
         handle, task, minutes = parsed
         self.post_message(Propose(AskStarted(handle=handle, task=task, minutes=minutes)))
