@@ -18,16 +18,18 @@ WORKER = Path(__file__).with_name("seat_worker.py")
 class SeatProcess:
     """One ``seat_worker.py`` process; ``expect`` waits for a line it prints, with a deadline.
 
-    ``prefix`` goes before the interpreter, e.g. ``setpriv`` to run the seat as another user.
+    ``prefix`` goes before the interpreter, e.g. ``setpriv`` to run the seat as another user;
+    ``python`` and ``worker`` are then an interpreter and a copy of the worker that user can reach.
     """
 
     def __init__(self, mode: str, session: Path, handle: str, *args: str, log_dir: Path,
-                 prefix: Sequence[str] = (), **popen: object) -> None:
+                 prefix: Sequence[str] = (), python: str = sys.executable, worker: Path = WORKER,
+                 **popen: object) -> None:
         self.handle = handle
         self.log = log_dir / f"{handle}-{mode}-{time.monotonic_ns()}.stderr"
         with open(self.log, "wb") as stderr:
             self.proc = subprocess.Popen(
-                [*prefix, sys.executable, str(WORKER), mode, str(session), handle, *args],
+                [*prefix, python, str(worker), mode, str(session), handle, *args],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, **popen)
         self.lines: list[str] = []
         self._buffer = b""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import grp
 import os
 import shutil
@@ -9,9 +10,13 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from cockpit.domain import events as ev
 from cockpit.journal import Journal, JournalWriteError
@@ -19,6 +24,7 @@ from cockpit.seats import SeatPresence, ShareError, poller_lock_path, share_with
 from cockpit.session import ReadOnlySession, Session
 
 OTHER_UID = 65534  # "nobody": a teammate who is not the session's owner
+WORKER = Path(__file__).with_name("seat_worker.py")
 
 
 def test_read_only_seat_refuses_every_recording_action_and_leaves_the_file_alone(session_file):
@@ -86,29 +92,124 @@ def shared_folder():
     shutil.rmtree(folder)
 
 
-def _as_teammate(group: int | None = None) -> dict:
-    """Arguments running a process as another Unix user (and member of ``group``).
+def _setpriv(group: int | None = None) -> list[str]:
+    """``setpriv`` switching to the teammate (and member of ``group``), every capability dropped."""
+    groups = f"--groups={group}" if group is not None else "--clear-groups"
+    return ["setpriv", f"--reuid={OTHER_UID}", f"--regid={OTHER_UID}", groups]
 
-    ``setpriv`` switches user before exec (with every capability dropped), reaching the venv's
-    interpreter where a plain ``Popen(user=...)`` is refused by its path under ``/root``.
-    """
+
+@dataclass(frozen=True)
+class Teammate:
+    """cockpit as the teammate can run it: an interpreter and a package folder that user can
+    reach, wherever the checkout is. A checkout (and its venv) in a folder only its owner can
+    enter (a 0700 home, ``mktemp -d``) is out of another user's reach, so cockpit, what it needs
+    and the seat worker are copied into a world-readable temporary folder."""
+
+    python: str
+    site: Path
+    worker: Path
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)  # the same bytes, readable by all as the original is
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _copy_runtime(site: Path) -> None:
+    """cockpit (its bundled config and themes included) and every distribution it requires,
+    transitively, as their RECORDs list them (test tools stay behind), compiled: the teammate
+    cannot write bytecode there, and compiling all of it at each start takes seconds."""
+    import cockpit
+    from cockpit.paths import bundled_dir
+
+    package = Path(cockpit.__file__).parent
+    shutil.copytree(package, site / "cockpit",
+                    copy_function=lambda s, t: _link_or_copy(Path(s), Path(t)))
+    if not (site / "cockpit" / "_bundled").is_dir():  # an editable install: as the wheel has them
+        for name in ("config", "themes"):
+            shutil.copytree(bundled_dir() / name, site / "cockpit" / "_bundled" / name)
+    seen, todo = {"cockpit"}, [*(metadata.requires("cockpit") or [])]
+    while todo:
+        requirement = Requirement(todo.pop())
+        name = canonicalize_name(requirement.name)
+        if name in seen or (requirement.marker and not requirement.marker.evaluate({"extra": ""})):
+            continue
+        seen.add(name)
+        dist = metadata.distribution(name)
+        todo.extend(dist.requires or [])
+        for file in dist.files or []:
+            if file.parts[0] != "..":
+                source = Path(dist.locate_file(file))
+                if source.is_file():
+                    _link_or_copy(source, site / file)
+    compileall.compile_dir(site, quiet=2)  # what the RECORDs did not list, cockpit's own
+
+
+def _teammate_can_run(python: str, site: Path) -> bool:
+    """Whether the teammate can start ``python`` on its own and import cockpit from ``site``."""
+    probe = ("import os, sys; import cockpit.cli, cockpit.seats, cockpit.session\n"
+             "print(os.access(os.path.realpath(sys.executable), os.X_OK)"
+             f" and sys.version_info[:2] == {tuple(sys.version_info[:2])})")
+    done = subprocess.run([*_setpriv(), python, "-c", probe], capture_output=True, text=True,
+                          timeout=60, cwd="/", env=_teammate_env(site))
+    return done.stdout.strip() == "True"
+
+
+def _teammate_env(site: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(site), "PYTHONNOUSERSITE": "1",
+            "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+@pytest.fixture(scope="module")
+def teammate_runtime():
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         pytest.skip("needs root and setpriv to run a seat as another Unix user")
-    groups = f"--groups={group}" if group is not None else "--clear-groups"
-    return {"prefix": ["setpriv", f"--reuid={OTHER_UID}", f"--regid={OTHER_UID}", groups],
-            "cwd": "/"}
+    root = Path(tempfile.mkdtemp(prefix="cockpit-teammate-"))
+    try:
+        root.chmod(0o755)
+        _copy_runtime(root / "site")
+        worker = root / "seat_worker.py"
+        shutil.copy(WORKER, worker)
+        version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        # the venv's own interpreter may resolve under /root: the teammate needs one it can reach
+        candidates = dict.fromkeys(
+            c for c in (os.path.realpath(sys.executable), getattr(sys, "_base_executable", None),
+                        shutil.which(version, path="/usr/local/bin:/usr/bin:/bin"))
+            if c)
+        python = next((c for c in candidates if _teammate_can_run(c, root / "site")), None)
+        if python is None:
+            pytest.skip(f"no {version} that user {OTHER_UID} can run (tried {list(candidates)})")
+        yield Teammate(python, root / "site", worker)
+    finally:
+        shutil.rmtree(root)
 
 
-def _cockpit(*args: str, prefix: Sequence[str] = (), **popen) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*prefix, sys.executable, "-m", "cockpit", *args], capture_output=True,
+@pytest.fixture
+def as_teammate(teammate_runtime: Teammate):
+    """Arguments running a process as another Unix user (and member of ``group``), with an
+    interpreter and cockpit that user can reach, for ``_cockpit`` and the ``seats`` fixture."""
+
+    def arguments(group: int | None = None) -> dict:
+        return {"prefix": _setpriv(group), "cwd": "/", "env": _teammate_env(teammate_runtime.site),
+                "python": teammate_runtime.python, "worker": teammate_runtime.worker}
+
+    return arguments
+
+
+def _cockpit(*args: str, prefix: Sequence[str] = (), python: str = sys.executable,
+             worker: Path | None = None, **popen) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*prefix, python, "-m", "cockpit", *args], capture_output=True,
                           text=True, timeout=60, **popen)
 
 
 def test_a_teammate_who_cannot_write_is_told_the_fix_and_nothing_is_lost_once_shared(
-        shared_folder, make_session, seats):
+        shared_folder, make_session, seats, as_teammate):
     team = grp.getgrnam("users")
     path = make_session(path=shared_folder / "incident.toml").path
-    teammate = _as_teammate(team.gr_gid)
+    teammate = as_teammate(team.gr_gid)
 
     unreadable = _cockpit("log", str(path), "hello", **teammate)
     assert unreadable.returncode == 2
@@ -152,15 +253,16 @@ def test_share_with_group_explains_what_it_cannot_do(session_file):
         assert notes and "cannot enter" in notes[0] and "chmod g+rwx" in notes[0]
 
 
-def test_sharing_a_file_of_another_user_names_the_command_for_its_owner(shared_folder):
+def test_sharing_a_file_of_another_user_names_the_command_for_its_owner(shared_folder,
+                                                                         as_teammate):
     path = shared_folder / "theirs.toml"
     Journal.create(path, {"session": "theirs"})
-    teammate = _as_teammate()
+    teammate = as_teammate()
     done = subprocess.run(
-        [*teammate["prefix"], sys.executable, "-c",
+        [*teammate["prefix"], teammate["python"], "-c",
          "import sys; from cockpit.seats import share_with_group, ShareError\n"
          "try: share_with_group(sys.argv[1], 'users')\nexcept ShareError as e: print(e)",
-         str(path)], capture_output=True, text=True, check=True, cwd="/")
+         str(path)], capture_output=True, text=True, check=True, cwd="/", env=teammate["env"])
     assert "Only the file's owner" in done.stdout
     lock, folder = poller_lock_path(path), SeatPresence(path).folder
     assert (f"chgrp users {path} {lock} {folder} && chmod g+rw {path} {lock}"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 
+from textual.widgets import Input, OptionList
+
 from cockpit.domain import events as ev
 from cockpit.seat import Seat
 from cockpit.session import Session
 from cockpit.ui.prompts import ChoicePrompt, ConfirmPrompt, TextPrompt
+from tests.waiting import until
 
 WIDE = (160, 48)
 NARROW = (80, 24)
@@ -17,20 +20,49 @@ def kinds(session: Session, kind: str) -> list[ev.Event]:
 
 
 async def type_text(pilot, text: str) -> None:
+    """Type ``text`` into the prompt on top once its field has the keys, then Enter; done when
+    the prompt has closed and its answer has been handled (a prompt may come from a worker)."""
+    await until(pilot, lambda: isinstance(pilot.app.focused, Input), "a text field with the keys")
+    prompt = pilot.app.screen
     await pilot.press(*text)
     await pilot.press("enter")
+    await until(pilot, lambda: prompt not in pilot.app.screen_stack, f"{prompt} to close")
     await pilot.pause()
 
 
 async def choose(pilot, value: str) -> None:
-    """Pick ``value`` in the ChoicePrompt on top."""
+    """Pick ``value`` in the ChoicePrompt on top once it is up (its own highlight set, its list
+    focused); done when it has closed and its answer has been handled."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, ChoicePrompt)
+                and pilot.app.screen.is_mounted and isinstance(pilot.app.focused, OptionList),
+                "a choice prompt")
     screen = pilot.app.screen
-    assert isinstance(screen, ChoicePrompt), screen
     values = [v for v, _ in screen.options]
     options = screen.query_one("OptionList")
     options.highlighted = values.index(value)
     await pilot.press("enter")
+    await until(pilot, lambda: screen not in pilot.app.screen_stack, f"{screen} to close")
     await pilot.pause()
+
+
+async def confirm_prompt(pilot) -> None:
+    """Until the yes/no question a worker asks next is up and has the keys."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmPrompt)
+                and pilot.app.screen.is_mounted and pilot.app.focused is not None
+                and pilot.app.focused.screen is pilot.app.screen, "a yes/no question")
+
+
+def palette_found(app, title: str) -> bool:
+    """The command palette has finished searching and highlights the command ``title``."""
+    from textual.command import CommandList, CommandPalette
+
+    palette = app.screen
+    if not isinstance(palette, CommandPalette) or any(
+            w.group == CommandPalette._GATHER_COMMANDS_GROUP and not w.is_finished
+            for w in app.workers):
+        return False
+    option = palette.query_one(CommandList).highlighted_option
+    return option is not None and title in str(option.prompt)
 
 
 async def test_quick_entries_are_recorded_on_enter(cockpit):
@@ -76,12 +108,13 @@ async def test_status_change_and_resolving_needs_confirmation(cockpit):
         await choose(pilot, "identified")
         await pilot.press("t")
         await choose(pilot, "resolved")
-        assert isinstance(app.screen, ConfirmPrompt)
+        await confirm_prompt(pilot)
         await pilot.press("n")
         await pilot.pause()
         assert app.incident.session.state.status == "identified"
         await pilot.press("t")
         await choose(pilot, "resolved")
+        await confirm_prompt(pilot)
         await pilot.press("y")
         await pilot.pause()
         assert "RESOLVED" in app.query_one("#header")._parts[1].plain
@@ -105,7 +138,8 @@ async def test_impact_fields_are_answered_from_the_keyboard(cockpit, clock):
         for _ in range(3):
             await pilot.press("down")
         await pilot.press("enter")  # services: prefilled with the services that are down
-        assert isinstance(app.screen, TextPrompt)
+        await until(pilot, lambda: isinstance(app.screen, TextPrompt)
+                    and isinstance(app.focused, Input), "the services prompt")
         assert app.screen.query_one("Input").value == "payments"
         await pilot.press("enter")
         await pilot.pause()
@@ -204,6 +238,7 @@ async def test_ask_timer_counts_down_expires_and_is_acknowledged(cockpit, clock)
     app = cockpit()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("3", "k")
+        await until(pilot, lambda: isinstance(app.focused, Input), "the ask prompt")
         assert app.screen.query_one("Input").value == "alice: "  # the selected person
         await pilot.press("ctrl+u")
         await type_text(pilot, "bob: check replica lag, back in 10 min")
@@ -241,6 +276,7 @@ async def test_health_rows_and_detail_are_literal(cockpit):
         assert "1 down" in health.heading
         await pilot.press("home", "enter")
         assert isinstance(app.screen, EndpointDetail)
+        await until(pilot, lambda: app.screen.query_one("#endpoint-detail"), "the endpoint's detail")
         detail = str(app.screen.query_one("#endpoint-detail").render())
         assert "status 503 [link=evil]x[/link]" in detail and "\x1b" not in detail
         await pilot.press("escape")
@@ -277,11 +313,9 @@ async def test_80x24_shows_one_pane_with_tabs_and_the_strip(cockpit):
         strip = app.query_one("#strip").text.plain
         assert "▼ DOWN payments-api" in strip and "action: rolled back" in strip
         await pilot.resize_terminal(60, 20)
-        await pilot.pause()
-        assert app.query_one("#too-small").display
+        await until(pilot, lambda: app.query_one("#too-small").display, "the too-small notice")
         await pilot.resize_terminal(*WIDE)
-        await pilot.pause()
-        assert all(p.display for p in app.query("#panes > *"))
+        await until(pilot, lambda: all(p.display for p in app.query("#panes > *")), "all six panes")
 
 
 async def test_markup_in_titles_notes_and_endpoints_shows_literally(make_session, config, clock):
@@ -335,11 +369,11 @@ async def test_other_seats_appends_show_up(cockpit, make_session, config, clock)
     async with app.run_test(size=WIDE) as pilot:
         other.record(ev.SeatJoined(handle="bob"))
         other.record(ev.NoteAdded(text="from bob's seat", tag="hypothesis"))
-        await pilot.pause(0.4)
         app.incident.follow_file()
-        await pilot.pause()
-        assert "hypothesis: from bob's seat" in app.query_one("#timeline").rows.rows[-1].text.plain
-        assert "watching: bob" in app.query_one("#header")._parts[1].plain
+        await until(pilot, lambda: "hypothesis: from bob's seat"
+                    in app.query_one("#timeline").rows.rows[-1].text.plain, "bob's note")
+        await until(pilot, lambda: "watching: bob" in app.query_one("#header")._parts[1].plain,
+                    "bob watching")
     seats = [e.kind for e in Session.open(session.path).events if e.kind.startswith("seat.")]
     assert seats == ["seat.joined", "seat.joined", "seat.left"]
 
@@ -354,10 +388,10 @@ async def test_palette_offers_every_action(cockpit):
             assert hasattr(app if target == "app" else app.incident, f"action_{name}"), action
         await pilot.press("ctrl+p")
         await pilot.press(*"retitle")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: palette_found(app, "Retitle the incident"), "the retitle command")
         await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, TextPrompt)
+        await until(pilot, lambda: isinstance(app.screen, TextPrompt)
+                    and isinstance(app.focused, Input), "the retitle prompt")
         await pilot.press("end")
         await type_text(pilot, " (EU)")
     assert kinds(app.incident.session, "incident.retitled")[0].title == "Checkout API returning 500s (EU)"
@@ -454,10 +488,7 @@ async def test_a_refused_write_is_kept_shown_and_saved_later(cockpit, make_sessi
         assert "Not saved yet" in told
         await pilot.pause()
         assert "1 not saved yet" in app.query_one("#header")._parts[1].plain
-        for _ in range(60):  # the retry runs every 2 s
-            if not app.incident.session.pending:
-                break
-            await pilot.pause(0.1)
+        await until(pilot, lambda: not app.incident.session.pending, "the retry (every 2 s)")
         assert [n.text for n in kinds(session, "note.added")] == ["typed while the disk was full"]
         assert "Saved" in told
 

@@ -22,6 +22,8 @@ from cockpit.ui.opening import GRID, OpeningScreen
 from cockpit.ui.panes.rows import PaneFrame
 from cockpit.ui.prompts import TextPrompt
 
+from tests.waiting import opened
+
 from .test_cockpit import WIDE, kinds
 
 PANE_TITLES = {"impact": "Impact", "protocol": "Protocol", "team": "Team", "calm": "Calm",
@@ -48,7 +50,7 @@ async def test_the_layout_is_painted_first_and_the_incident_fills_the_same_place
 
     app = CockpitApp(opener=opener, opening="incident.toml")
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
+        await opened(pilot)
         assert seen["screen"] is OpeningScreen and seen["theme"] == "calm"
         assert seen["header"] == "Opening incident.toml…"
         assert app.screen is app.incident
@@ -73,7 +75,7 @@ async def test_an_entry_typed_while_opening_opens_filled_in_and_nothing_else_act
 
     app = CockpitApp(opener=opener, opening="incident.toml")
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.pause()
+        await opened(pilot)
         assert isinstance(app.screen, TextPrompt)  # not the severity picker, not the palette
         assert app.screen.query_one(Input).value == "rollback started"
         assert kinds(session, "note.added") == []  # the person checks it first
@@ -104,7 +106,7 @@ async def test_open_app_reads_the_session_named_on_the_command_line(make_session
     args = build_parser().parse_args(["open", str(session.path), "--as", "erin"])
     app = open_app(args)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await opened(pilot)
         assert app.incident is not None and app.screen is app.incident
         assert app.incident.session.handle == "erin"
         assert app.screen.has_class("-narrow")  # the tabs layout, as the opening frame had
@@ -119,7 +121,7 @@ async def test_a_session_that_cannot_be_opened_ends_the_app_with_the_reason(tmp_
     broken.write_text("[ui]\ntheme = 5\n")
     app = open_app(build_parser().parse_args(["open", str(session.path), "--config", str(broken)]))
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.pause()
+        await opened(pilot)
     assert app.incident is None and app.return_code == 2
     assert isinstance(app.open_error, ConfigError) and "ui.theme" in str(app.open_error)
 
@@ -135,7 +137,7 @@ async def test_the_first_frame_is_in_the_remembered_theme(make_session, config, 
 
     app = CockpitApp(opener=opener)
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.pause()
+        await opened(pilot)
         assert app.theme == "high-contrast"
     assert seen["theme"] == "high-contrast"
     assert themes.remembered_theme() == "high-contrast"  # opening did not overwrite the choice
@@ -177,6 +179,6 @@ async def test_keys_pressed_while_the_incident_mounts_are_held_too(make_session,
 
     app = CockpitApp(opener=lambda app: Mounting(session, config=config, clock=clock))
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.pause()
+        await opened(pilot)
         assert app.screen is app.incident  # "s" did not open the severity picker
         assert any("were not used" in n.message for n in app._notifications)

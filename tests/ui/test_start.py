@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, OptionList, Select, Static
+from textual.widgets._select import SelectOverlay
 
 from cockpit.domain import events as ev
 from cockpit.paths import sessions_dir
@@ -13,6 +14,7 @@ from cockpit.settings import Config, IncidentSettings
 from cockpit.ui.start import (
     DeclareIncident, ReplaySession, ResumeSession, StartApp, StartDrill,
 )
+from tests.waiting import until
 
 
 @pytest.fixture
@@ -45,9 +47,13 @@ async def test_severity_can_be_raised_before_declaring():
     async with app.run_test(size=(80, 24)) as pilot:
         assert app.query_one(Select).value == "SEV3"
         await pilot.press(*"Payments down")
-        await pilot.press("tab", "enter", "up", "up", "enter")  # open the list, pick SEV1
+        await pilot.press("tab", "enter")  # open the list
+        await until(pilot, lambda: isinstance(app.focused, SelectOverlay), "the list to open")
+        await pilot.press("up", "up", "enter")  # pick SEV1
+        await until(pilot, lambda: not app.query_one(Select).expanded, "the list to close")
         assert app.query_one(Select).value == "SEV1"
         await pilot.click("#start-name")
+        await until(pilot, lambda: app.focused is app.query_one("#start-name"), "the title field")
         await pilot.press("enter")
     assert app.return_value == DeclareIncident("Payments down", "SEV1")
 

@@ -8,6 +8,7 @@ from cockpit.domain import events as ev
 from cockpit.session import Session
 from cockpit.ui.entry_detail import EntryDetail
 from cockpit.ui.panes.timeline import TimelinePane
+from tests.waiting import until
 
 NARROW = (80, 24)
 
@@ -81,14 +82,13 @@ async def test_an_entry_longer_than_the_screen_scrolls_and_keeps_its_way_out(coc
         app.incident.record_and_show(ev.NoteAdded(text=" ".join(f"word{i}" for i in range(400))))
         await pilot.pause()
         await pilot.press("end", "enter")
-        await pilot.pause()
+        await until(pilot, lambda: "Esc or Enter to close" in on_screen(app), "the entry on screen")
         screenshot = on_screen(app)
         assert "word399" not in screenshot
         assert "Esc or Enter to close" in screenshot and "note.added (note)" in screenshot
-        await pilot.press("end")
-        await pilot.pause()
+        await pilot.press("end")  # scrolls (smoothly: it takes a few frames) to the entry's end
+        await until(pilot, lambda: "word399" in on_screen(app), "the end of the entry")
         screenshot = on_screen(app)
-        assert "word399" in screenshot
         assert "Esc or Enter to close" in screenshot and "note.added (note)" in screenshot
 
 
