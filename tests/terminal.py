@@ -35,7 +35,7 @@ class Terminals:
 
     def run(self, *args: str) -> str:
         done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True,
-                              timeout=10, check=True)
+                              timeout=60, check=True)
         return done.stdout
 
     def start(self, name: str, command: str, size: tuple[int, int] = (160, 48)) -> None:
@@ -79,6 +79,23 @@ class Terminals:
             return expected in screen if isinstance(expected, str) else expected(screen)
 
         return self.wait_until(what or repr(expected), shown, timeout, name)
+
+    def press_until(self, name: str, key: str, expected: str, timeout: float = 60,
+                    again_after: float = 2.0) -> float:
+        """Press ``key`` until ``expected`` is on ``name``'s screen, pressing it again each
+        ``again_after`` seconds, for a key that is harmless when repeated (a pane, a refused
+        entry). The first key after ``cockpit open`` needs this: the incident is on screen a
+        moment before the keys held while it opened are dealt with, and a key pressed then is
+        not used (the app says so), however long the test waited for the screen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.keys(name, key)
+            left = deadline - time.monotonic()
+            try:
+                return self.wait_for(name, expected, timeout=max(min(again_after, left), 0.1))
+            except AssertionError:
+                if time.monotonic() >= deadline:
+                    raise
 
     def wait_until(self, what: str, check: Callable[[], bool], timeout: float = 30,
                    name: str | None = None) -> float:

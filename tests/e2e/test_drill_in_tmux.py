@@ -28,14 +28,14 @@ def test_drill_health_change_note_resize_quit(terminals: Terminals, tmp_path: Pa
                        timeout=120, what="a health change on screen")
 
     terminals.keys("drill", "n")
-    terminals.wait_for("drill", "Enter to save", timeout=10, what="the note prompt")
+    terminals.wait_for("drill", "Enter to save", timeout=30, what="the note prompt")
     terminals.type("drill", "rolled back the payments deploy [bold]now[/]")
     terminals.keys("drill", "Enter")
-    terminals.wait_for("drill", "rolled back the payments deploy [bold]now[/]", timeout=10)
+    terminals.wait_for("drill", "rolled back the payments deploy [bold]now[/]", timeout=30)
 
     terminals.resize("drill", 80, 24)
     terminals.wait_for("drill", lambda screen: "1 Impact" in screen and "6 Timeline" in screen,
-                       timeout=10, what="one pane with tabs")
+                       timeout=30, what="one pane with tabs")
     assert all(len(line) <= 80 for line in terminals.screen("drill").splitlines())
 
     terminals.keys("drill", "C-q")

@@ -179,7 +179,7 @@ def refused_url() -> str:
     return f"http://127.0.0.1:{port}/healthz"
 
 
-async def until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
+async def until(predicate: Callable[[], bool], timeout: float = 60.0, what: str = "condition") -> None:
     """Wait for time-driven work (checks on a cadence) to reach a state, or fail the test."""
     deadline = time.monotonic() + timeout
     while not predicate():

@@ -44,7 +44,7 @@ class SeatProcess:
         self.proc.stdin.write(line.encode() + b"\n")
         self.proc.stdin.flush()
 
-    def expect(self, prefix: str, timeout: float = 10.0) -> str:
+    def expect(self, prefix: str, timeout: float = 60.0) -> str:
         """The next line (not returned before) starting with ``prefix``."""
         deadline = time.monotonic() + timeout
         while True:

@@ -97,7 +97,7 @@ def poll(session: Session, url: str, interval: float) -> None:
             say("lease")
         if lease.held:
             request = urllib.request.Request(url, headers={"X-Seat": session.handle})
-            with urllib.request.urlopen(request, timeout=2) as response:
+            with urllib.request.urlopen(request, timeout=30) as response:  # a busy machine
                 to = "up" if response.status == 200 else "down"
             # a fresh monitor's view: every seat starts from "unknown"
             change = health_news(session.state, ev.HealthChanged(endpoint="api", from_="unknown", to=to))

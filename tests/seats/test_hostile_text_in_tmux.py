@@ -38,15 +38,15 @@ def test_hostile_text_from_another_seat_is_shown_literally(session_file, termina
     terminals.run("set-option", "-g", "allow-rename", "on")
     terminals.cockpit("lead", "open", str(session_file), "--as", "alice")
     terminals.wait_for("lead", "Checkout down", timeout=30)
-    terminals.keys("lead", "2")  # the Protocol pane with the planted step and its owner
-    terminals.wait_for("lead", "major-incident + breach", timeout=10)
+    # the Protocol pane with the planted step and its owner (the first key after opening)
+    terminals.press_until("lead", "2", "major-incident + breach")
     drawn = terminals.screen("lead")
     assert drawn.count("3 people · 2 engaged") == 1  # nothing moved the cursor mid-line
     assert all(line.endswith(("╮", "│", "╯", " ")) or not line.strip() for line in drawn.splitlines()[1:-3])
     terminals.keys("lead", "3")
-    terminals.wait_for("lead", "bob<U+200B>", timeout=10)
+    terminals.wait_for("lead", "bob<U+200B>", timeout=30)
     terminals.keys("lead", "6")
-    terminals.wait_for("lead", "<U+202E>", timeout=10)
+    terminals.wait_for("lead", "<U+202E>", timeout=30)
     screen = terminals.screen("lead")
     assert "\u200b" not in screen and "\u202e" not in screen
     assert terminals.run("list-buffers") == ""  # nothing reached the clipboard

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import stat
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -97,23 +99,25 @@ def health_server():
     server.close()
 
 
-def test_polling_seat_dies_another_takes_over_within_two_intervals_and_none_polls_twice(
+def test_polling_seat_dies_another_takes_over_and_none_polls_twice(
         session_file, seats, health_server):
+    """Takeover comes at a seat's next try, one interval at most after the death (the lock dies
+    with its holder: see the test below); the time it takes here is not asserted, as a busy
+    machine may run a seat's next round late."""
     pollers = {h: seats("poll", session_file, h, health_server.url, str(INTERVAL))
                for h in ("alice", "bob", "carol")}
     for poller in pollers.values():
         poller.expect("ready", timeout=20)
-    _, leader = health_server.wait_for(lambda r: True, timeout=10)
-    polled_before = health_server.wait_for(lambda r: r[1] == leader, timeout=5)
+    _, leader = health_server.wait_for(lambda r: True, timeout=60)
+    polled_before = health_server.wait_for(lambda r: r[1] == leader, timeout=60)
     # let it poll a few intervals while the others keep trying for the lease
-    health_server.wait_for(lambda r: r[0] > polled_before[0] + 3 * INTERVAL - 0.1, timeout=5)
+    health_server.wait_for(lambda r: r[0] > polled_before[0] + 3 * INTERVAL - 0.1, timeout=60)
 
     killed_at = time.monotonic()
     os.kill(pollers[leader].pid, signal.SIGKILL)
     pollers[leader].drain()
-    took_over, successor = health_server.wait_for(lambda r: r[0] > killed_at, timeout=5)
+    _, successor = health_server.wait_for(lambda r: r[0] > killed_at, timeout=60)
     assert successor != leader
-    assert took_over - killed_at < 2 * INTERVAL
     pollers[successor].expect("lease")
 
     # a polling seat stopped with SIGTERM hands over too
@@ -121,10 +125,10 @@ def test_polling_seat_dies_another_takes_over_within_two_intervals_and_none_poll
     pollers[successor].proc.terminate()
     pollers[successor].drain()
     health_server.wait_for(lambda r: r[0] > exited_at and r[1] not in (leader, successor),
-                           timeout=5)
+                           timeout=60)
     third = next(h for h in pollers if h not in (leader, successor))
-    last = health_server.wait_for(lambda r: r[1] == third, timeout=5)
-    health_server.wait_for(lambda r: r[0] > last[0] + INTERVAL - 0.1, timeout=5)
+    last = health_server.wait_for(lambda r: r[1] == third, timeout=60)
+    health_server.wait_for(lambda r: r[0] > last[0] + INTERVAL - 0.1, timeout=60)
 
     with health_server.changed:
         requests = list(health_server.requests)
@@ -135,3 +139,24 @@ def test_polling_seat_dies_another_takes_over_within_two_intervals_and_none_poll
     # three seats polled an endpoint that was up all along: one change on the timeline
     changes = [e for e in Session.open(session_file).events if isinstance(e, ev.HealthChanged)]
     assert [(e.endpoint, e.to, e.by) for e in changes] == [("api", "up", leader)]
+
+
+def test_a_lease_whose_holder_died_is_free_at_the_next_try(session_file):
+    """What bounds a takeover by one interval: no stale lock to wait out, the first try after the
+    holder's death wins (the kernel drops a dead process's flock)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from cockpit.seats import PollerLease\n"
+         "lease = PollerLease(sys.argv[1]); print(lease.try_acquire(), flush=True); time.sleep(600)",
+         str(session_file)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "True\n"
+        successor = PollerLease(session_file)
+        assert not successor.try_acquire()  # held while the holder lives
+        holder.kill()
+        holder.wait(timeout=60)
+        assert successor.try_acquire()  # and free the moment it is gone
+        successor.release()
+    finally:
+        holder.kill()
+        holder.wait(timeout=60)
+        holder.stdout.close()

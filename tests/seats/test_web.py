@@ -426,22 +426,23 @@ async def _press_until(tab: aiohttp.ClientWebSocketResponse, key: str, shown: st
 
 
 async def test_stopping_the_server_closes_open_tabs_at_once(session_file, web):
-    """Ctrl+C / SIGTERM with a browser connected: textual-serve alone waits ~20 s for it."""
+    """Ctrl+C / SIGTERM with a browser connected: textual-serve alone waits ~20 s for it. The
+    deadline for the close is half that: it tells the two apart however busy the machine, as
+    closing a socket takes milliseconds."""
     server = web(str(session_file), "--port", str(_free_port()))
     async with _browser() as browser:
         async with browser.get(server.link):
             pass
         async with browser.ws_connect(f"{server.ws}?width=80&height=24", origin=server.origin) as tab:
             await tab.send_json(["ping", "1"])
-            while (await tab.receive(timeout=20)).type != aiohttp.WSMsgType.TEXT:
+            while (await tab.receive(timeout=60)).type != aiohttp.WSMsgType.TEXT:
                 pass  # the server is handling this tab (it answered the ping)
-            stopping = time.monotonic()
             server.proc.terminate()
-            while (await tab.receive(timeout=20)).type not in (
+            closed = time.monotonic() + 10
+            while (await tab.receive(timeout=max(closed - time.monotonic(), 0.01))).type not in (
                     aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
                 pass  # a browser reads on until the server closes the socket
-            assert await asyncio.to_thread(server.proc.wait, 20) == 0
-            assert time.monotonic() - stopping < 5
+            assert await asyncio.to_thread(server.proc.wait, 60) == 0
 
 
 def test_each_browser_tab_runs_a_quoted_read_only_wall_seat(tmp_path):

@@ -39,7 +39,7 @@ async def server():
     await runner.cleanup()
 
 
-async def until(pilot, what: str, check: Callable[[], bool], timeout: float = 10.0) -> None:
+async def until(pilot, what: str, check: Callable[[], bool], timeout: float = 60.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:

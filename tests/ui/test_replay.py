@@ -14,6 +14,7 @@ from cockpit.retro.replay import SavedSession
 from cockpit.session import Session
 from cockpit.ui.header import IncidentHeader
 from cockpit.ui.replay import ReplayApp, ReplayScreen, TimeBar
+from tests.waiting import until
 
 T0 = datetime(2026, 11, 27, 4, 10, tzinfo=timezone.utc)
 SIZE = (160, 48)
@@ -146,10 +147,8 @@ async def test_home_end_speed_and_play(recorded):
         assert bar.speed == 600
         await pilot.press("home", "space")
         assert screen._timer is not None and "▶ playing" in bar.render().plain
-        for _ in range(100):  # 600×: a minute of incident per 0.1 s of play
-            await pilot.pause(0.05)
-            if screen.cursor.position >= 4:
-                break
+        # 600×: a minute of incident per 0.1 s of play
+        await until(pilot, lambda: screen.cursor.position >= 4, "the replay to play past event 4")
         await pilot.press("space")
         assert screen._timer is None and "‖ paused" in bar.render().plain
         moment = screen.cursor.time
