@@ -21,7 +21,9 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cockpit import paths
-from cockpit.domain.durations import Duration, format_duration
+from cockpit.domain.durations import (
+    FlapWindow, Interval, StaleAfter, Timeout, UpdateCadence,
+)
 from cockpit.redact import redact_url
 from cockpit.text import handle_problem, printable
 from cockpit.tomlfmt import toml_key
@@ -49,8 +51,8 @@ class EndpointConfig(_Strict):
     url: str = Field(pattern=r"^https?://", description="an http:// or https:// URL")
     service: str = ""
     method: Literal["GET", "HEAD", "POST"] = "GET"
-    interval: Duration = timedelta(seconds=5)
-    timeout: Duration = timedelta(seconds=2)
+    interval: Interval = timedelta(seconds=5)
+    timeout: Timeout = timedelta(seconds=2)
     conditions: tuple[str, ...] = ("[STATUS] == 200",)
     degraded_when: tuple[str, ...] = ()
     headers: dict[str, str] = Field(default_factory=dict)
@@ -59,30 +61,10 @@ class EndpointConfig(_Strict):
     up_after: int = Field(default=2, ge=1, le=1000, description="consecutive successes before up again")
     degraded_ratio: float = Field(default=0.2, gt=0, le=1)
     window: int = Field(default=10, ge=2, le=1000)
-    stale_after: Duration | None = None
+    stale_after: StaleAfter | None = None
     flap_changes: int = Field(default=6, ge=2, le=1000,
                               description="state changes within flap_window that mark flapping")
-    flap_window: Duration = timedelta(minutes=5)
-
-    @field_validator("interval")
-    @classmethod
-    def _interval_floor(cls, value: timedelta) -> timedelta:
-        return within(value, timedelta(milliseconds=100), timedelta(days=1))
-
-    @field_validator("timeout")
-    @classmethod
-    def _timeout_bounds(cls, value: timedelta) -> timedelta:
-        return within(value, timedelta(milliseconds=1), timedelta(minutes=10))
-
-    @field_validator("stale_after")
-    @classmethod
-    def _stale_bounds(cls, value: timedelta | None) -> timedelta | None:
-        return None if value is None else within(value, timedelta(milliseconds=100), timedelta(days=7))
-
-    @field_validator("flap_window")
-    @classmethod
-    def _flap_window_bounds(cls, value: timedelta) -> timedelta:
-        return within(value, timedelta(seconds=1), timedelta(days=1))
+    flap_window: FlapWindow = timedelta(minutes=5)
 
     @field_validator("headers")
     @classmethod
@@ -126,15 +108,6 @@ def recorded_endpoints(refs: Iterable[EndpointRef]) -> list[EndpointConfig]:
     return out
 
 
-def within(value: timedelta, least: timedelta, most: timedelta) -> timedelta:
-    """``value`` if it lies in [least, most]; else a ValueError that says the range."""
-    if value < least:
-        raise ValueError(f"must be at least {format_duration(least)}")
-    if value > most:
-        raise ValueError(f"must be at most {format_duration(most)}")
-    return value
-
-
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 _HEADER_VALUE_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -146,13 +119,8 @@ class IncidentSettings(_Strict):
 
 class UpdateSettings(_Strict):
     webhook: str | None = Field(default=None, description="URL or env:NAME for Slack-compatible posts")
-    internal_every: Duration = timedelta(minutes=30)
-    external_every: Duration = timedelta(minutes=20)
-
-    @field_validator("internal_every", "external_every")
-    @classmethod
-    def _cadence_bounds(cls, value: timedelta) -> timedelta:
-        return within(value, timedelta(minutes=1), timedelta(days=7))
+    internal_every: UpdateCadence = timedelta(minutes=30)
+    external_every: UpdateCadence = timedelta(minutes=20)
 
 
 class UiSettings(_Strict):

@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
@@ -79,12 +79,16 @@ def format_duration(value: timedelta) -> str:
     return "".join(parts)
 
 
+def _hms(seconds: float) -> tuple[int, int, int]:
+    """Whole hours, minutes and seconds of a non-negative number of seconds."""
+    hours, rest = divmod(int(seconds), 3600)
+    return hours, *divmod(rest, 60)
+
+
 def format_clock(seconds: float) -> str:
     """``h:mm:ss`` (or ``m:ss`` under an hour) for countdowns and the incident clock."""
     sign = "-" if seconds < 0 else ""
-    whole = int(abs(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
+    hours, minutes, secs = _hms(abs(seconds))
     if hours:
         return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
     return f"{sign}{minutes}:{secs:02d}"
@@ -97,9 +101,7 @@ def format_offset(seconds: float) -> str:
 
 def incident_clock(seconds: float) -> str:
     """``00:42:13``: hours always shown, so the clock never changes width or meaning."""
-    whole = max(int(seconds), 0)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
+    hours, minutes, secs = _hms(max(seconds, 0))
     return f"{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
@@ -113,8 +115,7 @@ def human_duration(seconds: float) -> str:
     """``1h 02m 05s``, ``4m 10s``, ``12s``: a duration in a sentence or a report."""
     whole = int(round(seconds))
     sign = "-" if whole < 0 else ""
-    hours, rest = divmod(abs(whole), 3600)
-    minutes, secs = divmod(rest, 60)
+    hours, minutes, secs = _hms(abs(whole))
     if hours:
         return f"{sign}{hours}h {minutes:02d}m {secs:02d}s"
     if minutes:
@@ -143,3 +144,31 @@ Duration = Annotated[
     PlainSerializer(format_duration, return_type=str),
 ]
 """A pydantic field type: accepts ``"5m"`` or seconds, writes back ``"5m"``."""
+
+
+def bounded(least: str, most: str) -> Any:
+    """A :data:`Duration` field type that must lie between ``least`` and ``most``: each range is
+    said once, and a value outside it gets a message that names the range."""
+    low, high = parse_duration(least), parse_duration(most)
+
+    def check(value: timedelta) -> timedelta:
+        if value < low:
+            raise ValueError(f"must be at least {format_duration(low)}")
+        if value > high:
+            raise ValueError(f"must be at most {format_duration(high)}")
+        return value
+
+    return Annotated[timedelta, BeforeValidator(parse_duration), AfterValidator(check),
+                     PlainSerializer(format_duration, return_type=str)]
+
+
+Interval = bounded("100ms", "1d")
+"""How often a health check runs."""
+Timeout = bounded("1ms", "10m")
+"""How long one health check may take."""
+StaleAfter = bounded("100ms", "7d")
+"""How long without a conclusive check before an endpoint's state is unknown."""
+FlapWindow = bounded("1s", "1d")
+"""The window in which many state changes mark an endpoint as flapping."""
+UpdateCadence = bounded("1m", "7d")
+"""How often a status update is due."""

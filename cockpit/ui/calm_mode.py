@@ -18,8 +18,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from cockpit.domain.durations import format_clock
-from cockpit.ui.header import incident_clock
+from cockpit.domain.durations import format_clock, incident_clock
 from cockpit.domain.protocol import StepView
 from cockpit.domain.roster import roster_warnings
 from cockpit.domain.state import IncidentState

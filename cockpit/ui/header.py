@@ -15,19 +15,13 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from cockpit.domain.durations import format_clock
+from cockpit.domain.durations import format_clock, incident_clock
 from cockpit.domain.state import IncidentState
 from cockpit.text import printable
 from cockpit.ui.panes.describe import SEVERITY_WORDS
 from cockpit.ui.panes.rows import tone_style
 
 SEVERITY_TONES = {"SEV1": "bad", "SEV2": "bad", "SEV3": "warn", "SEV4": "", "SEV5": ""}
-
-
-def incident_clock(seconds: float) -> str:
-    """``00:42:13``: hours always shown, so the clock never changes width or meaning."""
-    whole = max(int(seconds), 0)
-    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 GAP = "   "

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding
 
-from cockpit.domain.durations import format_clock
+from cockpit.domain.durations import format_clock, hours_minutes
 from cockpit.domain.events import (
     AskDone, AskStarted, MemberJoined, MemberStatusChanged, RoleAssigned, RoleReleased,
 )
@@ -70,12 +70,6 @@ def parse_ask(text: str) -> tuple[str, str, float] | None:
     if not task or not 0 < minutes <= MAX_ASK_MINUTES:
         return None
     return match["handle"], task, minutes
-
-
-def hours_minutes(seconds: float) -> str:
-    """``0:42`` — time engaged, to the minute (seconds would only add noise)."""
-    minutes = int(seconds // 60)
-    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def ask_text(ask: Ask, state: IncidentState, now: datetime) -> tuple[str, bool]:
