@@ -9,6 +9,7 @@ traceback instead.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -218,12 +219,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
     except Exception as exc:  # noqa: BLE001 - the one place errors become messages
         if getattr(args, "debug", False):
             raise
         code, message = classify(exc)
         print(f"cockpit: {message}", file=sys.stderr)
         return code
+
+
+def _reader_went_away() -> int:
+    """``cockpit status --json | head``: the reader took what it wanted and closed the pipe.
+
+    That is the reader's choice, not a failure: stop quietly, with nothing on stderr, and point
+    stdout at /dev/null so the interpreter's last flush cannot complain either.
+    """
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return EXIT_OK
 
 
 def classify(exc: BaseException) -> tuple[int, str]:

@@ -214,6 +214,15 @@ def _update(e: ev.UpdatePosted, _: Mapping[str, str]) -> str:
     return f"{e.audience} update{due}: {e.text}"
 
 
+def _alert(e: ev.AlertFiring | ev.AlertResolved, _: Mapping[str, str]) -> str:
+    """``alert firing: HighErrorRate (critical) — checkout 5xx above 5%``."""
+    word = "firing" if isinstance(e, ev.AlertFiring) else "resolved"
+    name = e.alertname or e.labels.get("alertname") or e.fingerprint
+    severity = f" ({e.severity})" if e.severity else ""
+    about = e.summary or e.description
+    return f"alert {word}: {name}{severity}" + (f" — {about}" if about else "")
+
+
 def _seat(verb: str) -> Callable[[Any, Mapping[str, str]], str]:
     def text(e: ev.SeatJoined | ev.SeatLeft, _: Mapping[str, str]) -> str:
         return f"{e.handle} {verb} a seat" + (" (read-only)" if e.read_only else "")
@@ -246,6 +255,8 @@ _NARRATORS: dict[type[ev.Event], Callable[[Any, Mapping[str, str]], str]] = {
     ev.SeatJoined: _seat("opened"),
     ev.SeatLeft: _seat("closed"),
     ev.DrillInject: lambda e, _: f"drill inject: {e.text}",
+    ev.AlertFiring: _alert,
+    ev.AlertResolved: _alert,
 }
 
 

@@ -44,16 +44,53 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+EndpointKind = Literal["http", "tcp", "tls", "icmp", "dns", "prometheus"]
+"""What a check does; written as the URL's scheme (Gatus's shapes), except ``kind = "prometheus"``."""
+
+URL_SCHEMES: dict[str, EndpointKind] = {
+    "http": "http", "https": "http", "tcp": "tcp", "tls": "tls", "icmp": "icmp", "dns": "dns",
+}
+DEFAULT_CONDITIONS: dict[EndpointKind, tuple[str, ...]] = {
+    "http": ("[STATUS] == 200",),
+    "tcp": ("[CONNECTED] == true",),
+    "tls": ("[CONNECTED] == true",),
+    "icmp": ("[CONNECTED] == true",),
+    "dns": ("[DNS_RCODE] == NOERROR",),
+    "prometheus": ("len([RESULT]) > 0",),
+}
+"""What an endpoint is judged by when it gives no ``conditions``."""
+
+DnsQueryType = Literal["A", "AAAA", "CNAME", "MX", "NS", "PTR", "SRV", "TXT", "SOA", "CAA"]
+
+
+class DnsQuery(_Strict):
+    """The question a ``dns://server:port`` endpoint asks (Gatus's ``dns`` block)."""
+
+    query_name: str = Field(min_length=1, max_length=253, pattern=r"^[^\s]+$")
+    query_type: DnsQueryType = "A"
+
+
 class EndpointConfig(_Strict):
-    """One HTTP health endpoint and how to judge it (conditions in Gatus syntax)."""
+    """One health endpoint and how to judge it (conditions in Gatus syntax).
+
+    The kind comes from the URL's scheme (``http(s)``, ``tcp``, ``tls``, ``icmp``, ``dns``) or is
+    ``kind = "prometheus"``, whose ``url`` is the Prometheus server and ``query`` the PromQL.
+    """
 
     name: str = Field(min_length=1)
-    url: str = Field(pattern=r"^https?://", description="an http:// or https:// URL")
+    url: str = Field(description="http(s)://, tcp://host:port, tls://host:port, icmp://host or dns://server:port")
+    kind: EndpointKind | None = Field(default=None, description="only \"prometheus\" is written; "
+                                      "the others come from the URL")
     service: str = ""
     method: Literal["GET", "HEAD", "POST"] = "GET"
     interval: Interval = timedelta(seconds=5)
     timeout: Timeout = timedelta(seconds=2)
-    conditions: tuple[str, ...] = ("[STATUS] == 200",)
+    conditions: tuple[str, ...] = ()
+    dns: DnsQuery | None = None
+    query: str | None = Field(default=None, min_length=1, max_length=10_000,
+                              description="PromQL, for kind = \"prometheus\"")
+    dashboard: str | None = Field(default=None, pattern=r"^https?://\S+$",
+                                  description="an http(s) URL to the endpoint's dashboard")
     degraded_when: tuple[str, ...] = ()
     headers: dict[str, str] = Field(default_factory=dict)
     body_limit: int = Field(default=64 * 1024, ge=1024, le=64 * 1024 * 1024)
@@ -65,6 +102,51 @@ class EndpointConfig(_Strict):
     flap_changes: int = Field(default=6, ge=2, le=1000,
                               description="state changes within flap_window that mark flapping")
     flap_window: FlapWindow = timedelta(minutes=5)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_from_url(cls, data: Any) -> Any:
+        """Fills ``kind`` from the URL and the conditions from the kind, so both are explicit after."""
+        if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+            return data
+        data = dict(data)
+        if data.get("kind") is None:
+            scheme = data["url"].partition("://")[0].lower() if "://" in data["url"] else ""
+            if scheme in URL_SCHEMES:
+                data["kind"] = URL_SCHEMES[scheme]
+        if data.get("kind") in DEFAULT_CONDITIONS and not data.get("conditions"):
+            data["conditions"] = DEFAULT_CONDITIONS[data["kind"]]
+        return data
+
+    @model_validator(mode="after")
+    def _shape_fits_kind(self) -> EndpointConfig:
+        kind, url = self.kind, self.url
+        if kind is None:
+            raise ValueError(f"url {url!r}: not a URL the cockpit can check "
+                             "(http://, https://, tcp://, tls://, icmp://, dns://, or kind = \"prometheus\")")
+        if any(ch.isspace() for ch in url):
+            raise ValueError(f"url {url!r}: a URL cannot hold spaces (write them as %20)")
+        scheme = url.partition("://")[0].lower()
+        if kind == "prometheus":
+            if scheme not in ("http", "https"):
+                raise ValueError("a prometheus endpoint's url is the server's http:// or https:// address")
+            if not self.query:
+                raise ValueError("a prometheus endpoint needs query (PromQL)")
+        elif URL_SCHEMES.get(scheme) != kind:
+            raise ValueError(f"kind {kind!r} does not match the url's scheme {scheme!r}://")
+        if self.query is not None and kind != "prometheus":
+            raise ValueError("query is for kind = \"prometheus\" endpoints")
+        if (self.dns is None) != (kind != "dns"):
+            raise ValueError("a dns:// endpoint needs dns = { query_name = \"…\", query_type = \"A\" }"
+                             if kind == "dns" else "dns = {…} is for dns:// endpoints")
+        host, port = endpoint_address(url)
+        if not host:
+            raise ValueError(f"url {url!r} names no host")
+        if port is not None and not 1 <= port <= 65535:
+            raise ValueError(f"url {url!r}: port {port} is out of range (1–65535)")
+        if kind in ("tcp", "tls") and port is None:
+            raise ValueError(f"url {url!r}: a {kind}:// endpoint needs a port (host:port)")
+        return self
 
     @field_validator("headers")
     @classmethod
@@ -108,6 +190,24 @@ def recorded_endpoints(refs: Iterable[EndpointRef]) -> list[EndpointConfig]:
     return out
 
 
+def endpoint_address(url: str) -> tuple[str, int | None]:
+    """The host and port a URL names (port None when it gives none; -1 when it is not a number).
+
+    Bracketed IPv6 hosts come without their brackets.
+    """
+    rest = url.partition("://")[2]
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
+    if netloc.startswith("["):
+        host, _, tail = netloc[1:].partition("]")
+        port_text = tail[1:] if tail.startswith(":") else None
+    else:
+        host, colon, port_text = netloc.partition(":")
+        port_text = port_text if colon else None
+    if port_text is None or port_text == "":
+        return host, None
+    return host, int(port_text) if port_text.isdigit() else -1
+
+
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 _HEADER_VALUE_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -125,6 +225,34 @@ class UpdateSettings(_Strict):
 
 class UiSettings(_Strict):
     theme: str = "calm"
+    bell: bool = Field(default=True, description="ring the terminal bell on a new DOWN, a new firing "
+                       "alert, a LATE step or an ask whose time is up")
+
+
+class AlertSettings(_Strict):
+    """The Alertmanager receiver the polling seat runs (docs/configuration.md, "Alerts")."""
+
+    listen: str | None = Field(default=None, description="host:port, e.g. 127.0.0.1:9095; unset: no receiver")
+    token: str | None = Field(default=None, pattern=r"^env:[A-Za-z_][A-Za-z0-9_]*$",
+                              description="the bearer token Alertmanager sends, as env:NAME")
+    max_body: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+    @field_validator("listen")
+    @classmethod
+    def _host_and_port(cls, listen: str | None) -> str | None:
+        if listen is None:
+            return None
+        host, port = endpoint_address(f"tcp://{listen}")
+        if not host or port is None or not 1 <= port <= 65535:
+            raise ValueError(f"{listen!r}: write host:port with a port in 1–65535, e.g. 127.0.0.1:9095")
+        return listen
+
+    def address(self) -> tuple[str, int] | None:
+        if self.listen is None:
+            return None
+        host, port = endpoint_address(f"tcp://{self.listen}")
+        assert port is not None
+        return host, port
 
 
 class Config(_Strict):
@@ -135,6 +263,7 @@ class Config(_Strict):
     severity: SeverityMatrix = SeverityMatrix()
     roster: RosterLimits = RosterLimits()
     updates: UpdateSettings = UpdateSettings()
+    alerts: AlertSettings = AlertSettings()
     ui: UiSettings = UiSettings()
     source: Path | None = Field(default=None, exclude=True)
 
@@ -468,6 +597,26 @@ def find_named(kind: str, name: str, config: Config | None = None) -> Path:
         return files[name]
     known = ", ".join(sorted(files)) or "none"
     raise ConfigError(f"no {kind[:-1]} named {name!r}; available: {known}")
+
+
+def config_problems(config: Config) -> list[str]:
+    """Names in a valid config that would fail later, when they are used: the protocol a new
+    incident follows and the theme the screen opens with (``cockpit validate`` says them now)."""
+    problems = []
+    protocols = available("protocols", config)
+    if config.incident.default_protocol not in protocols:
+        problems.append(f"incident.default_protocol: no protocol named {config.incident.default_protocol!r};"
+                        f" available: {', '.join(sorted(protocols)) or 'none'}")
+    themes = set()
+    for path in {p for folder in search_dirs("themes", config) if folder.is_dir()
+                 for p in folder.glob("*.toml")}:
+        try:
+            themes.add(load_model(path, ThemeFile).name)
+        except ConfigError:
+            continue  # a broken theme file is said when the screen loads themes
+    if config.ui.theme not in themes:
+        problems.append(f"ui.theme: no theme named {config.ui.theme!r}; available: {', '.join(sorted(themes))}")
+    return problems
 
 
 def load_protocol(name: str, config: Config | None = None) -> ProtocolFile:

@@ -218,6 +218,30 @@ class DrillInject(Event):
     text: str
 
 
+class _AlertEvent(Event):
+    """An alert as Alertmanager's webhook (version 4) describes it; the fingerprint names it."""
+
+    fingerprint: str = Field(min_length=1, max_length=200)
+    alertname: str = ""
+    severity: str = ""
+    """The alert's ``severity`` label (``critical``, ``warning``…), as the team's rules write it."""
+    summary: str = ""
+    description: str = ""
+    labels: dict[str, str] = Field(default_factory=dict)
+    runbook_url: str = ""
+    generator_url: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+class AlertFiring(_AlertEvent):
+    kind: Literal["alert.firing"] = "alert.firing"
+
+
+class AlertResolved(_AlertEvent):
+    kind: Literal["alert.resolved"] = "alert.resolved"
+
+
 class RawEvent(Event):
     """An event kept exactly as read: an unknown kind, or one that no longer validates."""
 
@@ -227,6 +251,7 @@ KNOWN_EVENTS: tuple[type[Event], ...] = (
     StatusChanged, ImpactAssessed, StepDone, StepSkipped, StepReopened, RoleAssigned,
     RoleReleased, MemberJoined, MemberStatusChanged, AskStarted, AskDone, HealthChanged,
     HealthSummary, NoteAdded, UpdatePosted, RetroNote, SeatJoined, SeatLeft, DrillInject,
+    AlertFiring, AlertResolved,
 )
 KINDS: dict[str, type[Event]] = {
     cls.model_fields["kind"].default: cls for cls in KNOWN_EVENTS

@@ -146,6 +146,45 @@ class EndpointStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert the team's monitoring raised, by fingerprint: the latest word on it.
+
+    ``since`` is when it last started firing in the incident's record (the event's ``at``);
+    ``starts_at``/``ends_at`` are Alertmanager's own times. ``episodes`` counts how often it fired.
+    """
+
+    fingerprint: str
+    alertname: str
+    severity: str
+    summary: str
+    description: str
+    labels: dict[str, str]
+    runbook_url: str
+    generator_url: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    firing: bool
+    since: datetime
+    resolved_at: datetime | None = None
+    episodes: int = 1
+    seq: int = 0
+
+    @property
+    def critical(self) -> bool:
+        return self.severity.lower() in CRITICAL_ALERT_SEVERITIES
+
+    def duration(self, now: datetime) -> timedelta:
+        """How long it fired: Alertmanager's start to its end (or now, while it fires)."""
+        start = self.starts_at or self.since
+        end = (self.ends_at or self.resolved_at or now) if not self.firing else now
+        return max(timedelta(0), end - start)
+
+
+CRITICAL_ALERT_SEVERITIES = frozenset({"critical", "page", "sev1", "p1", "emergency"})
+"""``severity`` labels that mean "wake someone": they rank first and raise the suggested severity."""
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """A typed line of text: a note, an update, a retro note or a drill inject."""
 
@@ -186,6 +225,8 @@ class IncidentState:
     roles: tuple[RoleTerm, ...] = ()
     asks: dict[int, Ask] = field(default_factory=dict)
     endpoints: dict[str, EndpointStatus] = field(default_factory=dict)
+    alerts: dict[str, Alert] = field(default_factory=dict)
+    """Every alert seen, by fingerprint, firing or resolved."""
     notes: Log[Entry] = field(default_factory=Log)
     updates: Log[Entry] = field(default_factory=Log)
     retro_notes: Log[Entry] = field(default_factory=Log)
@@ -307,6 +348,11 @@ class IncidentState:
         """When the next update, of either audience, is due."""
         upcoming = self.next_update(now)
         return upcoming[0] if upcoming else None
+
+    def firing_alerts(self) -> list[Alert]:
+        """What fires now, the critical first, then the longest firing."""
+        firing = [a for a in self.alerts.values() if a.firing]
+        return sorted(firing, key=lambda a: (not a.critical, a.starts_at or a.since, a.alertname))
 
     def worst_endpoint(self) -> EndpointStatus | None:
         order = {"down": 0, "degraded": 1, "unknown": 2, "up": 3}
@@ -660,6 +706,23 @@ def _with_history(endpoint: EndpointStatus, history: Log[HealthPoint]) -> Endpoi
         object.__setattr__(new, name, getattr(endpoint, name))
     object.__setattr__(new, "history", history)
     return new
+
+
+@_on(ev.AlertFiring)
+@_on(ev.AlertResolved)
+def _alert(state: IncidentState, e: ev.AlertFiring | ev.AlertResolved) -> IncidentState:
+    firing = isinstance(e, ev.AlertFiring)
+    before = state.alerts.get(e.fingerprint)
+    again = firing and (before is None or not before.firing)
+    alert = Alert(
+        e.fingerprint, e.alertname, e.severity, e.summary, e.description, dict(e.labels),
+        e.runbook_url, e.generator_url, e.starts_at, e.ends_at, firing,
+        since=e.at if again or before is None else before.since,
+        resolved_at=None if firing else e.at,
+        episodes=before.episodes + again if before else 1,
+        seq=e.seq,
+    )
+    return evolve(state, alerts={**state.alerts, e.fingerprint: alert})
 
 
 @_on(ev.NoteAdded)

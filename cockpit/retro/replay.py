@@ -91,13 +91,16 @@ class KeyMoment:
 
 
 def is_key_moment(event: ev.Event, before: IncidentState) -> bool:
-    """Whether a retrospective stops at ``event``: severity, status, health, decision, role changes."""
+    """Whether a retrospective stops at ``event``: severity, status, health, alert, decision, role changes."""
     if isinstance(event, (ev.IncidentDeclared, ev.SeverityChanged, ev.RoleAssigned, ev.RoleReleased)):
         return True
     if isinstance(event, ev.StatusChanged):
         return event.status != before.status
     if isinstance(event, ev.HealthChanged):
         return event.from_ != event.to
+    if isinstance(event, ev.AlertFiring | ev.AlertResolved):
+        alert = before.alerts.get(event.fingerprint)
+        return (alert is not None and alert.firing) != isinstance(event, ev.AlertFiring)
     return isinstance(event, ev.NoteAdded) and event.tag == "decision"
 
 

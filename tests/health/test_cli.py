@@ -119,4 +119,5 @@ async def test_a_url_without_a_host_is_a_usage_error(tmp_path):
     config = write_config(tmp_path / "bad.toml", [{"name": "api", "url": "http://"}])
     code, out, err = await cockpit("probe", "--config", str(config))
     assert (code, out) == (2, "")
-    assert err == f"cockpit: error: {config}: endpoint 'api': url 'http://' names no host\n"
+    assert err.startswith(f"cockpit: error: {config}: 1 problem:")
+    assert "endpoints[0]: url 'http://' names no host" in err

@@ -61,6 +61,12 @@ def sample(cls: type[ev.Event]) -> ev.Event:
         "seat.joined": {"handle": "carol", "read_only": True},
         "seat.left": {"handle": "carol", "read_only": True},
         "drill.inject": {"text": "A customer tweets about failed payments"},
+        "alert.firing": {"fingerprint": "5e1f", "alertname": "HighErrorRate", "severity": "critical",
+                         "summary": "checkout 5xx above 5%", "labels": {"job": "checkout"},
+                         "starts_at": T0},
+        "alert.resolved": {"fingerprint": "5e1f", "alertname": "HighErrorRate", "severity": "critical",
+                           "summary": "checkout 5xx above 5%", "starts_at": T0,
+                           "ends_at": T0 + timedelta(minutes=9)},
     }
     kind = cls.model_fields["kind"].default
     assert kind in fields, f"add a sample of {kind} to this table"
@@ -74,6 +80,7 @@ def recorded() -> list[ev.Event]:
         event = sample(cls)
         by = DRILL_HANDLE if event.kind in ("drill.inject", "member.joined", "member.status") else "alice"
         by = "health" if event.kind.startswith("health.") else by
+        by = "alertmanager" if event.kind.startswith("alert.") else by
         out.append(event.model_copy(update={"seq": seq, "at": T0 + timedelta(seconds=seq), "by": by}))
     return out
 
@@ -152,7 +159,7 @@ def test_replay_key_moments_are_named_in_the_same_words():
     assert [k.label for k in cursor.key_moments] == [
         narrate(e, context) for e in events
         if e.kind in ("incident.declared", "severity.changed", "status.changed", "role.assigned",
-                      "role.released", "health.changed")
+                      "role.released", "health.changed", "alert.firing", "alert.resolved")
         or (e.kind == "note.added" and e.tag == "decision")]
 
 
