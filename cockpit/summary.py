@@ -6,10 +6,10 @@ formatters (:mod:`cockpit.domain.durations`), every line through ``printable``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from cockpit.domain.durations import clock_time, format_clock, format_offset
+from cockpit.domain.durations import clock_time, format_clock, format_offset, short_time
 from cockpit.domain.roster import roster_warnings
 from cockpit.domain.severity import suggest_severity
 from cockpit.narrate import HEALTH_BADGES, Context, narrate
@@ -94,14 +94,20 @@ def status_text(session: Session, now: datetime) -> str:
                  + (f", {len(proto['overdue'])} overdue" if proto["overdue"] else ""))
     for item in proto["overdue"]:
         lines.append(f"  ! LATE {format_clock(item['overdue_s'])}  {item['text']}")
-    if doc["next_update_due"]:
-        lines.append(f"next {doc['next_update_audience']} update due {doc['next_update_due']}")
+    state = session.state
+    due = state.next_update_due(now)
+    if due is not None:
+        lines.append(f"next {doc['next_update_audience']} update due {short_time(due)} UTC"
+                     f" ({_countdown(due - state.clock_time(now))})")
+    for ask in state.open_asks():
+        lines.append(f"  ask {ask.handle}: {ask.task} · {_countdown(state.ask_left(ask, now), 'left')}")
     suggestion = doc["suggested_severity"]
     if suggestion["severity"]:
         lines.append(f"suggested {suggestion['severity']}: {'; '.join(suggestion['reasons'])}")
-    for endpoint in doc["endpoints"]:
-        lines.append(f"  {HEALTH_BADGES.get(endpoint['state'], endpoint['state']):11} {endpoint['name']}"
-                     + (f"  ({endpoint['detail']})" if endpoint["detail"] else ""))
+    for endpoint in state.endpoints.values():
+        since = f"  since {clock_time(endpoint.since)} UTC" if endpoint.since else ""
+        lines.append(f"  {HEALTH_BADGES.get(endpoint.state, endpoint.state):11} {endpoint.name}"
+                     + (f"  ({endpoint.detail})" if endpoint.detail else "") + since)
     for warning in doc["warnings"]:
         lines.append(f"  ⚠ {warning}")
     last = session.events[-1] if session.events else None
@@ -111,6 +117,14 @@ def status_text(session: Session, now: datetime) -> str:
     lines.append(f"{counts['events']} events, {counts['notes']} notes, {counts['updates']} updates"
                  f" — {doc['path']}")
     return "\n".join(printable(line) for line in lines)
+
+
+def _countdown(left: timedelta, word: str = "") -> str:
+    """``in 4:59`` / ``4:59 left`` ahead, ``LATE 3:10`` past: how long, the way the screen says it."""
+    seconds = left.total_seconds()
+    if seconds < 0:
+        return f"LATE {format_clock(-seconds)}"
+    return f"{format_clock(seconds)} {word}" if word else f"in {format_clock(seconds)}"
 
 
 def list_sessions() -> list[dict[str, Any]]:

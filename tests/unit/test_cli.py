@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,29 @@ def test_a_missing_config_is_refused_by_every_command(tmp_path, monkeypatch):
     monkeypatch.setenv("COCKPIT_CONFIG", "/nonexistent.toml")
     result = cockpit("status", str(path))
     assert result.returncode == 2 and "$COCKPIT_CONFIG" in result.stderr
+
+
+def test_status_tells_times_as_people_read_them(tmp_path):
+    path = tmp_path / "s.toml"
+    assert cockpit("new", "--no-ui", "--title", "Checkout down", "--session", str(path)).returncode == 0
+    assert cockpit("record", str(path), "ask.started", "handle=bob", "task=check replica lag",
+                   "minutes=10").returncode == 0
+    shown = cockpit("status", str(path)).stdout
+    due = next(line for line in shown.splitlines() if line.startswith("next external update due"))
+    assert re.fullmatch(r"next external update due \d\d:\d\d UTC \(in [0-4]:\d\d\)", due), due
+    assert "  ask bob: check replica lag · 9:" in shown or "  ask bob: check replica lag · 10:00 left" in shown
+
+
+def test_a_reader_that_closes_the_pipe_early_is_no_error(tmp_path):
+    """``cockpit status --json | head -c 10``: the reader took what it wanted."""
+    path = tmp_path / "s.toml"
+    assert cockpit("new", "--no-ui", "--title", "x" * 200, "--session", str(path)).returncode == 0
+    for n in range(40):  # a document far bigger than a pipe's buffer
+        assert cockpit("log", str(path), f"note {n} " + "words " * 300).returncode == 0
+    for args in (["status", str(path), "--json"], ["report", str(path)], ["report", str(path), "--format", "json"]):
+        reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        writer = subprocess.run([sys.executable, "-m", "cockpit", *args], stdout=reader.stdin,
+                                stderr=subprocess.PIPE, text=True, timeout=60)
+        reader.stdin.close()
+        reader.wait(timeout=30)
+        assert (writer.returncode, writer.stderr) == (0, ""), args
