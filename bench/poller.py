@@ -10,6 +10,9 @@ A loopback aiohttp server runs in its own process (so the poller keeps its core)
   a shared machine: when other work holds the cores, checks/s follows the load;
 * false failures: checks of these healthy endpoints that did not come out OK;
 * start lag (scheduled start → actual start) at 200 checks/s, p50 and p99;
+* a mixed fleet, flat out like the throughput phase: 50 HTTP, 50 TCP (connect to the same
+  ports), 50 DNS (a UDP responder in the server process) and 50 Prometheus queries (a
+  Prometheus-shaped ``/api/v1/query`` on the same server), in checks/s per kind and CPU per check;
 * resident memory of a fresh process monitoring 1,000 endpoints, beside the same process
   before it starts (the interpreter with its imports).
 
@@ -33,6 +36,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp  # noqa: E402
+import dns.message  # noqa: E402
+import dns.rrset  # noqa: E402
 from aiohttp import web  # noqa: E402
 
 from cockpit.domain.durations import parse_duration  # noqa: E402
@@ -54,15 +59,37 @@ capacities; ticks it cannot serve are dropped, as always."""
 # -- the server (its own process) ---------------------------------------------------------------
 
 
+PROMETHEUS_ANSWER = json.dumps({"status": "success", "data": {"resultType": "vector", "result": [
+    {"metric": {"__name__": "up", "job": "api"}, "value": [1764640000.5, "1"]}]}}).encode()
+
+
+class _Resolver(asyncio.DatagramProtocol):
+    """Answers every A question with 10.0.0.1."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        query = dns.message.from_wire(data)
+        answer = dns.message.make_response(query)
+        answer.answer.append(dns.rrset.from_text(query.question[0].name, 60, "IN", "A", "10.0.0.1"))
+        self.transport.sendto(answer.to_wire(), addr)
+
+
 def serve() -> None:
-    """Answer on PORTS loopback ports until stdin closes; print the ports first."""
+    """Answer on PORTS loopback ports (and DNS on one more) until stdin closes; print the ports
+    first, the DNS port last."""
 
     async def ok(request: web.Request) -> web.Response:
         return web.Response(body=b'{"status": "ok"}', content_type="application/json")
 
+    async def query(request: web.Request) -> web.Response:
+        return web.Response(body=PROMETHEUS_ANSWER, content_type="application/json")
+
     async def main() -> None:
         app = web.Application()
         app.router.add_get("/svc/{n}", ok)
+        app.router.add_get("/prom/{n}/api/v1/query", query)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         ports = []
@@ -70,6 +97,9 @@ def serve() -> None:
             site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
             await site.start()
             ports.append(site._server.sockets[0].getsockname()[1])
+        resolver, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+            _Resolver, local_addr=("127.0.0.1", 0))
+        ports.append(resolver.get_extra_info("sockname")[1])
         print(" ".join(map(str, ports)), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
         await runner.cleanup()
@@ -85,6 +115,30 @@ def endpoints(ports: list[int], count: int, interval: str | timedelta) -> list[E
     configs = [EndpointConfig(name=f"svc-{i:04}", url=url, timeout="2s", conditions=CONDITIONS)
                for i, url in enumerate(urls(ports, count))]
     return [c.model_copy(update={"interval": parse_duration(interval)}) for c in configs]
+
+
+MIXED_KINDS = ("http", "tcp", "dns", "prometheus")
+
+
+def mixed_endpoints(ports: list[int], dns_port: int, count: int) -> list[EndpointConfig]:
+    """``count`` endpoints, a quarter of each kind, judged with conditions Gatus would take."""
+    configs = []
+    for i in range(count):
+        kind, port, name = MIXED_KINDS[i % 4], ports[i % len(ports)], f"mix-{i:04}"
+        if kind == "http":
+            configs.append(EndpointConfig(name=name, url=f"http://127.0.0.1:{port}/svc/{i}",
+                                          conditions=CONDITIONS))
+        elif kind == "tcp":
+            configs.append(EndpointConfig(name=name, url=f"tcp://127.0.0.1:{port}",
+                                          conditions=["[CONNECTED] == true"]))
+        elif kind == "dns":
+            configs.append(EndpointConfig(name=name, url=f"dns://127.0.0.1:{dns_port}",
+                                          dns={"query_name": f"svc-{i}.bench", "query_type": "A"},
+                                          conditions=["[BODY] == 10.0.0.1"]))
+        else:
+            configs.append(EndpointConfig(name=name, kind="prometheus", url=f"http://127.0.0.1:{port}/prom/{i}",
+                                          query="up", conditions=["[BODY].data.result[0].value[1] == 1"]))
+    return [c.model_copy(update={"interval": SATURATING}) for c in configs]
 
 
 # -- measurements -------------------------------------------------------------------------------
@@ -126,6 +180,27 @@ async def monitor_rate(ports: list[int], transport: str) -> tuple[float, float, 
     monitor.stop()
     await task
     return rate, cpu_us, monitor.probes_made - monitor.outcomes[Outcome.OK], monitor.probes_made
+
+
+async def mixed_rate(ports: list[int], dns_port: int) -> tuple[dict[str, float], float, int, int]:
+    """Checks/s per kind of the mixed fleet, flat out; CPU µs per check; not OK, of how many."""
+    fleet = mixed_endpoints(ports, dns_port, ENDPOINTS)
+    kinds = {e.name: e.kind or "http" for e in fleet}
+    monitor = Monitor(fleet, lambda event: None, max_in_flight=IN_FLIGHT)
+    task = asyncio.create_task(monitor.run())
+    await asyncio.sleep(1.0)
+    before, started, cpu = monitor.snapshot(), time.perf_counter(), time.process_time()
+    made_before = monitor.probes_made
+    await asyncio.sleep(MEASURE_SECONDS)
+    after, elapsed = monitor.snapshot(), time.perf_counter() - started
+    made = monitor.probes_made - made_before
+    cpu_us = (time.process_time() - cpu) / made * 1e6
+    monitor.stop()
+    await task
+    rates = dict.fromkeys(MIXED_KINDS, 0.0)
+    for name, view in after.items():
+        rates[kinds[name]] += (view.probes - before[name].probes) / elapsed
+    return rates, cpu_us, monitor.probes_made - monitor.outcomes[Outcome.OK], monitor.probes_made
 
 
 async def start_lag(ports: list[int]) -> tuple[float, float, float, int]:
@@ -184,7 +259,7 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, __file__, "--serve"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:
-        ports = [int(p) for p in server.stdout.readline().split()]
+        *ports, dns_port = [int(p) for p in server.stdout.readline().split()]
         targets = urls(ports, ENDPOINTS)
 
         async def measure() -> dict:
@@ -193,6 +268,7 @@ def main() -> None:
                 "aiohttp": await monitor_rate(ports, "aiohttp"),
                 "httpx": await monitor_rate(ports, "httpx"),
                 "lag": await start_lag(ports),
+                "mixed": await mixed_rate(ports, dns_port),
             }
 
         figures = asyncio.run(measure())
@@ -221,6 +297,11 @@ def main() -> None:
           f"{verdict(false_failures == 0)} (zero)")
     print(f"  start lag at {lag_rate:.0f} checks/s          p50 {lag_p50:5.1f} ms  p99 {lag_p99:5.1f} ms  "
           f"{verdict(lag_p99 < 100)} (p99 < 100 ms)")
+    mixed, mixed_cpu, mixed_not_ok, mixed_checks = figures["mixed"]
+    per_kind = ", ".join(f"{kind} {rate:.0f}" for kind, rate in mixed.items())
+    print(f"  Monitor, mixed fleet              {sum(mixed.values()):7.0f} checks/s  "
+          f"{sum(mixed.values()) / raw:4.2f}x raw  {mixed_cpu:5.0f} µs CPU/check  ({per_kind}; "
+          f"{mixed_not_ok} of {mixed_checks} checks not OK)")
     print(f"  RSS, 1,000 endpoints              {mem['peak_mb']:7.1f} MB peak  "
           f"(interpreter with imports {mem['baseline_mb']:.1f} MB, "
           f"{mem['peak_mb'] / mem['baseline_mb']:.2f}x)  {verdict(mem['peak_mb'] < 100)} (< 100 MB)")

@@ -11,8 +11,10 @@ The live screen, replay, the drill (with a screen or headless) and the browser v
 - **presence**: a side file in ``<session>.seats/`` while it runs (a read-only seat records
   nothing in the journal, so this is how others know it is watching), and ``seat.joined`` /
   ``seat.left`` for seats that take part;
-- **the poller lease and the monitor**: only the seat holding the lease polls, and it records
-  the departures of seats that died without saying goodbye.
+- **the poller lease, the monitor and the alert receiver**: only the seat holding the lease
+  polls the endpoints and receives Alertmanager's webhook (``cockpit.alerts``), and it records
+  the departures of seats that died without saying goodbye. When it goes, the next seat to take
+  the lease polls and binds the receiver's port.
 
 It is headless: no Textual. Its owner passes ``say`` (a toast on screen, a line on stderr) and
 ``changed`` (redraw). The asyncio parts (retrying, polling) run on the owner's event loop.
@@ -27,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cockpit.domain import events as ev
 from cockpit.domain.state import IncidentState
@@ -35,6 +37,9 @@ from cockpit.journal import JournalError, JournalWriteError
 from cockpit.files import create_private
 from cockpit.seats import PollerLease, SeatPresence, record_departures
 from cockpit.session import Conflict, ReadOnlySession, Session
+
+if TYPE_CHECKING:
+    from cockpit.settings import AlertSettings
 
 RETRY_SECONDS = 2.0
 STOP_SECONDS = 2.0
@@ -68,6 +73,8 @@ class Seat:
         self.presence = SeatPresence(session.path)
         self.lease: PollerLease | None = None
         self.monitor: Any = None
+        self.receiver: Any = None
+        """The Alertmanager receiver (``cockpit.alerts.AlertReceiver``) run with the lease, if any."""
         self._joined = False
         self._retrying: asyncio.Task[None] | None = None
         self._polling: asyncio.Task[None] | None = None
@@ -215,12 +222,22 @@ class Seat:
 
     # -- polling -------------------------------------------------------------------------------
 
-    def start_polling(self, monitor: Any) -> None:
-        """Poll with ``monitor`` whenever this seat holds the lease (a read-only seat never does)."""
-        if monitor is None or self.session.read_only:
+    def start_polling(self, monitor: Any, *, alerts: AlertSettings | None = None) -> None:
+        """Poll with ``monitor`` and receive alerts as ``alerts`` says (``[alerts] listen``),
+        whenever this seat holds the lease; either may be absent (a read-only seat does neither)."""
+        if self.session.read_only:
+            return
+        if alerts is not None and alerts.listen is not None:
+            from cockpit.alerts import AlertReceiver  # only a seat that receives loads aiohttp's server
+
+            self.receiver = AlertReceiver(
+                alerts, session=self.session, record=self.record_together, follow=self.follow,
+                say=lambda text, tone: self.say(Notice("Alerts", text, tone)))
+        if monitor is None and self.receiver is None:
             return
         self.monitor = monitor
-        self._polling = asyncio.get_running_loop().create_task(self._poll(), name="health monitor")
+        name = "health monitor" if monitor is not None else "alert receiver"
+        self._polling = asyncio.get_running_loop().create_task(self._poll(), name=name)
         self._polling.add_done_callback(self._polling_over)
 
     def _polling_over(self, task: asyncio.Task[None]) -> None:
@@ -238,11 +255,21 @@ class Seat:
                 self.say(Notice("Not polling", lease.error, "warning"))
             await asyncio.sleep(LEASE_SECONDS)
         self.lease = lease
-        departures = asyncio.get_running_loop().create_task(self._record_departures())
+        loop = asyncio.get_running_loop()
+        departures = loop.create_task(self._record_departures())
+        receiving = loop.create_task(self.receiver.run(), name="alert receiver") if self.receiver else None
         try:
-            await self.monitor.run()
+            if self.monitor is not None:
+                await self.monitor.run()
+            if receiving is not None:
+                await receiving
         finally:
             departures.cancel()
+            if receiving is not None and not receiving.done():
+                self.receiver.stop()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait({receiving}, timeout=STOP_SECONDS)
+                receiving.cancel()
 
     async def _record_departures(self) -> None:
         """While polling: ``seat.left`` for every seat that died without saying goodbye."""
@@ -259,8 +286,10 @@ class Seat:
         task, self._polling = self._polling, None
         if task is None:
             return
-        if self.lease is not None and self.monitor is not None:
-            self.monitor.stop()
+        if self.lease is not None:
+            for part in (self.monitor, self.receiver):
+                if part is not None:
+                    part.stop()
             done, _ = await asyncio.wait({task}, timeout=STOP_SECONDS)
             if done:
                 return

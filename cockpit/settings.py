@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cockpit import paths
 from cockpit.domain.durations import (
-    FlapWindow, Interval, StaleAfter, Timeout, UpdateCadence,
+    FLAP_CHANGES, FLAP_WINDOW, FlapWindow, Interval, StaleAfter, Timeout, UpdateCadence,
 )
 from cockpit.redact import redact_url
 from cockpit.text import handle_problem, printable
@@ -99,9 +99,9 @@ class EndpointConfig(_Strict):
     degraded_ratio: float = Field(default=0.2, gt=0, le=1)
     window: int = Field(default=10, ge=2, le=1000)
     stale_after: StaleAfter | None = None
-    flap_changes: int = Field(default=6, ge=2, le=1000,
+    flap_changes: int = Field(default=FLAP_CHANGES, ge=2, le=1000,
                               description="state changes within flap_window that mark flapping")
-    flap_window: FlapWindow = timedelta(minutes=5)
+    flap_window: FlapWindow = FLAP_WINDOW
 
     @model_validator(mode="before")
     @classmethod

@@ -11,7 +11,7 @@ from typing import Any
 
 from cockpit.domain.durations import clock_time, format_clock, format_offset, short_time
 from cockpit.domain.roster import roster_warnings
-from cockpit.domain.severity import suggest_severity
+from cockpit.domain.severity import HealthFacts, suggest_severity
 from cockpit.narrate import HEALTH_BADGES, Context, narrate
 from cockpit.paths import saved_sessions
 from cockpit.session import Session
@@ -28,7 +28,7 @@ def status_document(session: Session, now: datetime) -> dict[str, Any]:
     views = state.step_views(now)
     applicable = [v for v in views if v.applies]
     overdue = [v for v in applicable if v.overdue is not None]
-    suggestion = suggest_severity(state.impact)
+    suggestion = suggest_severity(state.impact, health=HealthFacts.of(state))
     elapsed = None
     if state.declared_at:
         elapsed = ((state.resolved_at or now) - state.declared_at).total_seconds()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cockpit.settings import Config, ConfigError, ProtocolFile, load_model, read_toml
+from cockpit.settings import Config, ConfigError, ProtocolFile, config_problems, load_model, read_toml
 
 
 def detect_kind(data: dict) -> str:
@@ -63,10 +63,13 @@ def validate_file(path: Path) -> tuple[bool, str]:
 
             theme = load_model(path, ThemeFile)
             return True, f"{path}: valid theme {theme.name!r}"
+        if not data:
+            return False, f"cockpit: error: {path}: the file holds no settings (it is empty or only comments)"
         config = load_model(path, Config)
-        problems = _endpoint_problems(config)
+        problems = [f"  {problem}" for problem in config_problems(config)] + _endpoint_problems(config)
         if problems:
-            return False, f"cockpit: error: {path}:\n" + "\n".join(problems)
+            return False, (f"cockpit: error: {path}: {len(problems)} problem{'' if len(problems) == 1 else 's'}"
+                           ":\n" + "\n".join(problems))
         return True, (f"{path}: valid config ({len(config.people)} people, "
                       f"{len(config.endpoints)} endpoints)")
     except ConfigError as exc:
@@ -74,7 +77,8 @@ def validate_file(path: Path) -> tuple[bool, str]:
 
 
 def _endpoint_problems(config: Config) -> list[str]:
-    """Conditions and URLs that would fail when polled, with the caret pointing at the mistake."""
+    """Every condition and URL that would fail when polled, each with the caret pointing at the
+    mistake: all of a file's at once, so that one run of validate shows everything to fix."""
     from cockpit.health.conditions import ConditionError
     from cockpit.health.probe import Check, EndpointError
 
@@ -82,8 +86,10 @@ def _endpoint_problems(config: Config) -> list[str]:
     for endpoint in config.endpoints:
         try:
             Check.of(endpoint)
-        except (ConditionError, EndpointError) as exc:
+        except EndpointError as exc:
             problems.append(f"  {exc}")
+        except ConditionError as exc:
+            problems += [f"  {problem}" for problem in exc.problems]
     return problems
 
 

@@ -170,5 +170,8 @@ StaleAfter = bounded("100ms", "7d")
 """How long without a conclusive check before an endpoint's state is unknown."""
 FlapWindow = bounded("1s", "1d")
 """The window in which many state changes mark an endpoint as flapping."""
+FLAP_CHANGES = 6
+FLAP_WINDOW = timedelta(minutes=5)
+"""The default flapping rule: this many state changes within this window."""
 UpdateCadence = bounded("1m", "7d")
 """How often a status update is due."""

@@ -1,18 +1,27 @@
-"""Suggested severity from the structured size-up.
+"""Suggested severity from the structured size-up and from what the monitoring says.
 
-The suggestion is the worst severity any matching rule gives (SEV1 is worst). When key answers
-are still unknown the suggestion errs high: it is raised one level, and the reason says why. The
-lead sets the severity; this only suggests it, with the answers that drove it.
+The suggestion is the worst severity any matching rule gives (SEV1 is worst). Impact rules read
+the size-up answers; health rules read the recorded health (a service DOWN, a critical alert
+firing), so a payments outage the monitoring already sees is not suggested as "no impact rule
+matched" while the size-up is still being answered. When key answers are still unknown the
+suggestion errs high: it is raised one level, and the reason says why. The lead sets the
+severity; this only suggests it, with the answers and the signals that drove it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cockpit.domain.vocabulary import ImpactField, Severity, severity_rank
+from cockpit.domain.vocabulary import IMPACT_LABELS, ImpactField, Severity, severity_rank
+
+if TYPE_CHECKING:  # the fold imports nothing from here; only the type is needed
+    from cockpit.domain.state import IncidentState
+
+HealthSignal = Literal["down", "critical-alert"]
 
 
 class SeverityRule(BaseModel):
@@ -53,12 +62,67 @@ DEFAULT_RULES: tuple[SeverityRule, ...] = tuple(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class HealthFacts:
+    """What the recorded health says right now, as the rules read it."""
+
+    down: tuple[str, ...] = ()
+    """Services (or endpoint names, when they give none) with an endpoint DOWN."""
+    critical_alerts: tuple[str, ...] = ()
+    """Names of the critical alerts firing."""
+
+    @classmethod
+    def of(cls, state: IncidentState) -> HealthFacts:
+        down = sorted({e.service or e.name for e in state.endpoints.values() if e.state == "down"})
+        critical = dict.fromkeys(a.alertname or a.fingerprint
+                                 for a in state.firing_alerts() if a.critical)
+        return cls(tuple(down), tuple(critical))
+
+    def named(self, signal: HealthSignal) -> tuple[str, ...]:
+        return self.down if signal == "down" else self.critical_alerts
+
+
+class HealthRule(BaseModel):
+    """Matches while the health signal holds and every size-up field under ``when`` has one of
+    the listed answers; its reason names what the monitoring sees ("payments DOWN, customer
+    facing"), or is ``reason`` with ``{what}`` standing for those names."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    signal: HealthSignal
+    when: dict[ImpactField, tuple[str, ...]] = Field(default_factory=dict)
+    severity: Severity
+    reason: str = ""
+
+    def reason_for(self, impact: Mapping[str, str], health: HealthFacts) -> str | None:
+        """The reason this rule gives now, or None when it does not match."""
+        names = health.named(self.signal)
+        if not names or not all(impact.get(f, "").lower() in v for f, v in self.when.items()):
+            return None
+        what = ", ".join(names)
+        if self.reason:
+            return self.reason.replace("{what}", what)
+        said = f"{what} DOWN" if self.signal == "down" else f"critical alert {what} firing"
+        for field, values in self.when.items():
+            label = IMPACT_LABELS[field]
+            said += f", {label}" if values == ("yes",) else f", {label} {'/'.join(values)}"
+        return said
+
+
+DEFAULT_HEALTH_RULES: tuple[HealthRule, ...] = (
+    HealthRule(signal="down", when={"customer_facing": ("yes",)}, severity="SEV2"),
+    HealthRule(signal="down", severity="SEV3"),
+    HealthRule(signal="critical-alert", severity="SEV2"),
+)
+
+
 class SeverityMatrix(BaseModel):
     """The rules in force; configurable under ``[severity]`` in cockpit.toml."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     rules: tuple[SeverityRule, ...] = DEFAULT_RULES
+    health_rules: tuple[HealthRule, ...] = DEFAULT_HEALTH_RULES
     unsure_fields: tuple[ImpactField, ...] = ("users_affected", "functionality", "data")
     floor: Severity = "SEV4"
 
@@ -74,12 +138,28 @@ class Suggestion:
         return f"{self.severity}: " + "; ".join(self.reasons)
 
 
-def suggest_severity(impact: Mapping[str, str], matrix: SeverityMatrix | None = None) -> Suggestion:
-    """The suggested severity for these size-up answers, with the reasons that drove it."""
+def suggest_severity(impact: Mapping[str, str], matrix: SeverityMatrix | None = None,
+                     health: HealthFacts | None = None) -> Suggestion:
+    """The suggested severity for these size-up answers and this health, with the reasons that
+    drove it. Health alone is enough for a suggestion: the monitoring answers before people do.
+
+    Erring high is for the size-up: an unanswered question raises what the answers suggest. A
+    health rule is already what the monitoring sees, so it is not raised again (payments DOWN,
+    customer facing, suggests SEV2, not SEV1 for the questions still open)."""
     matrix = matrix or SeverityMatrix()
     answered = {k: v.strip().lower() for k, v in impact.items() if v and v.strip()}
-    if not answered or all(v == "unknown" for v in answered.values()):
+    found = [*_from_answers(answered, matrix), *_from_health(answered, health or HealthFacts(), matrix)]
+    if not found:
         return Suggestion(None, ())
+    worst = min(rank for rank, _ in found)
+    reasons = [reason for rank, reason in found if rank == worst]
+    return Suggestion(f"SEV{worst}", tuple(dict.fromkeys(reasons)))  # type: ignore[arg-type]
+
+
+def _from_answers(answered: Mapping[str, str], matrix: SeverityMatrix) -> list[tuple[int, str]]:
+    """(rank, reason) of the worst impact rules, raised one level while key answers are unknown."""
+    if all(v == "unknown" for v in answered.values()):
+        return []
     matching = [rule for rule in matrix.rules if rule.matches(answered)]
     if matching:
         worst = min(severity_rank(rule.severity) for rule in matching)
@@ -92,4 +172,14 @@ def suggest_severity(impact: Mapping[str, str], matrix: SeverityMatrix | None = 
         worst -= 1
         names = ", ".join(f.replace("_", " ") for f in unsure)
         reasons.append(f"{names} not known yet: erring high")
-    return Suggestion(f"SEV{worst}", tuple(dict.fromkeys(reasons)))  # type: ignore[arg-type]
+    return [(worst, reason) for reason in reasons]
+
+
+def _from_health(answered: Mapping[str, str], health: HealthFacts,
+                 matrix: SeverityMatrix) -> list[tuple[int, str]]:
+    found = []
+    for rule in matrix.health_rules:
+        said = rule.reason_for(answered, health)
+        if said is not None:
+            found.append((severity_rank(rule.severity), said))
+    return found

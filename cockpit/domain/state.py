@@ -11,7 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 
+from pydantic import TypeAdapter, ValidationError
+
 from cockpit.domain import events as ev
+from cockpit.domain.durations import FLAP_CHANGES, FLAP_WINDOW, FlapWindow
 from cockpit.domain.log import Log
 from cockpit.domain.protocol import Step, StepProgress, StepView, view_step
 
@@ -141,8 +144,19 @@ class EndpointStatus:
     since: datetime | None = None
     detail: str = ""
     changes: int = 0
+    flap_changes: int = FLAP_CHANGES
+    flap_window: timedelta = FLAP_WINDOW
+    """The endpoint's flapping rule, as the session recorded it."""
+    flaps: tuple[datetime, ...] = ()
+    """When its last ``flap_changes`` state changes happened (learning the first state, a change
+    from unknown, is not a flap)."""
     history: Log[HealthPoint] = field(default_factory=Log)
     """One point per ``health.summary``: what a replay draws its sparklines from."""
+
+    def flapping(self, now: datetime) -> bool:
+        """The monitor's rule, read from the record: its last ``flap_changes`` changes all fall
+        within ``flap_window`` of now. Every seat and a replay reach the same answer."""
+        return len(self.flaps) >= self.flap_changes and now - self.flaps[-self.flap_changes] <= self.flap_window
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,9 +511,25 @@ def _configured(state: IncidentState, e: ev.SessionConfigured) -> IncidentState:
     endpoints = dict(state.endpoints)
     for ref in e.endpoints:
         current = endpoints.get(ref.name, EndpointStatus(ref.name))
-        endpoints[ref.name] = replace(current, service=ref.service, url=ref.url)
+        changes, window = _flap_rule(ref)
+        endpoints[ref.name] = replace(current, service=ref.service, url=ref.url, flap_changes=changes,
+                                      flap_window=window, flaps=current.flaps[-changes:])
     return evolve(state, protocols=(ProtocolSpec(e.protocol, e.steps),), people=e.people,
                    endpoints=endpoints)
+
+
+_FLAP_CHANGES = TypeAdapter(int)
+_FLAP_WINDOW: TypeAdapter[timedelta] = TypeAdapter(FlapWindow)
+
+
+def _flap_rule(ref: ev.EndpointRef) -> tuple[int, timedelta]:
+    """The flapping rule a session recorded for an endpoint; the defaults when it recorded none
+    or one this version cannot read."""
+    try:
+        changes = max(2, _FLAP_CHANGES.validate_python(getattr(ref, "flap_changes", FLAP_CHANGES)))
+        return changes, _FLAP_WINDOW.validate_python(getattr(ref, "flap_window", FLAP_WINDOW))
+    except ValidationError:
+        return FLAP_CHANGES, FLAP_WINDOW
 
 
 @_on(ev.ProtocolAdded)
@@ -681,7 +711,9 @@ def _ask_done(state: IncidentState, e: ev.AskDone) -> IncidentState:
 @_on(ev.HealthChanged)
 def _health_changed(state: IncidentState, e: ev.HealthChanged) -> IncidentState:
     current = state.endpoints.get(e.endpoint, EndpointStatus(e.endpoint))
-    updated = replace(current, state=e.to, since=e.at, detail=e.detail, changes=current.changes + 1)
+    flaps = current.flaps if e.from_ == "unknown" else (*current.flaps, e.at)[-current.flap_changes:]
+    updated = replace(current, state=e.to, since=e.at, detail=e.detail, changes=current.changes + 1,
+                      flaps=flaps)
     return evolve(state, endpoints={**state.endpoints, e.endpoint: updated})
 
 

@@ -23,7 +23,7 @@ from cockpit.drill.scenario import find_scenario
 from cockpit.narrate import Context, narrate
 from cockpit.seat import Seat
 from cockpit.session import Session
-from cockpit.settings import load_config, load_protocol
+from cockpit.settings import AlertSettings, load_config, load_protocol
 from cockpit.text import printable
 
 DEFAULT_SCENARIO = "checkout-outage"
@@ -44,7 +44,8 @@ def run_drill(args: argparse.Namespace) -> int:
         raise RuntimeFailure(str(exc)) from None
     try:
         if args.no_ui:
-            return asyncio.run(follow_headless(runner, session, duration=args.duration))
+            return asyncio.run(follow_headless(runner, session, duration=args.duration,
+                                               alerts=config.alerts))
         from cockpit.ui.launch import run_cockpit  # only the screen pays for Textual
 
         code = run_cockpit(session, config=config, monitor_for=runner.monitor, drill=runner,
@@ -59,7 +60,7 @@ def run_drill(args: argparse.Namespace) -> int:
 
 
 async def follow_headless(runner: DrillRunner, session: Session, *, duration: float | None,
-                          out: TextIO | None = None) -> int:
+                          out: TextIO | None = None, alerts: AlertSettings | None = None) -> int:
     """Poll the fleet and print what is recorded until ``duration`` or the end of the story."""
     loop = asyncio.get_running_loop()
     interrupted = asyncio.Event()
@@ -72,7 +73,7 @@ async def follow_headless(runner: DrillRunner, session: Session, *, duration: fl
     printer.say(f"session: {session.path}")
     seat = Seat(session, say=lambda notice: printer.say(printable(
         f"{notice.tone}: {notice.text}", one_line=True)), changed=printer.catch_up)
-    seat.start_polling(runner.monitor(seat.record))
+    seat.start_polling(runner.monitor(seat.record), alerts=alerts)
     polling = seat.polling_task
     assert polling is not None
     deadline = loop.time() + min(duration if duration is not None else math.inf, runner.remaining())

@@ -7,6 +7,12 @@ refused), ``hanging`` accepts and reads the request but never answers, ``slow`` 
 before answering. The server is plain asyncio streams with a minimal HTTP/1.1 (keep-alive,
 Content-Length bodies): nothing in a framework can then answer on a service's behalf.
 
+Each service also serves ``/metrics`` (Prometheus text format, by prometheus-client): the health
+requests it answered by status, whether it is up now and the share of requests failing now, so a
+real Prometheus scraping the fleet sees the scenario's outage. A service that is down does not
+answer its scrape either (Prometheus's own ``up`` goes to 0); a hanging one still does, as the
+metrics thread of a wedged service would.
+
 While a service is down its port stays reserved by a bound, non-listening socket (connects are
 refused; the port cannot be handed to anyone else), so the URL the cockpit polls keeps working
 when the service comes back.
@@ -23,12 +29,18 @@ import time
 from collections.abc import Callable
 from http import HTTPStatus
 
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
 from cockpit.drill.scenario import Phase, Scenario, ServiceSpec
 from cockpit.settings import EndpointConfig
 
 HOST = "127.0.0.1"
 _MAX_HEAD = 16 * 1024
 _MAX_BODY = 64 * 1024
+METRICS_PATH = "/metrics"
+_NOT_ANSWERING = ("down", "hanging", "erroring")
 
 
 class ScenarioClock:
@@ -71,6 +83,7 @@ class SimulatedService:
         self.port: int = self._holder.getsockname()[1]
         self._server: asyncio.Server | None = None
         self._connections: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
+        self.metrics = ServiceMetrics(self)
 
     @property
     def url(self) -> str:
@@ -124,12 +137,20 @@ class SimulatedService:
                 if request is None:
                     break
                 method, path, keep_alive = request
+                if path.split("?", 1)[0] == METRICS_PATH != self.spec.path:
+                    writer.write(_response(200, self.metrics.exposition(), head_only=method == "HEAD",
+                                           keep_alive=keep_alive, content_type=CONTENT_TYPE_LATEST))
+                    await writer.drain()
+                    if not keep_alive:
+                        break
+                    continue
                 if self.phase.behaviour == "hanging":
                     # Accepted and read, never answered: stuck even if the phase ends, like a
                     # wedged worker, until the client gives up or the service goes down.
                     await _until_client_leaves(reader)
                     break
                 status, body = await self._answer(path)
+                self.metrics.answered(status)
                 writer.write(_response(status, body, head_only=method == "HEAD", keep_alive=keep_alive))
                 await writer.drain()
                 if not keep_alive:
@@ -172,6 +193,51 @@ class SimulatedService:
             into_phase = self.clock.elapsed() - phase.at.total_seconds()
             return int(into_phase // phase.half_cycle) % 2 == 1
         return False
+
+    def failing_share(self) -> float:
+        """The share of health requests failing now, as the current phase has them."""
+        phase = self.phase
+        if phase.behaviour in _NOT_ANSWERING:
+            return 1.0
+        if phase.behaviour == "partial":
+            return phase.fail_ratio or 0.0
+        if phase.behaviour == "flapping":
+            return 1.0 if self._failing(phase, 1) else 0.0
+        return 0.0
+
+
+class ServiceMetrics(Collector):
+    """One service's metrics, in a registry of its own (fleets run side by side in one process):
+
+    - ``drill_requests_total{service, code}``: health requests answered, by HTTP status;
+    - ``drill_service_up{service}``: 1 while it answers, 0 while down, hanging or erroring (or
+      in the failing half of a flap);
+    - ``drill_service_error_ratio{service}``: the share of health requests failing now.
+    """
+
+    def __init__(self, service: SimulatedService) -> None:
+        self.service = service
+        self.name = service.spec.name
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.requests = Counter("drill_requests", "Health requests the service answered, by HTTP status",
+                                ["service", "code"], registry=self.registry)
+        self.registry.register(self)
+
+    def answered(self, status: int) -> None:
+        self.requests.labels(self.name, str(status)).inc()
+
+    def collect(self) -> list[GaugeMetricFamily]:
+        share = self.service.failing_share()
+        up = GaugeMetricFamily("drill_service_up", "1 while the service answers, 0 while it fails",
+                               labels=["service"])
+        up.add_metric([self.name], 0.0 if share >= 1.0 else 1.0)
+        ratio = GaugeMetricFamily("drill_service_error_ratio", "The share of health requests failing now",
+                                  labels=["service"])
+        ratio.add_metric([self.name], share)
+        return [up, ratio]
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
 
 
 class Fleet:
@@ -291,15 +357,15 @@ async def _until_client_leaves(reader: asyncio.StreamReader) -> None:
         pass
 
 
-def _response(status: int, body: dict[str, object], *, head_only: bool = False,
-              keep_alive: bool = True) -> bytes:
-    payload = json.dumps(body).encode()
+def _response(status: int, body: dict[str, object] | bytes, *, head_only: bool = False,
+              keep_alive: bool = True, content_type: str = "application/json") -> bytes:
+    payload = body if isinstance(body, bytes) else json.dumps(body).encode()
     try:
         reason = HTTPStatus(status).phrase
     except ValueError:
         reason = "Error"
     head = (f"HTTP/1.1 {status} {reason}\r\n"
-            "Content-Type: application/json\r\n"
+            f"Content-Type: {content_type}\r\n"
             f"Content-Length: {len(payload)}\r\n"
             f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n").encode()
     return head if head_only else head + payload

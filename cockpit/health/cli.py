@@ -11,9 +11,15 @@ Usage: ``cockpit probe [--config PATH] [--once | --duration S] [--json]``
     {"endpoints": [{"name", "state", "latency_ms", "status", "detail", "probes"}, ...],
      "transitions": [{"at", "endpoint", "from", "to", "detail"}, ...]}
 
+Every kind of endpoint is checked the same way (http(s), tcp, tls, dns, icmp, prometheus);
+``status`` is null for the kinds without an HTTP status.
+
 Exit codes: 0 every endpoint is up at the end; 1 some endpoint is not up (degraded, down or
 unknown) or the checks could not run; 2 bad usage or config (including a condition that does not
 parse, and a config without endpoints).
+
+A reader that goes away (``cockpit probe --json | head``) ends the polling and the output
+quietly: nothing on stderr, the exit code still the checks' verdict.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
 from collections.abc import Iterable
@@ -48,12 +55,25 @@ def run_probe(args: argparse.Namespace) -> int:
     else:
         asyncio.run(monitor.check_once())
     views = list(monitor.snapshot().values())
-    if args.json:
-        json.dump(_document(views, monitor.transitions), sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        _print_table(views, sys.stdout)
+    try:
+        if args.json:
+            json.dump(_document(views, monitor.transitions), sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            _print_table(views, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _reader_went_away()
     return EXIT_UP if all(view.state == "up" for view in views) else EXIT_NOT_UP
+
+
+def _reader_went_away() -> None:
+    """Point stdout at /dev/null, so that nothing written later (the interpreter's last flush
+    included) can complain about the closed pipe."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _monitor(config: Config, live: TextIO | None) -> Monitor:
@@ -61,14 +81,23 @@ def _monitor(config: Config, live: TextIO | None) -> Monitor:
         raise ConfigError(f"{config.source}: no endpoints to probe; add [[endpoints]] tables with a "
                           "name and a url (see docs/configuration.md), or pass --config PATH")
 
+    monitor: Monitor | None = None
+
     def show(event: Event) -> None:
-        if live is not None and isinstance(event, HealthChanged):
+        if live is None or not isinstance(event, HealthChanged):
+            return
+        try:
             print(_transition_line(event), file=live, flush=True)
+        except BrokenPipeError:
+            _reader_went_away()
+            if monitor is not None:
+                monitor.stop()  # nobody reads on: stop polling
 
     try:
-        return Monitor(config.endpoints, show)
+        monitor = Monitor(config.endpoints, show)
     except (ConditionError, EndpointError) as exc:
         raise ConfigError(f"{config.source}: {exc}") from None
+    return monitor
 
 
 async def _poll(monitor: Monitor, seconds: float) -> None:

@@ -1,72 +1,126 @@
-"""The condition language of health checks, compatible with Gatus
-(docs/configuration.md, "Conditions").
+"""The condition language of health checks, compatible with Gatus (docs/conditions.md).
 
 A condition compares two operands: ``[STATUS] == 200``, ``[BODY].data[0].status == up``,
 ``len([BODY].items) > 0``, ``has([BODY].errors) == false``, ``[BODY].name == pat(web-*)``,
 ``[STATUS] == any(200, 204)``, ``[RESPONSE_TIME] < 300`` (milliseconds),
-``[CERTIFICATE_EXPIRATION] > 48h`` (durations on the right become milliseconds).
+``[CERTIFICATE_EXPIRATION] > 48h`` (durations become milliseconds), ``[VALUE] < 0.5``.
 
-As in Gatus, a right-hand value is bare text up to the end (``[BODY].msg == all good``); double
-quotes around it are optional. Two deliberate differences: a transport error fails the check
-whatever the conditions say (they are only judged against a response, so ``[CONNECTED]`` is
-true whenever it is judged), and an operand that cannot be resolved (a missing JSON field, a
-body that is not JSON) fails its condition and says which operand, where Gatus would quietly
-compare against 0.
+Values are judged as Gatus judges them, case by case (its own test tables are replayed in
+tests/health/test_gatus_tables.py): ``[BODY]`` is the body with surrounding white space trimmed,
+integers are read as Go's ``strconv.ParseInt(s, 0, 64)`` reads them (``0x1f``, ``0o17``,
+``0b101``, ``1_000``), ``==`` compares two integers as numbers and anything else as text, and
+``< <= > >=`` compare numbers or durations. A right-hand value is bare text up to the end
+(``[BODY].msg == all good``). The deliberate differences, each listed in docs/conditions.md: a
+transport error fails the check whatever the conditions say (they are only judged against a
+response, so ``[CONNECTED]`` is true whenever it is judged); an operand that cannot be resolved (a
+missing or null JSON field, a body that is not JSON, a placeholder the endpoint's kind does not
+have) fails its condition and says which operand, where Gatus would quietly compare against 0;
+a number keeps its fraction (Gatus truncates ``1.95`` to ``1``); and mistakes are refused when
+the file is read rather than failing at every check.
 
 Conditions are tokenized and parsed once per endpoint into a small tree (never ``eval``); a
-mistake raises :class:`ConditionError` pointing at the column with a caret line.
+mistake raises :class:`ConditionError` pointing at the column with a caret line. How values
+compare (integers, durations, text, ``pat()``) is :mod:`cockpit.health.values`.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import difflib
 import json
-import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from cockpit.domain.durations import parse_duration
+from cockpit.health import values
 from cockpit.text import printable
 
-PLACEHOLDERS = ("STATUS", "RESPONSE_TIME", "BODY", "CONNECTED", "CERTIFICATE_EXPIRATION")
+PLACEHOLDER_KINDS: dict[str, tuple[str, ...]] = {
+    "STATUS": ("http", "prometheus"),
+    "RESPONSE_TIME": ("http", "tcp", "tls", "icmp", "dns", "prometheus"),
+    "BODY": ("http", "dns", "prometheus"),
+    "CONNECTED": ("http", "tcp", "tls", "icmp", "dns", "prometheus"),
+    "CERTIFICATE_EXPIRATION": ("http", "tls", "prometheus"),
+    "IP": ("http", "tcp", "tls", "icmp", "dns", "prometheus"),
+    "DNS_RCODE": ("dns",),
+    "RESULT": ("prometheus",),
+    "VALUE": ("prometheus",),
+    "LABELS": ("prometheus",),
+}
+"""Every placeholder and the endpoint kinds whose checks fill it (``http`` and ``prometheus`` have
+a certificate only over https); the config layer can refuse the others, a check reports them as
+unresolved."""
+PLACEHOLDERS = tuple(PLACEHOLDER_KINDS)
+_WITH_STEPS = ("BODY", "RESULT", "LABELS")
+_LEFT_OUT = {"DOMAIN_EXPIRATION": "it needs a whois lookup, which Cockpit does not do",
+             "CONTEXT": "it belongs to Gatus's suites, which Cockpit does not have"}
 OPERATORS = ("==", "!=", "<=", ">=", "<", ">")
 _ORDERING = ("<", "<=", ">", ">=")
 _TIME_PLACEHOLDERS = ("RESPONSE_TIME", "CERTIFICATE_EXPIRATION")
 _OPERATOR_CHARS = "=!<>"
+_JOINERS = ("&&", "||")
 _FUNCTIONS = ("len", "has", "pat", "any")
 _FUNCTION = re.compile(r"([A-Za-z_]+)\(")
+_NAMED = re.compile(r"\[[A-Za-z_]+\]")
 _KEY = re.compile(r"[^.\[\]\s()=!<>,]+")
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_CLOSE_BEFORE_OPERATOR = re.compile(r"\)\s*(?:==|!=|<=|>=|<|>)")
+_SHOWN_LENGTH = 40
 
 
 class ConditionError(ValueError):
-    """A condition that cannot be parsed; ``str()`` shows the text with a caret under the column."""
+    """A condition that cannot be parsed; ``str()`` shows the text with a caret under the column.
+
+    ``problems`` holds every mistake found at once (:func:`compile_all` reads a whole list, so a
+    file's conditions are all reported in one go); ``str()`` shows each with its caret.
+    """
 
     def __init__(self, message: str, text: str, column: int, where: str = "") -> None:
         self.message, self.text, self.column, self.where = message, text, column, where
-        shown = "".join(char if char.isprintable() else "?" for char in text)  # keeps the columns
-        prefix = f"{where}: " if where else ""
-        super().__init__(f"{prefix}{message} (column {column})\n    {shown}\n    {' ' * (column - 1)}^")
+        self.problems: tuple[ConditionError, ...] = (self,)
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        shown = "".join(char if char.isprintable() else "?" for char in self.text)  # keeps the columns
+        prefix = f"{self.where}: " if self.where else ""
+        return f"{prefix}{self.message} (column {self.column})\n    {shown}\n    {' ' * (self.column - 1)}^"
 
     def located(self, where: str) -> ConditionError:
         """The same error, naming where the condition comes from (endpoint, list, index)."""
         return ConditionError(self.message, self.text, self.column, where)
+
+    @classmethod
+    def several(cls, problems: Sequence[ConditionError]) -> ConditionError:
+        """One error carrying all of ``problems``; its own fields are the first one's."""
+        first = problems[0]
+        combined = cls(first.message, first.text, first.column, first.where)
+        combined.problems = tuple(problems)
+        combined.args = ("\n".join(problem._render() for problem in problems),)
+        return combined
 
 
 # -- what a condition is evaluated against ------------------------------------------------------
 
 
 class Observation(Protocol):
-    """What one check saw of a response; ``cockpit.health.probe`` fills it in."""
+    """What one check saw (``cockpit.health.observation.Seen`` fills it in for every kind).
+
+    ``None`` means this check has no such value: a condition reading it fails as unresolved,
+    naming the placeholder and the kinds of endpoint that have it (:data:`PLACEHOLDER_KINDS`).
+    ``result`` is a Prometheus query's samples, each ``{"metric": {label: value}, "value":
+    [timestamp, "1.5"]}`` (a scalar comes as one sample with an empty metric).
+    """
 
     status: int | None
     total_ms: float | None
     connected: bool
     certificate_expiration_ms: float | None
+    ip: str | None
+    dns_rcode: str | None
+    result: list[dict] | None
 
-    def body_text(self) -> str: ...
+    def body_text(self) -> str:
+        """The body as received, decoded, not trimmed ('' when the kind has none)."""
+        ...
 
     def body_json(self) -> tuple[bool, Any, str]:
         """``(ok, value, why_not)``: the parsed JSON body, or why there is none."""
@@ -91,13 +145,16 @@ class Token:
     kind: str  # PLACEHOLDER KEY INDEX FUNC RPAREN OP LITERAL PATTERN END
     text: str
     column: int
+    raw: str = ""  # a LITERAL as written, its double quotes kept
 
 
 class _Tokenizer:
-    """Splits a condition into tokens. After the operator, bare text is one literal to the end."""
+    """Splits a condition into tokens. After the operator, bare text is one literal to the end;
+    ``pat(`` and ``any(`` take everything to their closing parenthesis, as in Gatus."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, joins: bool = True) -> None:
         self.text = text
+        self.joins = joins  # whether to look for joined conditions (not in what follows a joiner)
         self.pos = 0
         self.tokens: list[Token] = []
 
@@ -105,10 +162,6 @@ class _Tokenizer:
         return ConditionError(message, self.text, (self.pos if pos is None else pos) + 1)
 
     def run(self) -> list[Token]:
-        for joiner in ("&&", "||"):  # else the rest would silently become one literal that never matches
-            if joiner in self.text:
-                raise self.error(f"{joiner} cannot join conditions: list each condition separately"
-                                 " (all of them must pass)", self.text.index(joiner))
         right = False
         depth = 0
         while True:
@@ -117,21 +170,18 @@ class _Tokenizer:
                 self.tokens.append(Token("END", "", self.pos + 1))
                 return self.tokens
             char = self.text[self.pos]
-            if char == "[" and self._at_operand_start():
-                self._placeholder()
+            if self.text.startswith(_JOINERS, self.pos):
+                raise self._joined(self.pos)
+            if char == "[" and self._at_operand_start() and (not right or _NAMED.match(self.text, self.pos)):
+                self._placeholder()  # on the right, [1, 2] is a value, as in Gatus
             elif self._function_ahead(right):
                 name = self._function()
-                if name == "pat":
-                    if not right:
-                        raise self.error("pat() belongs on the right of == or !=", self.tokens[-1].column - 1)
-                    self._pattern()
-                    continue
-                depth += 1
-                if name == "any":
-                    if not right:
-                        raise self.error("any() belongs on the right of == or !=", self.tokens[-1].column - 1)
-                    self._any_items()
-                    depth -= 1
+                if name in ("pat", "any"):
+                    self._check_joined(self.pos, len(self.text))
+                    close = self._closing(name, right)
+                    (self._pattern if name == "pat" else self._any_items)(close)
+                else:
+                    depth += 1
             elif right and depth == 0:
                 self._rest_literal()
             elif char in _OPERATOR_CHARS:
@@ -142,13 +192,11 @@ class _Tokenizer:
                     raise self.error("unmatched )")
                 depth -= 1
                 self._emit("RPAREN", ")", 1)
-            elif right and depth == 0:
-                self._rest_literal()
             else:
                 self._word()
 
-    def _emit(self, kind: str, text: str, length: int) -> None:
-        self.tokens.append(Token(kind, text, self.pos + 1))
+    def _emit(self, kind: str, text: str, length: int, raw: str = "") -> None:
+        self.tokens.append(Token(kind, text, self.pos + 1, raw))
         self.pos += length
 
     def _skip_space(self) -> None:
@@ -158,15 +206,39 @@ class _Tokenizer:
     def _at_operand_start(self) -> bool:
         return not self.tokens or self.tokens[-1].kind in ("OP", "FUNC")
 
+    def _joined(self, pos: int) -> ConditionError:
+        joiner = self.text[pos:pos + 2]
+        how = ("all of them must pass" if joiner == "&&" else
+               "all of them must pass; for one of several values use any(), e.g. [STATUS] == any(200, 204)")
+        return self.error(f"{joiner} cannot join conditions: list each condition separately ({how})", pos)
+
+    def _check_joined(self, start: int, end: int) -> None:
+        """``&&`` or ``||`` between ``start`` and ``end`` (a pattern, a literal) is text, unless a
+        whole condition follows it: then two conditions were joined, which Gatus cannot do either.
+        What follows is parsed without this search, so that each joiner costs one parse."""
+        for joiner in _JOINERS if self.joins else ():
+            at = self.text.find(joiner, start, end)
+            while at >= 0:
+                try:
+                    _Parser(self.text[at + 2:], joins=False).condition()
+                except ConditionError:
+                    at = self.text.find(joiner, at + 1, end)
+                    continue
+                raise self._joined(at)
+
     def _placeholder(self) -> None:
         end = self.text.find("]", self.pos)
         if end < 0:
             raise self.error("unclosed [ (expected e.g. [STATUS])")
-        name = self.text[self.pos + 1:end]
+        written = self.text[self.pos + 1:end]
+        name = written.upper()  # placeholders are case-insensitive, as in Gatus; field names are not
+        if name in _LEFT_OUT:
+            raise self.error(f"[{name}] is not supported: {_LEFT_OUT[name]}")
         if name not in PLACEHOLDERS:
-            hint = f"; did you mean [{name.upper()}]?" if name.upper() in PLACEHOLDERS else ""
-            raise self.error(f"unknown placeholder [{name}]; known: "
-                             + ", ".join(f"[{p}]" for p in PLACEHOLDERS) + hint)
+            near = difflib.get_close_matches(name, PLACEHOLDERS, n=1)
+            hint = f"; did you mean [{near[0]}]?" if near else ""
+            raise self.error(f"unknown placeholder [{written}]{hint}; known: "
+                             + ", ".join(f"[{p}]" for p in PLACEHOLDERS))
         self._emit("PLACEHOLDER", name, end + 1 - self.pos)
         while self.pos < len(self.text) and self.text[self.pos] in ".[":
             if self.text[self.pos] == ".":
@@ -202,30 +274,44 @@ class _Tokenizer:
     def _function(self) -> str:
         name = self.text[self.pos:self.text.index("(", self.pos)]
         if name not in _FUNCTIONS:
-            raise self.error(f"unknown function {name}(); known: len(), has(), pat(), any()")
+            hint = f"; did you mean {name.lower()}()?" if name.lower() in _FUNCTIONS else ""
+            raise self.error(f"unknown function {name}(); known: len(), has(), pat(), any(){hint}")
         self._emit("FUNC", name, len(name) + 1)
         return name
 
-    def _pattern(self) -> None:
+    def _closing(self, name: str, right: bool) -> int:
+        """Where ``pat(`` or ``any(`` closes: on the right at the last ``)``, on the left at the
+        ``)`` before the operator (so a pattern may hold parentheses)."""
+        if not right:
+            match = _CLOSE_BEFORE_OPERATOR.search(self.text, self.pos)
+            if not match:
+                raise self.error(f"{name}( is not closed with ) before an operator")
+            return match.start()
         close = self.text.rfind(")")
         if close < self.pos:
-            raise self.error("pat( is not closed with )")
-        if self.text[close + 1:].strip():
-            raise self.error("unexpected text after pat(...)", close + 1)
-        self._emit("PATTERN", self.text[self.pos:close], close + 1 - self.pos)
+            raise self.error(f"{name}( is not closed with )")
+        after = close + 1 + len(self.text[close + 1:]) - len(self.text[close + 1:].lstrip())
+        if after < len(self.text):
+            if self.text.startswith(_JOINERS, after):
+                raise self._joined(after)
+            raise self.error(f"unexpected text after {name}(...)", close + 1)
+        return close
 
-    def _any_items(self) -> None:
-        close = self.text.rfind(")")
-        if close < self.pos:
-            raise self.error("any( is not closed with )")
-        if self.text[close + 1:].strip():
-            raise self.error("unexpected text after any(...)", close + 1)
+    def _pattern(self, close: int) -> None:
+        glob = self.text[self.pos:close]
+        try:
+            values.glob_regex(glob)
+        except ValueError as malformed:
+            raise self.error(f"the pattern {malformed}") from None
+        self._emit("PATTERN", glob, close + 1 - self.pos)
+
+    def _any_items(self, close: int) -> None:
         for item in self.text[self.pos:close].split(","):
             start = self.pos + len(item) - len(item.lstrip())
-            value = _unquote(item.strip())
-            if not value:
+            raw = item.strip()
+            if not _unquote(raw):
                 raise self.error("empty value in any(...)", start)
-            self.tokens.append(Token("LITERAL", value, start + 1))
+            self.tokens.append(Token("LITERAL", _unquote(raw), start + 1, raw))
             self.pos += len(item) + 1
         self.pos = close
         self._emit("RPAREN", ")", 1)
@@ -236,7 +322,9 @@ class _Tokenizer:
             if value.startswith(op):
                 raise self.error(f"a second operator {op}; to compare with text that starts with "
                                  f"{op[0]!r}, put it in double quotes")
-        self._emit("LITERAL", _unquote(value), len(self.text) - self.pos)
+        if _unquote(value) == value:
+            self._check_joined(self.pos, self.pos + len(value))
+        self._emit("LITERAL", _unquote(value), len(self.text) - self.pos, value)
 
     def _word(self) -> None:
         start = self.pos
@@ -245,7 +333,8 @@ class _Tokenizer:
             self.pos += 1
         if self.pos == start:
             raise self.error(f"unexpected {self.text[start]!r}")
-        self.tokens.append(Token("LITERAL", self.text[start:self.pos], start + 1))
+        word = self.text[start:self.pos]
+        self.tokens.append(Token("LITERAL", _unquote(word), start + 1, word))
 
 
 def _unquote(value: str) -> str:
@@ -254,11 +343,31 @@ def _unquote(value: str) -> str:
     return value
 
 
-def tokenize(text: str) -> list[Token]:
-    return _Tokenizer(text).run()
+def tokenize(text: str, joins: bool = True) -> list[Token]:
+    return _Tokenizer(text, joins).run()
 
 
 # -- the tree -----------------------------------------------------------------------------------
+
+_ATTRIBUTES = {"STATUS": "status", "RESPONSE_TIME": "total_ms", "IP": "ip", "DNS_RCODE": "dns_rcode",
+               "CERTIFICATE_EXPIRATION": "certificate_expiration_ms"}
+_NONE = {"STATUS": "no HTTP status", "RESPONSE_TIME": "no response time", "IP": "no address seen",
+         "DNS_RCODE": "no DNS answer", "CERTIFICATE_EXPIRATION": "no TLS certificate",
+         "RESULT": "no query result", "VALUE": "no query result", "LABELS": "no query result"}
+_KIND_NAMES = {"http": "http(s)", "tls": "tls://", "tcp": "tcp://", "icmp": "icmp://", "dns": "dns://",
+               "prometheus": "prometheus"}
+
+
+def _absent(name: str, label: str) -> Unresolved:
+    """The value is None: this check has none; say which kinds of endpoint have one."""
+    kinds = PLACEHOLDER_KINDS[name]
+    if len(kinds) == len(_KIND_NAMES):
+        return Unresolved(f"{label}: {_NONE[name]}")  # every kind has one, this check did not see it
+    if name == "CERTIFICATE_EXPIRATION":
+        where = "https and tls://"
+    else:
+        where = ", ".join(_KIND_NAMES[kind] for kind in kinds)
+    return Unresolved(f"{label}: {_NONE[name]} (only {where} endpoints have one)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,19 +383,7 @@ class Path:
                                                  for s in self.steps)
 
     def resolve(self, seen: Observation) -> Any:
-        if self.placeholder == "STATUS":
-            return _known(seen.status, self.label, "no HTTP status")
-        if self.placeholder == "RESPONSE_TIME":
-            return _known(seen.total_ms, self.label, "no response")
-        if self.placeholder == "CONNECTED":
-            return seen.connected
-        if self.placeholder == "CERTIFICATE_EXPIRATION":
-            return _known(seen.certificate_expiration_ms, self.label, "no TLS certificate (not https)")
-        if not self.steps:
-            return seen.body_text()
-        ok, value, why_not = seen.body_json()
-        if not ok:
-            raise Unresolved(f"{self.label}: {why_not}")
+        value = self._root(seen)
         for step in self.steps:
             if isinstance(step, int):
                 if not isinstance(value, list) or step >= len(value):
@@ -294,31 +391,78 @@ class Path:
             elif not isinstance(value, dict) or step not in value:
                 raise Unresolved(f"{self.label}: missing")
             value = value[step]
+        if value is None:  # as in Gatus, a null field is no value: has() is false, == fails
+            raise Unresolved(f"{self.label}: null")
+        return value
+
+    def _root(self, seen: Observation) -> Any:
+        name = self.placeholder
+        if name == "BODY":
+            if not self.steps:
+                return seen.body_text().strip()
+            ok, value, why_not = seen.body_json()
+            if not ok:
+                raise Unresolved(f"{self.label}: {why_not}")
+            return value
+        if name == "CONNECTED":
+            return seen.connected
+        if name in ("RESULT", "VALUE", "LABELS"):
+            samples = seen.result
+            if samples is None:
+                raise _absent(name, self.label)
+            if name == "RESULT":
+                return samples
+            if not samples:
+                raise Unresolved(f"{self.label}: the query returned no samples")
+            if name == "LABELS":
+                labels = samples[0].get("metric")
+                return labels if isinstance(labels, dict) else {}
+            return _sample_value(samples[0], self.label)
+        value = getattr(seen, _ATTRIBUTES[name])
+        if value is None:
+            raise _absent(name, self.label)
+        if name in _TIME_PLACEHOLDERS:
+            return int(value)  # whole milliseconds, as Gatus gives them
         return value
 
 
-def _known(value: Any, label: str, why_not: str) -> Any:
-    if value is None:
-        raise Unresolved(f"{label}: {why_not}")
-    return value
+def _sample_value(sample: dict, label: str) -> float:
+    """A sample's value, which Prometheus sends as text ("1", "0.25", "NaN", "+Inf")."""
+    pair = sample.get("value")
+    if not (isinstance(pair, list) and len(pair) == 2):
+        raise Unresolved(f"{label}: the first sample has no single value (a range vector? query an instant one)")
+    try:
+        return float(pair[1])
+    except (TypeError, ValueError):
+        raise Unresolved(f"{label}: {_show(pair[1])} is not a number") from None
 
 
 @dataclass(frozen=True, slots=True)
 class Literal:
+    """A value as written. ``number`` is set where it is compared as a number: on either side of
+    ``< <= > >=``, and for a duration compared with a time placeholder (in milliseconds)."""
+
     text: str
     number: float | None
+    raw: str = ""  # as written, double quotes kept
 
     @property
     def label(self) -> str:
-        return self.text
+        return self.raw or self.text
 
     def resolve(self, seen: Observation) -> Any:
         return self.text if self.number is None else self.number
 
+    def spellings(self) -> tuple[Any, ...]:
+        """What it equals: ``"ok"`` equals ``ok`` and, as in Gatus, the text with its quotes."""
+        value = self.text if self.number is None else self.number
+        return (value, self.raw) if self.raw and self.raw != self.text else (value,)
+
 
 @dataclass(frozen=True, slots=True)
 class Len:
-    """As in Gatus: an array's length, a string's length, else the length of the minified JSON."""
+    """As in Gatus: ``len([BODY])`` is the body as received (an array's element count when it is a
+    JSON array); of a field, an array's or a string's length, else that of its minified JSON."""
 
     path: Path
 
@@ -329,17 +473,20 @@ class Len:
     def resolve(self, seen: Observation) -> Any:
         if self.path.placeholder == "BODY" and not self.path.steps:
             ok, value, _ = seen.body_json()
-            if not ok:
-                return len(seen.body_text())
-        else:
-            value = self.path.resolve(seen)
+            if ok and isinstance(value, list):
+                return len(value)
+            return len(seen.body_text())
+        value = self.path.resolve(seen)
         if isinstance(value, (str, list)):
             return len(value)
-        return len(_text(value))
+        return len(values.text(value))
 
 
 @dataclass(frozen=True, slots=True)
 class Has:
+    """Whether the value exists: a field that is present and not null, a placeholder this check
+    has; ``[BODY]`` and text placeholders must also not be empty."""
+
     path: Path
 
     @property
@@ -348,22 +495,34 @@ class Has:
 
     def resolve(self, seen: Observation) -> Any:
         try:
-            self.path.resolve(seen)
+            value = self.path.resolve(seen)
         except Unresolved:
             return False
-        return True
+        return bool(self.path.steps) or value != ""
 
 
 Operand = Path | Literal | Len | Has
+_SUBJECTS = (Path, Len, Has)
 
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
+    """``pat(...)``: Go's ``filepath.Match`` as Gatus uses it (``*``, ``?``, ``[a-z]``, ``[^a]``,
+    ``\\`` escapes), after taking every ``/`` out of both the pattern and the value."""
+
     glob: str
+    regex: re.Pattern[str] = field(compare=False)
+
+    @classmethod
+    def of(cls, glob: str) -> Pattern:
+        return cls(glob, values.glob_regex(glob))
 
     @property
     def label(self) -> str:
         return f"pat({self.glob})"
+
+    def matches(self, value: Any) -> bool:
+        return self.regex.fullmatch(values.text(value).replace("/", "")) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,95 +531,93 @@ class AnyOf:
 
     @property
     def label(self) -> str:
-        return "any(" + ", ".join(o.text for o in self.options) + ")"
+        return "any(" + ", ".join(o.label for o in self.options) + ")"
 
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """One parsed condition; :meth:`evaluate` never raises for any observation."""
+    """One parsed condition; :meth:`evaluate` never raises for any observation. A value written
+    on the left (``200 == [STATUS]``) is stored on the right, the operator mirrored."""
 
     source: str
-    left: Operand
+    left: Path | Len | Has
     op: str
     right: Operand | Pattern | AnyOf
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        """The placeholders it reads, e.g. ``{"STATUS"}``: the config layer refuses those an
+        endpoint's kind does not have (:data:`PLACEHOLDER_KINDS`)."""
+        return frozenset(side.placeholder if isinstance(side, Path) else side.path.placeholder
+                         for side in (self.left, self.right) if isinstance(side, _SUBJECTS))
 
     def evaluate(self, seen: Observation) -> Verdict:
         try:
             left = self.left.resolve(seen)
-            if isinstance(self.right, Pattern):
-                matched = fnmatch.fnmatchcase(_text(left), self.right.glob)
-                passed = matched if self.op == "==" else not matched
-            elif isinstance(self.right, AnyOf):
-                matched = any(_equal(left, o.resolve(seen)) for o in self.right.options)
-                passed = matched if self.op == "==" else not matched
+            if self.op in _ORDERING:
+                right = self.right.resolve(seen)  # type: ignore[union-attr]  # pat() and any() need == or !=
+                passed = _ordered(left, self.op, right, self.left.label, self.right.label)
             else:
-                passed = _compare(left, self.op, self.right.resolve(seen), self.right.label)
+                passed = self._equal(left, seen) == (self.op == "==")
         except Unresolved as missing:
             return Verdict(False, str(missing))
         if passed:
             return Verdict(True)
         return Verdict(False, self._describe_failure(left))
 
+    def _equal(self, left: Any, seen: Observation) -> bool:
+        right = self.right
+        if isinstance(right, Pattern):
+            return right.matches(left)
+        if isinstance(right, AnyOf):
+            return any(values.equal(left, value) for option in right.options for value in option.spellings())
+        if isinstance(right, Literal):
+            return any(values.equal(left, value) for value in right.spellings())
+        return values.equal(left, right.resolve(seen))
+
     def _describe_failure(self, left: Any) -> str:
-        if isinstance(self.left, Path) and self.left.placeholder == "STATUS" and not self.left.steps:
+        if isinstance(self.left, Path) and self.left.placeholder == "STATUS":
             return f"status {left}"
         if isinstance(self.left, Path) and self.left.placeholder == "RESPONSE_TIME":
-            return f"response time {left:.0f} ms, wanted {self.op} {self.right.label}"
+            return f"response time {left} ms, wanted {self.op} {self.right.label}"
         return f"{self.left.label} is {_show(left)}, wanted {self.op} {self.right.label}"
 
 
-def _text(value: Any) -> str:
-    """A value as Gatus compares it: strings as they are, everything else as JSON."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+# -- comparing and showing values ---------------------------------------------------------------
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-        return float(value)
-    return None
+def _ordered(left: Any, op: str, right: Any, left_label: str, right_label: str) -> bool:
+    a, b = values.measure(left), values.measure(right)
+    for value, number, label in ((left, a, left_label), (right, b, right_label)):
+        if number is None:
+            raise Unresolved(f"{label} is {_show(value)}, not a number, cannot compare {op}")
+    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]  # type: ignore[operator]
 
 
-def _equal(left: Any, right: Any) -> bool:
-    a, b = _number(left), _number(right)
-    if a is not None and b is not None:
-        return math.isclose(a, b, rel_tol=0, abs_tol=1e-9)
-    return _text(left) == _text(right)
-
-
-def _compare(left: Any, op: str, right: Any, right_label: str) -> bool:
-    if op == "==":
-        return _equal(left, right)
-    if op == "!=":
-        return not _equal(left, right)
-    a, b = _number(left), _number(right)
-    if a is None:
-        raise Unresolved(f"{_show(left)} is not a number, cannot compare {op} {right_label}")
-    if b is None:
-        raise Unresolved(f"{_show(right)} is not a number, cannot compare {op}")
-    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+_UNSEEN = re.compile("[\x7f-\x9f\u2028\u2029]")
 
 
 def _show(value: Any) -> str:
-    shown = printable(_text(value), one_line=True)
-    shown = shown if len(shown) <= 40 else shown[:39] + "…"
-    return repr(shown) if isinstance(value, str) else shown
+    """A value for a failure detail: text in double quotes with its newlines and control
+    characters escaped (``"OK\\n"``), cut at 40 characters, always through ``printable``."""
+    if not isinstance(value, str):
+        shown = printable(values.text(value), one_line=True)
+        return shown if len(shown) <= _SHOWN_LENGTH else shown[:_SHOWN_LENGTH - 1] + "…"
+    cut = value if len(value) <= _SHOWN_LENGTH else value[:_SHOWN_LENGTH - 1]
+    escaped = _UNSEEN.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(cut, ensure_ascii=False)[1:-1])
+    return '"' + printable(escaped) + ("…" if cut is not value else "") + '"'
 
 
 # -- the parser ---------------------------------------------------------------------------------
 
+_MIRRORED = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+Side = tuple[Token, Any]  # the side's first token, and what it is: an operand, a pattern, literals
+
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, joins: bool = True) -> None:
         self.text = text
-        self.tokens = tokenize(text)
+        self.tokens = tokenize(text, joins)
         self.index = 0
 
     @property
@@ -478,76 +635,75 @@ class _Parser:
     def condition(self) -> Condition:
         if self.token.kind == "END":
             raise ConditionError("empty condition; expected e.g. [STATUS] == 200", self.text, 1)
-        left = self.operand()
-        op_token = self.take("OP", "an operator (" + " ".join(OPERATORS) + ")")
-        op = op_token.text
-        right = self.right_side(op, left)
+        first = self.side()
+        op = self.take("OP", "an operator (" + " ".join(OPERATORS) + ")").text
+        second = self.side()
         self.take("END", "the end of the condition")
-        if not isinstance(left, (Path, Len, Has)) and not isinstance(right, (Path, Len, Has)):
-            raise ConditionError("compares two fixed values; one side needs a placeholder such as "
-                                 "[STATUS] or [BODY].field", self.text, 1)
-        return Condition(self.text, left, op, right)
+        if not isinstance(first[1], _SUBJECTS):
+            if not isinstance(second[1], _SUBJECTS):
+                raise ConditionError("compares two fixed values; one side needs a placeholder such as "
+                                     "[STATUS] or [BODY].field", self.text, 1)
+            first, second, op = second, first, _MIRRORED[op]
+        return Condition(self.text, first[1], op, self.right_side(op, first[1], second))
 
-    def operand(self) -> Operand:
+    def side(self) -> Side:
         token = self.token
         if token.kind == "PLACEHOLDER":
-            return self.path()
-        if token.kind == "FUNC" and token.text in ("len", "has"):
-            self.index += 1
-            if self.token.kind != "PLACEHOLDER":
-                raise ConditionError(f"{token.text}() takes a placeholder such as [BODY].items",
-                                     self.text, self.token.column)
-            path = self.path()
-            self.take("RPAREN", f"a ) to close {token.text}(")
-            return Len(path) if token.text == "len" else Has(path)
+            return token, self.path()
         if token.kind == "LITERAL":
             self.index += 1
-            return Literal(token.text, _number(token.text))
-        raise ConditionError("expected a placeholder, len(), has() or a value", self.text, token.column)
+            return token, token
+        if token.kind != "FUNC":
+            raise ConditionError("expected a placeholder, len(), has() or a value", self.text, token.column)
+        self.index += 1
+        if token.text == "pat":
+            return token, Pattern.of(self.take("PATTERN", "a pattern").text)
+        if token.text == "any":
+            options = []
+            while self.token.kind == "LITERAL":
+                options.append(self.token)
+                self.index += 1
+            self.take("RPAREN", "a ) to close any(")
+            return token, tuple(options)
+        if self.token.kind != "PLACEHOLDER":
+            raise ConditionError(f"{token.text}() takes a placeholder such as [BODY].items",
+                                 self.text, self.token.column)
+        path = self.path()
+        self.take("RPAREN", f"a ) to close {token.text}(")
+        return token, Len(path) if token.text == "len" else Has(path)
 
     def path(self) -> Path:
         name = self.take("PLACEHOLDER", "a placeholder").text
         steps: list[str | int] = []
         while self.token.kind in ("KEY", "INDEX"):
             token = self.token
-            if name != "BODY":
-                raise ConditionError(f"[{name}] has no fields; only [BODY] does", self.text, token.column)
+            if name not in _WITH_STEPS:
+                raise ConditionError(f"[{name}] has no fields; only [BODY], [RESULT] and [LABELS] do",
+                                     self.text, token.column)
             steps.append(int(token.text) if token.kind == "INDEX" else token.text)
             self.index += 1
         return Path(name, tuple(steps))
 
-    def right_side(self, op: str, left: Operand) -> Operand | Pattern | AnyOf:
-        token = self.token
-        if token.kind == "FUNC" and token.text in ("pat", "any"):
+    def right_side(self, op: str, left: Operand, side: Side) -> Operand | Pattern | AnyOf:
+        token, value = side
+        if isinstance(value, (Pattern, tuple)):
             if op not in ("==", "!="):
                 raise ConditionError(f"{token.text}() works only with == and !=", self.text, token.column)
-            self.index += 1
-            if token.text == "pat":
-                return Pattern(self.take("PATTERN", "a pattern").text)
-            options = []
-            while self.token.kind == "LITERAL":
-                options.append(self._value(op, left, self.token))
-                self.index += 1
-            self.take("RPAREN", "a ) to close any(")
-            return AnyOf(tuple(options))
-        if token.kind == "LITERAL":
-            self.index += 1
-            return self._value(op, left, token)
-        return self.operand()
+            return value if isinstance(value, Pattern) else AnyOf(tuple(self._value(op, left, t) for t in value))
+        if isinstance(value, Token):
+            return self._value(op, left, value)
+        return value
 
     def _value(self, op: str, left: Operand, token: Token) -> Literal:
-        """A literal, as a number when it is one (durations count as milliseconds for times)."""
-        number = _number(token.text)
+        """A literal; a number where it is compared as one (durations in milliseconds)."""
         timed = isinstance(left, Path) and left.placeholder in _TIME_PLACEHOLDERS
-        if number is None and (timed or op in _ORDERING):
-            try:
-                number = parse_duration(token.text).total_seconds() * 1000
-            except ValueError:
-                number = None
+        number = values.duration_ms(token.text) if timed or op in _ORDERING else None
         if number is None and op in _ORDERING:
-            raise ConditionError(f"{op} needs a number or a duration (such as 300 or 48h), "
-                                 f"not {token.text!r}", self.text, token.column)
-        return Literal(token.text, number)
+            number = values.measure(token.text)
+            if number is None:
+                raise ConditionError(f"{op} needs a number or a duration (such as 300 or 48h), "
+                                     f"not {token.text!r}", self.text, token.column)
+        return Literal(token.text, number, token.raw)
 
 
 def parse(text: str) -> Condition:
@@ -557,12 +713,40 @@ def parse(text: str) -> Condition:
     return _Parser(text).condition()
 
 
-def compile_all(conditions: Sequence[str], where: str) -> tuple[Condition, ...]:
-    """Parse a list of conditions; an error names ``where`` and the condition's position."""
-    parsed = []
+def compile_all(conditions: Sequence[str], where: str, kind: str | None = None) -> tuple[Condition, ...]:
+    """Parse a list of conditions. Every mistake in it is raised at once, as one
+    :class:`ConditionError` whose ``problems`` each name ``where`` and the condition's position.
+
+    Given the endpoint's ``kind``, a placeholder that kind never has (``[STATUS]`` on a tcp://
+    endpoint) is a mistake too: the condition could never pass."""
+    parsed, problems = [], []
     for number, text in enumerate(conditions, start=1):
         try:
-            parsed.append(parse(text))
+            condition = parse(text)
         except ConditionError as exc:
-            raise exc.located(f"{where} #{number}") from None
+            problems.append(exc.located(f"{where} #{number}"))
+            continue
+        for name in sorted(condition.placeholders):
+            if kind is not None and kind not in PLACEHOLDER_KINDS[name]:
+                column = text.upper().find(f"[{name}") + 1 or 1
+                problems.append(ConditionError(str(_absent(name, f"[{name}]")), text, column,
+                                               f"{where} #{number}"))
+        parsed.append(condition)
+    if problems:
+        raise ConditionError.several(problems)
     return tuple(parsed)
+
+
+def compile_endpoint(conditions: Sequence[str], degraded_when: Sequence[str], where: str,
+                     kind: str | None = None) -> tuple[tuple[Condition, ...], tuple[Condition, ...]]:
+    """An endpoint's two lists, compiled; every mistake of both raised at once."""
+    compiled, problems = [], []
+    for name, texts in (("conditions", conditions), ("degraded_when", degraded_when)):
+        try:
+            compiled.append(compile_all(texts, f"{where}, {name}", kind))
+        except ConditionError as exc:
+            problems += exc.problems
+            compiled.append(())
+    if problems:
+        raise ConditionError.several(problems)
+    return compiled[0], compiled[1]

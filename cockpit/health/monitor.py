@@ -3,9 +3,12 @@
 
 Scheduling: each endpoint has one cadence, start to start, beginning at a random phase within
 its interval so a thousand endpoints do not all fire at once. A tick that cannot start on time
-(the previous check of that endpoint still running) is dropped, never made up in a burst. A
-global semaphore caps the checks in flight; waiting for it is recorded as start lag, and latency
-is measured from the request, not from the schedule.
+(the previous check of that endpoint still running) is dropped, never made up in a burst.
+Checks in flight are capped in two lanes of ``max_in_flight`` places (``cockpit.health.lanes``):
+one for quick checks, one for slow ones (drip-fed, hanging), so that slow endpoints, however
+many, wait for each other and never for the quick lane's places (at most twice
+``max_in_flight`` checks are in flight). Waiting for a place is recorded as start lag, and
+latency is measured from the request, not from the schedule.
 
 The monitor owns no session: it hands ``HealthChanged`` events (on every state change) and
 ``HealthSummary`` events (every ``summary_every``) to ``on_event``, and the caller records them.
@@ -23,6 +26,7 @@ from datetime import timedelta
 
 from cockpit.domain.clock import Clock, SystemClock, utc_ms
 from cockpit.domain.events import Event, HealthChanged, HealthSummary
+from cockpit.health.lanes import Lanes
 from cockpit.health.probe import Check, Outcome, ProbeResult, probe
 from cockpit.health.tracker import Change, EndpointTracker, EndpointView
 from cockpit.health.transport import ProbeClient, TransportName, make_client
@@ -56,11 +60,13 @@ class Monitor:
         self._rng = rng or random.Random()
         self._transport = transport
         self._stopping = asyncio.Event()
-        self._slots: asyncio.Semaphore | None = None
+        self._lanes: Lanes | None = None
         self.probes_made = 0
         self.outcomes: Counter[Outcome] = Counter()
         self.transitions: deque[HealthChanged] = deque(maxlen=TRANSITIONS_KEPT)
         self.start_lags_ms: deque[float] = deque(maxlen=LAG_SAMPLES)
+        self.worst_start_lag_ms: dict[str, float] = {}
+        """Per endpoint, the longest it waited for a place: who is being starved, if anyone."""
 
     def snapshot(self) -> dict[str, EndpointView]:
         """Every endpoint's current picture, in config order."""
@@ -72,7 +78,7 @@ class Monitor:
 
     async def run(self) -> None:
         """Poll until :meth:`stop` (or until this task is cancelled)."""
-        self._slots = asyncio.Semaphore(self._max_in_flight)
+        self._lanes = Lanes(self._max_in_flight)
         client = await self._client()
         tasks = [asyncio.create_task(self._cadence(check, client), name=f"health:{check.endpoint.name}")
                  for check in self._checks]
@@ -91,7 +97,7 @@ class Monitor:
 
     async def check_once(self) -> None:
         """One check of every endpoint, all at once (within the in-flight cap)."""
-        self._slots = asyncio.Semaphore(self._max_in_flight)
+        self._lanes = Lanes(self._max_in_flight)
         client = await self._client()
         try:
             await asyncio.gather(*(self._check(check, client) for check in self._checks))
@@ -102,7 +108,8 @@ class Monitor:
 
     async def _client(self) -> ProbeClient:
         """Made in a thread: loading the CA bundle would hold a screen's event loop ~50 ms."""
-        return await asyncio.to_thread(make_client, self._transport, max_connections=self._max_in_flight)
+        return await asyncio.to_thread(make_client, self._transport,
+                                       max_connections=2 * self._max_in_flight)  # both lanes
 
     async def _cadence(self, check: Check, client: ProbeClient) -> None:
         loop = asyncio.get_running_loop()
@@ -119,11 +126,14 @@ class Monitor:
                 next_start += (math.floor(behind / interval) + 1) * interval
 
     async def _check(self, check: Check, client: ProbeClient, scheduled: float | None = None) -> None:
-        assert self._slots is not None
+        assert self._lanes is not None
         loop = asyncio.get_running_loop()
-        async with self._slots:
+        async with self._lanes.place(check.endpoint.name):
             if scheduled is not None:
-                self.start_lags_ms.append((loop.time() - scheduled) * 1000)
+                lag = (loop.time() - scheduled) * 1000
+                self.start_lags_ms.append(lag)
+                name = check.endpoint.name
+                self.worst_start_lag_ms[name] = max(lag, self.worst_start_lag_ms.get(name, 0.0))
             result = await probe(client, check)
         self._observe(check.endpoint.name, result)
 
@@ -154,7 +164,13 @@ class Monitor:
                     self._report(name, change)
 
     async def _summaries(self) -> None:
+        """The first summary once every endpoint has had its first check (each starts within its
+        interval and ends within its timeout), then one every ``summary_every``: a seat that does
+        not poll shows latencies from the record, and must not wait a minute for the first."""
+        first_round = max((c.endpoint.interval + c.endpoint.timeout).total_seconds() for c in self._checks)
+        wait = min(self._summary_every, first_round) if self._checks else self._summary_every
         while True:
-            await asyncio.sleep(self._summary_every)
+            await asyncio.sleep(wait)
+            wait = self._summary_every
             windows = {name: tracker.take_window() for name, tracker in self._trackers.items()}
             self._on_event(HealthSummary(endpoints=windows, by="health", at=utc_ms(self._clock.now())))

@@ -1,17 +1,26 @@
-"""One health check: send the request, time it, read a capped body, judge it
-(docs/configuration.md, "Health checks").
+"""One health check: the dispatch on the endpoint's kind, and the HTTP check itself (HTTP and
+Prometheus queries); the other kinds are in ``cockpit.health.checks`` (docs/checks.md).
 
-Outcomes:
+Outcomes (``cockpit.health.outcome``): OK, WARN (a ``degraded_when`` fails), FAIL (a condition
+fails, or the transport failed), ERROR (the prober could not tell; never counts against an
+endpoint).
 
-* OK: every condition passes (and every ``degraded_when``);
-* WARN: the conditions pass but a ``degraded_when`` does not;
-* FAIL: a condition fails, or the transport failed (refused, timeout, reset, TLS);
-* ERROR: the prober itself could not tell (no free connection, check cancelled, no network,
-  the local resolver failing, a secret missing from the environment). ERROR never counts
-  against an endpoint.
+Deadline. Every check, of every kind, has one total deadline, its endpoint's ``timeout``, that
+no server behaviour can stretch. The transports' per-phase timeouts (connect, read, write, pool:
+``transport.timeouts``) still come from the client and report what they cover in their own
+words, but none of them bounds a whole exchange: a server drip-feeding its headers or its body a
+byte a second satisfies every read timeout forever, and neither httpx nor httpx-aiohttp offers
+a total one. So the exchange (connect, headers, body; for the other kinds the connect, the TLS
+handshake, the query, the echo) runs inside ``asyncio.timeout_at`` at the deadline. This keeps
+the spirit of DESIGN §5 (deadlines belong to the exchange, and nothing cancels the caller's
+task): the scope cancels only the check's own await on its own connection, both transports
+then close that connection (a half-read one never returns to the pool), and the check is FAIL
+"timeout after 2.0s" (or "body not complete after 2.0s" when the headers were in). The total
+deadline sits 5 % after the timeout, so that a per-phase timeout due at the same moment (a
+connect timeout, no free connection in httpx's pool) is the one reported. A retry of a reused
+connection the server had closed shares the same deadline.
 
-Deadlines come only from the client's timeouts; a request is never cancelled to enforce one.
-A body that trickles in is not waited for past the timeout: reading simply stops there.
+A body larger than ``body_limit`` is cut there and judged as it is.
 
 Header values written ``env:NAME`` are read from the environment at request time and are never
 put into a detail, an excerpt, a log line or an exception message.
@@ -21,121 +30,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
-import json
 import os
-import socket
-import ssl
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
 
-import aiohttp
 import httpx
 
 from cockpit.health import transport as transports
-from cockpit.health.conditions import Condition, compile_all
-from cockpit.settings import EndpointConfig
-from cockpit.text import printable
+from cockpit.health.check import Check, EndpointError
+from cockpit.health.checks import dns, icmp, prometheus, tcp, tls
+from cockpit.health.failures import classify
+from cockpit.health.observation import Seen, judge
+from cockpit.health.outcome import Outcome, ProbeResult, clean, excerpt, format_seconds
 
-EXCERPT_CHARS = 500
-DETAIL_CHARS = 160
+__all__ = ["Check", "EndpointError", "Outcome", "ProbeResult", "format_seconds", "probe"]
 
-
-class Outcome(StrEnum):
-    OK = "ok"
-    WARN = "warn"
-    FAIL = "fail"
-    ERROR = "error"
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeResult:
-    """What one check found. ``total_ms`` is ``[RESPONSE_TIME]``: request sent to body read."""
-
-    outcome: Outcome
-    detail: str
-    status: int | None = None
-    headers_ms: float | None = None
-    total_ms: float | None = None
-    new_connection: bool | None = None
-    body_excerpt: str = ""
-
-    @property
-    def conclusive(self) -> bool:
-        return self.outcome is not Outcome.ERROR
-
-
-class EndpointError(ValueError):
-    """An endpoint that cannot be checked as configured (its URL); the message names it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """An endpoint ready to be probed: its conditions are compiled once, here."""
-
-    endpoint: EndpointConfig
-    conditions: tuple[Condition, ...]
-    degraded_when: tuple[Condition, ...]
-    timeout: float
-    timeouts: dict[str, float]
-    url: httpx.URL
-
-    @classmethod
-    def of(cls, endpoint: EndpointConfig) -> Check:
-        """Raises ConditionError (naming the endpoint and the condition) when one does not parse,
-        EndpointError when the URL cannot be requested."""
-        where = f"endpoint {endpoint.name!r}"
-        try:
-            url = httpx.URL(endpoint.url)
-        except httpx.InvalidURL as exc:
-            raise EndpointError(f"{where}: url {endpoint.url!r} cannot be requested ({exc})") from None
-        if not url.host:
-            raise EndpointError(f"{where}: url {endpoint.url!r} names no host")
-        return cls(endpoint, compile_all(endpoint.conditions, f"{where}, conditions"),
-                   compile_all(endpoint.degraded_when, f"{where}, degraded_when"),
-                   endpoint.timeout.total_seconds(), transports.timeouts(endpoint.timeout.total_seconds()),
-                   url)
-
-
-def format_seconds(seconds: float) -> str:
-    return f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.1f}s"
-
-
-# -- what a check saw (the conditions' Observation) ----------------------------------------------
-
-
-class _Seen:
-    __slots__ = ("status", "total_ms", "connected", "certificate_expiration_ms",
-                 "_body", "_truncated", "_json")
-
-    def __init__(self, status: int, total_ms: float, body: bytes, truncated: bool,
-                 certificate_expiration_ms: float | None) -> None:
-        self.status = status
-        self.total_ms = total_ms
-        self.connected = True
-        self.certificate_expiration_ms = certificate_expiration_ms
-        self._body, self._truncated = body, truncated
-        self._json: tuple[bool, Any, str] | None = None
-
-    def body_text(self) -> str:
-        return self._body.decode("utf-8", errors="replace")
-
-    def body_json(self) -> tuple[bool, Any, str]:
-        if self._json is None:
-            self._json = self._parse()
-        return self._json
-
-    def _parse(self) -> tuple[bool, Any, str]:
-        if not self._body.strip():
-            return False, None, "body is empty"
-        try:
-            return True, json.loads(self._body), ""
-        except (ValueError, RecursionError):
-            cut = f" (cut at {len(self._body)} bytes)" if self._truncated else ""
-            return False, None, f"body is not JSON{cut}"
+Run = Callable[[transports.ProbeClient, Check], Awaitable[ProbeResult]]
+_OTHER_KINDS: dict[str, Run] = {"tcp": tcp.run, "tls": tls.run, "dns": dns.run, "icmp": icmp.run}
+DEADLINE_GRACE = 0.05
+"""The total deadline is the timeout and this much more of it (see the module's docstring)."""
 
 
 # -- secrets ------------------------------------------------------------------------------------
@@ -165,13 +78,6 @@ def _resolve_headers(headers: Mapping[str, str]) -> tuple[dict[str, str], tuple[
     return resolved, tuple(sorted(set(secrets), key=len, reverse=True))
 
 
-def _clean(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    text = printable(text, one_line=True)
-    return text if len(text) <= DETAIL_CHARS else text[:DETAIL_CHARS - 1] + "…"
-
-
 def _redact_body(body: bytes, secrets: tuple[str, ...]) -> bytes:
     """A body that echoes a secret back is judged and shown with ``***`` in its place."""
     for secret in secrets:
@@ -179,15 +85,36 @@ def _redact_body(body: bytes, secrets: tuple[str, ...]) -> bytes:
     return body
 
 
-def _excerpt(body: bytes) -> str:
-    return printable(body[:EXCERPT_CHARS * 4].decode("utf-8", errors="replace")[:EXCERPT_CHARS])
-
-
 # -- the check ----------------------------------------------------------------------------------
 
 
 async def probe(client: transports.ProbeClient, check: Check) -> ProbeResult:
-    """Run one check. Never raises, except CancelledError when the caller's task is cancelled."""
+    """Run one check of any kind. Never raises, except CancelledError when the caller's task is
+    cancelled; its outcome arrives by the check's deadline (plus the scheduling of the loop)."""
+    deadline = asyncio.get_running_loop().time() + check.timeout * (1 + DEADLINE_GRACE)
+    run = _OTHER_KINDS.get(check.kind)
+    result = await (_http(client, check, deadline) if run is None else _other(client, check, run, deadline))
+    if _callers_cancel():
+        # Python 3.11's asyncio.wait_for (used inside dnspython and icmplib) can return a result
+        # that arrived as the caller's cancel did, and drop the cancel: honour it here.
+        raise asyncio.CancelledError
+    return result
+
+
+async def _other(client: transports.ProbeClient, check: Check, run: Run, deadline: float) -> ProbeResult:
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout_at(deadline):
+            return await run(client, check)
+    except asyncio.CancelledError:
+        if _callers_cancel():
+            raise
+        return ProbeResult(Outcome.ERROR, "check cancelled")
+    except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
+        return _failed(exc, check, started, deadline, ())[0]
+
+
+async def _http(client: transports.ProbeClient, check: Check, deadline: float) -> ProbeResult:
     try:
         headers, secrets = _resolve_headers(check.endpoint.headers)
     except _HeaderProblem as problem:
@@ -196,143 +123,90 @@ async def probe(client: transports.ProbeClient, check: Check) -> ProbeResult:
         note = transports.open_note()
         started = time.perf_counter()
         try:
-            return await _exchange(client, check, headers, secrets, note, started)
+            return await _exchange(client, check, headers, secrets, note, started, deadline)
         except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
+            if _callers_cancel():
                 raise
             return ProbeResult(Outcome.ERROR, "check cancelled", new_connection=note.new)
         except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
-            outcome, detail, stale_reuse = _classify(exc, check.timeout)
+            result, stale_reuse = _failed(exc, check, started, deadline, secrets, note.new)
             if stale_reuse and note.new is False and attempt == 1:
                 continue  # the server closed an idle connection as we reused it: ask again, anew
-            elapsed = (time.perf_counter() - started) * 1000
-            return ProbeResult(outcome, _clean(detail, secrets),
-                               total_ms=elapsed if outcome is Outcome.FAIL else None,
-                               new_connection=note.new)
+            return result
     raise AssertionError("unreachable: the second attempt always returns")
+
+
+def _callers_cancel() -> bool:
+    """Whether a CancelledError is the caller's (its task is being cancelled), not one from inside."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+def _failed(exc: Exception, check: Check, started: float, deadline: float, secrets: tuple[str, ...],
+            new_connection: bool | None = None) -> tuple[ProbeResult, bool]:
+    """The outcome of a check that raised, and whether a retry on a new connection may help."""
+    if isinstance(exc, TimeoutError) and asyncio.get_running_loop().time() >= deadline:
+        outcome, detail, stale_reuse = Outcome.FAIL, f"timeout after {format_seconds(check.timeout)}", False
+    else:
+        outcome, detail, stale_reuse = classify(exc, check.timeout)
+    elapsed = (time.perf_counter() - started) * 1000
+    return ProbeResult(outcome, clean(detail, secrets), total_ms=elapsed if outcome is Outcome.FAIL else None,
+                       new_connection=new_connection), stale_reuse
 
 
 async def _exchange(client: transports.ProbeClient, check: Check, headers: dict[str, str],
                     secrets: tuple[str, ...], note: transports.ConnectionNote,
-                    started: float) -> ProbeResult:
+                    started: float, deadline: float) -> ProbeResult:
     endpoint = check.endpoint
+    assert check.url is not None  # Check.of gives every HTTP and Prometheus check its URL
     request = client.request(endpoint.method, check.url, headers, check.timeouts)
-    response = await client.send(request)
+    async with asyncio.timeout_at(deadline):
+        response = await client.send(request)
+    body = bytearray()
     try:
         headers_ms = (time.perf_counter() - started) * 1000
         transports.note_response(response)
-        body, truncated, overdue = await _read_capped(response, endpoint.body_limit,
-                                                      started + check.timeout)
+        scope = asyncio.timeout_at(deadline)
+        try:
+            async with scope:
+                truncated = await _read_capped(response, endpoint.body_limit, body)
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            truncated = None
     finally:
         await response.aclose()
     total_ms = (time.perf_counter() - started) * 1000
-    body = _redact_body(body, secrets)
-    seen = _Seen(response.status_code, total_ms, body, truncated, note.certificate_expiration_ms)
-    outcome, detail = _judge(check, seen)
-    if overdue:
+    judged = _redact_body(bytes(body), secrets)
+    if truncated is None:
         outcome, detail = Outcome.FAIL, f"body not complete after {format_seconds(check.timeout)}"
-    return ProbeResult(outcome, _clean(detail, secrets), status=response.status_code,
+    else:
+        outcome, detail = _judged(check, response.status_code, judged, truncated, total_ms, note)
+    return ProbeResult(outcome, clean(detail, secrets), status=response.status_code,
                        headers_ms=headers_ms, total_ms=total_ms, new_connection=note.new,
-                       body_excerpt=_excerpt(body))
+                       body_excerpt=excerpt(judged))
 
 
-async def _read_capped(response: httpx.Response, limit: int, deadline: float) -> tuple[bytes, bool, bool]:
-    """The body up to ``limit`` bytes; whether it was cut; whether it was still coming at the deadline."""
-    chunks: list[bytes] = []
-    size = 0
+async def _read_capped(response: httpx.Response, limit: int, into: bytearray) -> bool:
+    """The body into ``into``, up to ``limit`` bytes; whether it was cut. What came before the
+    deadline stays in ``into`` when the read is cut there."""
     async with contextlib.aclosing(response.aiter_bytes()) as stream:
         async for chunk in stream:
-            chunks.append(chunk)
-            size += len(chunk)
-            if size >= limit:
-                return b"".join(chunks)[:limit], True, False
-            if time.perf_counter() > deadline:
-                return b"".join(chunks), False, True
-    return b"".join(chunks), False, False
+            into += chunk
+            if len(into) >= limit:
+                del into[limit:]
+                return True
+    return False
 
 
-def _judge(check: Check, seen: _Seen) -> tuple[Outcome, str]:
-    for condition in check.conditions:
-        verdict = condition.evaluate(seen)
-        if not verdict.passed:
-            return Outcome.FAIL, verdict.detail
-    for condition in check.degraded_when:
-        verdict = condition.evaluate(seen)
-        if not verdict.passed:
-            return Outcome.WARN, verdict.detail
-    return Outcome.OK, f"status {seen.status}"
-
-
-# -- transport failures -------------------------------------------------------------------------
-
-_NO_NETWORK = {errno.ENETUNREACH, errno.ENETDOWN}
-_LOCAL_LIMITS = {errno.EMFILE, errno.ENFILE, errno.EADDRNOTAVAIL, errno.ENOBUFS}
-_NAME_NOT_FOUND = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
-def _classify(exc: BaseException, timeout: float) -> tuple[Outcome, str, bool]:
-    """Outcome, detail and whether it looks like a reused connection the server had closed.
-
-    The whole chain of causes is read, transport-specific errors first: httpx-aiohttp maps some
-    aiohttp errors to misleading httpx ones (a server disconnect becomes a ConnectTimeout).
-    """
-    chain = _chain(exc)
-    after = format_seconds(timeout)
-
-    def first(*types: type[BaseException]) -> BaseException | None:
-        return next((e for e in chain if isinstance(e, types)), None)
-
-    if first(httpx.PoolTimeout):
-        return Outcome.ERROR, f"no free connection within {after}", False
-    if first(aiohttp.ConnectionTimeoutError):
-        return Outcome.FAIL, f"connect timeout after {after}", False
-    if first(aiohttp.ServerTimeoutError):
-        return Outcome.FAIL, f"timeout after {after}", False
-    if isinstance(tls := first(ssl.SSLCertVerificationError), ssl.SSLCertVerificationError):
-        return Outcome.FAIL, f"TLS certificate not accepted: {tls.verify_message}", False
-    if first(ssl.SSLError):
-        return Outcome.FAIL, "TLS handshake failed", False
-    if isinstance(dns := first(socket.gaierror), socket.gaierror):
-        if dns.errno in _NAME_NOT_FOUND:
-            return Outcome.FAIL, "host name not found (DNS)", False
-        return Outcome.ERROR, "DNS lookup failed (local resolver)", False
-    if first(ConnectionRefusedError):
-        return Outcome.FAIL, "connection refused", False
-    if first(ConnectionResetError, BrokenPipeError):
-        return Outcome.FAIL, "connection reset", True
-    if isinstance(os_error := first(OSError), OSError) and os_error.errno is not None:
-        if os_error.errno in _NO_NETWORK:
-            return Outcome.ERROR, "no network", False
-        if os_error.errno in _LOCAL_LIMITS:
-            return Outcome.ERROR, f"out of local sockets ({errno.errorcode.get(os_error.errno)})", False
-        if os_error.errno == errno.EHOSTUNREACH:
-            return Outcome.FAIL, "host unreachable", False
-    if first(aiohttp.ServerDisconnectedError):
-        return Outcome.FAIL, "server closed the connection", True
-    if first(aiohttp.ClientPayloadError):
-        return Outcome.FAIL, "response cut short", False
-    if first(httpx.ConnectTimeout):
-        return Outcome.FAIL, f"connect timeout after {after}", False
-    if first(httpx.TimeoutException, TimeoutError):
-        return Outcome.FAIL, f"timeout after {after}", False
-    if first(httpx.RemoteProtocolError):
-        return Outcome.FAIL, "server closed the connection or broke HTTP", True
-    if first(httpx.ReadError, httpx.WriteError):
-        return Outcome.FAIL, "connection reset", True
-    if first(httpx.ConnectError, aiohttp.ClientConnectorError):
-        return Outcome.FAIL, "cannot connect", False
-    if first(aiohttp.ClientResponseError, httpx.DecodingError):
-        return Outcome.FAIL, "invalid HTTP response", False
-    if first(httpx.UnsupportedProtocol, httpx.InvalidURL):
-        return Outcome.ERROR, "cannot request this URL", False
-    return Outcome.ERROR, f"check failed unexpectedly ({type(exc).__name__})", False
+def _judged(check: Check, status: int, body: bytes, truncated: bool, total_ms: float,
+            note: transports.ConnectionNote) -> tuple[Outcome, str]:
+    seen = Seen(status=status, total_ms=total_ms, body=body, truncated=truncated,
+                certificate_expiration_ms=note.certificate_expiration_ms, ip=note.ip)
+    if check.kind != "prometheus":
+        return judge(check.conditions, check.degraded_when, seen, f"status {status}")
+    result, problem = prometheus.read(status, body, truncated)
+    if result is None:
+        return Outcome.FAIL, problem
+    seen.result = result
+    return judge(check.conditions, check.degraded_when, seen, prometheus.passed(result))

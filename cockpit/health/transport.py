@@ -8,8 +8,8 @@ measures both against raw aiohttp in every run). Plain httpx stays selectable wi
 ``transport="httpx"`` for that comparison.
 
 Besides the client, this module notes per request what the transport saw that httpx does not
-report in the same way for both transports: whether the connection was new or reused, and when
-the server's TLS certificate expires. A check opens a :class:`ConnectionNote` in its own task
+report in the same way for both transports: whether the connection was new or reused, the
+server's address (``[IP]``), and when the server's TLS certificate expires. A check opens a :class:`ConnectionNote` in its own task
 (a context variable), and the transport fills it in.
 """
 
@@ -41,6 +41,7 @@ class ConnectionNote:
 
     new: bool | None = None
     certificate_expiration_ms: float | None = None
+    ip: str | None = None
 
 
 _NOTE: contextvars.ContextVar[ConnectionNote | None] = contextvars.ContextVar("connection_note",
@@ -55,7 +56,8 @@ def open_note() -> ConnectionNote:
 
 
 def timeouts(seconds: float) -> dict[str, float]:
-    """Connect, read, write and pool timeouts from an endpoint's ``timeout``: the only deadlines."""
+    """Connect, read, write and pool timeouts from an endpoint's ``timeout``, each phase's own; the
+    whole exchange's deadline is kept by the check around them (``cockpit.health.probe``)."""
     return httpx.Timeout(seconds).as_dict()
 
 
@@ -73,6 +75,8 @@ class ProbeClient:
 
     kind: TransportName
     transport: httpx.AsyncBaseTransport
+    tls: ssl.SSLContext
+    """The one TLS context of every check (HTTPS and ``tls://``): the same trusted CAs for both."""
 
     def request(self, method: str, url: httpx.URL, headers: dict[str, str],
                 timeout: dict[str, float]) -> httpx.Request:
@@ -103,15 +107,19 @@ def make_client(kind: TransportName = "aiohttp", *, max_connections: int = 64) -
             verify=tls, limits=limits, client=lambda: _aiohttp_session(tls))
     else:
         transport = httpx.AsyncHTTPTransport(verify=tls, limits=limits)
-    return ProbeClient(kind, transport)
+    return ProbeClient(kind, transport, tls)
 
 
 def note_response(response: httpx.Response) -> None:
     """After the headers: httpx's own transport exposes the TLS object on the response."""
     note = _NOTE.get()
     stream = response.extensions.get("network_stream")
-    if note is not None and stream is not None and note.certificate_expiration_ms is None:
-        note.certificate_expiration_ms = _expiration_ms(stream.get_extra_info("ssl_object"))
+    if note is None or stream is None:
+        return
+    if note.certificate_expiration_ms is None:
+        note.certificate_expiration_ms = expiration_ms(stream.get_extra_info("ssl_object"))
+    if note.ip is None:
+        note.ip = _address(stream.get_extra_info("server_addr"))
 
 
 # -- aiohttp ------------------------------------------------------------------------------------
@@ -133,8 +141,10 @@ class _NotingConnector(aiohttp.TCPConnector):
             if note.new:
                 self._seen.add(protocol)
             transport = connection.transport
+            if transport is not None:
+                note.ip = _address(transport.get_extra_info("peername"))
             if transport is not None and req.is_ssl():
-                note.certificate_expiration_ms = _expiration_ms(transport.get_extra_info("ssl_object"))
+                note.certificate_expiration_ms = expiration_ms(transport.get_extra_info("ssl_object"))
         return connection
 
 
@@ -162,7 +172,13 @@ async def _httpcore_trace(event: str, info: dict[str, Any]) -> None:
 # -- shared -------------------------------------------------------------------------------------
 
 
-def _expiration_ms(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> float | None:
+def _address(peer: Any) -> str | None:
+    """The host of a socket address (IPv4 or IPv6 tuple), else None."""
+    return peer[0] if isinstance(peer, tuple) and peer and isinstance(peer[0], str) else None
+
+
+def expiration_ms(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> float | None:
+    """``[CERTIFICATE_EXPIRATION]``: milliseconds until the peer's (verified) certificate expires."""
     if ssl_object is None:
         return None
     certificate = ssl_object.getpeercert()

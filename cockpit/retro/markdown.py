@@ -1,8 +1,9 @@
 """The report document as a Markdown postmortem draft.
 
-The sections follow the usual postmortem template: summary, impact, key metrics, responders,
-timeline (UTC), protocol adherence, decisions, follow-up actions, retro notes under the three
-size-up questions, suggested protocol changes and when the postmortem meeting is due.
+The sections follow the usual postmortem template: summary, impact, the alerts that fired, key
+metrics, responders, timeline (UTC), protocol adherence, decisions, follow-up actions, retro notes
+under the three size-up questions, suggested protocol changes and when the postmortem meeting is
+due.
 
 Every piece of user text goes through :func:`md`: one line, no escape sequences, and nothing that
 Markdown would read as structure (pipes, backticks, emphasis, links, HTML, a leading ``#``).
@@ -21,6 +22,8 @@ from cockpit.text import printable
 
 _INLINE = re.compile(r"([\\`*_\[\]<>|~])")
 _LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+(?=[.)]))")
+_SAFE_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]+")
+"""A link target that needs no escaping in Markdown (no spaces, brackets, parentheses or pipes)."""
 
 
 def md(text: Any) -> str:
@@ -107,6 +110,27 @@ def _impact(r: dict[str, Any]) -> list[str]:
                         [[md(e["name"]), md(e["service"]), span(e["downtime_s"]), span(e["degraded_s"])]
                          for e in affected])
     return lines
+
+
+def link(text: str, url: str | None) -> str:
+    """``[text](url)`` for a plain http(s) URL; anything else is shown as (escaped) text."""
+    if not url:
+        return "—"
+    return f"[{text}]({url})" if _SAFE_URL.fullmatch(url) else md(url)
+
+
+def _alerts(r: dict[str, Any]) -> list[str]:
+    lines = ["## Alerts", ""]
+    if not r["alerts"]:
+        return lines + ["No alert was received from the monitoring.", ""]
+    rows = []
+    for a in r["alerts"]:
+        lasted = (f"still firing ({span(a['duration_s'])} at the end of the record)" if a["still_firing"]
+                  else f"{span(a['duration_s'])} (until {clock(a['ends_at'])})")
+        fired = clock(a["starts_at"]) + (f", {a['episodes']} times" if a["episodes"] > 1 else "")
+        rows.append([md(a["alertname"] or a["fingerprint"]), md(a["severity"]), md(a["summary"]), fired,
+                     lasted, link("runbook", a["runbook_url"])])
+    return lines + _table(["Alert", "Severity", "Summary", "Fired (UTC)", "Duration", "Runbook"], rows)
 
 
 def _metrics(r: dict[str, Any]) -> list[str]:
@@ -212,7 +236,7 @@ def _meeting(r: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(report: dict[str, Any]) -> str:
-    sections = [_title, _summary, _impact, _metrics, _responders, _timeline, _adherence,
+    sections = [_title, _summary, _impact, _alerts, _metrics, _responders, _timeline, _adherence,
                 lambda r: _entries("Decisions", r["decisions"]),
                 lambda r: _entries("Follow-up actions", r["followups"], checkbox=True),
                 _retro, _suggestions, _meeting]

@@ -17,6 +17,9 @@ Definitions (every duration in seconds, ``None`` when the moment never came):
   ``degraded`` until the end of the record.
 - ``missed_update_cadence``: each gap between updates (or between the declaration or the last
   update and the resolution) longer than a recurring update step allows, and how late.
+- ``alerts``: every alert the team's monitoring raised (by fingerprint, the latest word on it):
+  ``duration_s`` from Alertmanager's ``startsAt`` to its ``endsAt`` (or to when the resolution was
+  recorded), and for one ``still_firing`` at the end, to the end of the record.
 
 Facts come from the fold, as every seat saw them: an event the fold took as no news (a second
 ``step.done`` of a one-off step when two seats raced, an assignment to the person already holding
@@ -241,6 +244,23 @@ def _responders(state: IncidentState, closing: datetime) -> list[dict[str, Any]]
     return out
 
 
+def _alerts(state: IncidentState, record_end: datetime) -> list[dict[str, Any]]:
+    """The alerts, in the order they first fired: critical ones are not sorted first here, as
+    a postmortem reads them as a story."""
+    rows = []
+    for alert in sorted(state.alerts.values(), key=lambda a: (a.starts_at or a.since, a.alertname)):
+        rows.append({
+            "fingerprint": alert.fingerprint, "alertname": alert.alertname,
+            "severity": alert.severity or None, "summary": alert.summary or None,
+            "runbook_url": alert.runbook_url or None, "generator_url": alert.generator_url or None,
+            "labels": dict(alert.labels), "starts_at": alert.starts_at or alert.since,
+            "ends_at": None if alert.firing else (alert.ends_at or alert.resolved_at),
+            "still_firing": alert.firing, "episodes": alert.episodes,
+            "duration_s": _seconds(alert.duration(record_end)),
+        })
+    return rows
+
+
 def _entry(entry: Any) -> dict[str, Any]:
     return {"seq": entry.seq, "at": entry.at, "by": entry.by, "text": entry.text}
 
@@ -369,6 +389,7 @@ def build_report(header: dict[str, Any], events: Sequence[ev.Event], *,
                 if downtime.get(e.name) or any(isinstance(x, ev.HealthChanged) and x.endpoint == e.name
                                                and x.to in ("down", "degraded") for x in events)],
         },
+        "alerts": _alerts(state, record_end) if record_end else [],
         "responders": _responders(state, closing) if closing else [],
         "timeline": [_timeline_row(e, context) for e in taken if e.kind not in TIMELINE_LEAVES_OUT],
         "protocol": protocol,

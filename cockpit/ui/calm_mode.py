@@ -2,8 +2,10 @@
 
 Only what steadies and points forward: the breathing pacer, the incident clock and the next
 update, the single most urgent protocol step, and the three size-up questions. Everything else
-is hidden until Esc. The screen reads the session's state and clock itself and changes a few
-lines of text once a second, never the layout.
+is hidden until Esc, except what the lead must not miss: a new DOWN, a firing alert, a LATE step
+or an expired ask breaks through as one line at the top (``cockpit.ui.attention``), and leaving
+calm mode counts as having seen it. The screen reads the session's state and clock itself and
+changes a few lines of text once a second, never the layout.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
@@ -25,6 +28,7 @@ from cockpit.domain.state import IncidentState
 from cockpit.domain.vocabulary import ROLE_TITLES
 from cockpit.session import Session
 from cockpit.text import printable
+from cockpit.ui.attention import Attention, breakthrough
 from cockpit.ui.pacer import BreathingPacer
 
 QUESTIONS = ("What's happening?", "How did we get here?", "What's the immediate impact?")
@@ -109,6 +113,8 @@ class CalmScreen(Screen[None]):
         padding: 1 2;
     }
     CalmScreen .calm-title { color: $text-muted; width: 100%; text-align: center; }
+    CalmScreen #calm-alert { width: 100%; height: 1; margin-bottom: 1; text-align: center;
+                             color: $error; text-style: bold; }
     CalmScreen #calm-clock { width: 100%; text-align: center; height: 1; margin-bottom: 1; }
     CalmScreen Center { height: 1; margin-bottom: 1; }
     CalmScreen #calm-step { height: 3; margin-bottom: 1; }
@@ -117,12 +123,16 @@ class CalmScreen(Screen[None]):
     CalmScreen .calm-hint { color: $text-muted; width: 100%; text-align: center; margin-top: 1; }
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, attention: Attention | None = None) -> None:
+        """``attention``: the incident screen's, whose unseen signals break through."""
         super().__init__()
         self.session = session
+        self.attention = attention
+        self._shown_alert: list[tuple[object, ...]] = []
 
     def compose(self) -> ComposeResult:
         with Vertical():
+            yield Static(id="calm-alert", markup=False)
             yield Static("Calm", classes="calm-title")
             yield Static(id="calm-clock")
             with Center():
@@ -145,6 +155,17 @@ class CalmScreen(Screen[None]):
         self.query_one("#calm-step", Static).update(step_line(state, now), layout=False)
         self.query_one("#calm-nudge", Static).update(nudge_line(state, now, session.handle),
                                                      layout=False)
+        unseen = self.attention.unseen if self.attention is not None else []
+        self._shown_alert = [s.key for s in unseen]
+        alert = self.query_one("#calm-alert", Static)
+        line = Text(breakthrough(unseen))
+        # one line, whatever it says; before the first layout, the column's width (72 less padding)
+        width = alert.size.width or min(68, self.app.size.width - 4)
+        line.truncate(max(width, 10), overflow="ellipsis")
+        alert.update(line, layout=False)
 
     def action_leave(self) -> None:
+        """Back to the cockpit; what broke through here has been seen."""
+        if self.attention is not None:
+            self.attention.seen(keys=self._shown_alert)
         self.dismiss(None)

@@ -1,9 +1,12 @@
 """The header: the incident at a glance, the first thing the eye finds.
 
-Severity with its word, the title, the status, the incident clock (T+h:mm:ss), the commander,
-the next update due with its countdown, a DRILL badge, who else is watching. One line when the
-terminal is wide enough, two otherwise. Ticking changes only this widget's own text: never a
-relayout.
+Severity with its word, the title, the health and attention words (``▼ 1 down · 2 firing``,
+see ``cockpit.ui.attention``), a DRILL badge, then the status, the incident clock (T+h:mm:ss),
+the commander, the next update due with its countdown, who else is watching. One line when the
+terminal is wide enough, two otherwise; at any width the title is what gets cut (with "…"), so
+severity, health, status, clock and commander always show. While something new has not been seen,
+the health words are drawn reversed behind a "!". Ticking changes only this widget's own text:
+never a relayout.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from textual.widget import Widget
 from cockpit.domain.durations import format_clock, incident_clock
 from cockpit.domain.state import IncidentState
 from cockpit.text import printable
+from cockpit.ui.attention import summary
 from cockpit.ui.panes.describe import SEVERITY_WORDS
 from cockpit.ui.panes.rows import tone_style
 
@@ -27,6 +31,10 @@ SEVERITY_TONES = {"SEV1": "bad", "SEV2": "bad", "SEV3": "warn", "SEV4": "", "SEV
 GAP = "   "
 WATCHERS_NAMED = 3
 """A bridge of twenty watchers must not push the clock and the next update off the line."""
+COMMANDER_CELLS = 20
+"""A commander's name longer than this is cut: it must not push the next update off the line."""
+TITLE_ON_ONE_LINE = 16
+"""One line only while the title keeps at least this many cells (or all of it, when shorter)."""
 
 
 def _gap(line: Text) -> None:
@@ -43,25 +51,43 @@ class IncidentHeader(Widget):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._parts: tuple[Text, Text] = (Text(), Text())
+        self._pieces: tuple[Text, Text, Text, Text] = (Text(), Text(), Text(), Text())
+        """The badge, the title, what follows the title (health, DRILL), the progress."""
         self.pending = 0
         """Entries typed here but not yet on disk (shown until they are saved)."""
 
-    def show(self, state: IncidentState, now: datetime, *, drill: bool, watchers: list[str]) -> None:
-        parts = (self._identity(state, drill), self._progress(state, now, watchers))
-        if parts != self._parts:
-            self._parts = parts
+    def show(self, state: IncidentState, now: datetime, *, drill: bool, watchers: list[str],
+             unseen: bool = False) -> None:
+        """``unseen``: something new calls for attention that the lead has not seen yet."""
+        pieces = (self._badge(state), Text(printable(state.title, one_line=True) or "(no title yet)",
+                                           style="bold"),
+                  self._after_title(state, now, drill, unseen), self._progress(state, now, watchers))
+        if pieces != self._pieces:
+            self._pieces = pieces
             self._fit()
             self.refresh()
+
+    @property
+    def _parts(self) -> tuple[Text, Text]:
+        """The identity (severity, title, health, DRILL) and the progress, uncut."""
+        badge, title, after, progress = self._pieces
+        return Text.assemble(badge, title, after), progress
 
     def on_resize(self) -> None:
         self._fit()
 
+    @property
+    def text(self) -> str:
+        """What the header says now, as plain text, at its width."""
+        return self.render().plain
+
     def _fit(self) -> None:
-        """Two lines only when one does not fit (the height changes only when that flips)."""
-        identity, progress = self._parts
-        self.set_class(cell_len(identity.plain) + 4 + cell_len(progress.plain) > self._width(),
-                       "-two-lines")
+        """Two lines only when one does not fit with enough of the title (the height changes only
+        when that flips)."""
+        badge, title, after, progress = self._pieces
+        title_cells = min(cell_len(title.plain), TITLE_ON_ONE_LINE)
+        one_line = cell_len(badge.plain) + title_cells + cell_len(after.plain) + 4 + cell_len(progress.plain)
+        self.set_class(one_line > self._width(), "-two-lines")
 
     def _width(self) -> int:
         """Cells for the text; before the first layout, the terminal's width less the padding,
@@ -71,14 +97,27 @@ class IncidentHeader(Widget):
     def _tone(self, name: str) -> Style:
         return tone_style(self.app.theme_variables, name)
 
-    def _identity(self, state: IncidentState, drill: bool) -> Text:
+    def _badge(self, state: IncidentState) -> Text:
         line = Text()
         if state.severity:
             badge = f" {state.severity} {SEVERITY_WORDS.get(state.severity, '')} "
             tone = self._tone(SEVERITY_TONES.get(state.severity, "strong"))
             line.append(badge, style=tone + Style(reverse=True, bold=True))
             line.append("  ")
-        line.append(printable(state.title, one_line=True) or "(no title yet)", style="bold")
+        return line
+
+    def _after_title(self, state: IncidentState, now: datetime, drill: bool, unseen: bool) -> Text:
+        """The health and attention words, then the DRILL badge: never cut, whatever the title."""
+        line = Text()
+        words = summary(state, now)
+        if words:
+            line.append("  ")
+            calm = words.startswith(("▲", "?"))
+            tone = self._tone("good" if words.startswith("▲") else "dim" if calm else "bad")
+            if unseen and not calm:
+                line.append(f" ! {words} ", style=tone + Style(reverse=True, bold=True))
+            else:
+                line.append(words, style=tone + Style(bold=not calm))
         if drill:
             line.append("  ")
             line.append(" DRILL ", style=self._tone("warn") + Style(reverse=True, bold=True))
@@ -95,8 +134,10 @@ class IncidentHeader(Widget):
         commander = state.commander
         _gap(line)
         line.append("IC ")
-        line.append(printable(commander, one_line=True) if commander else "nobody",
+        name = Text(printable(commander, one_line=True) if commander else "nobody",
                     style="" if commander else self._tone("warn"))
+        name.truncate(COMMANDER_CELLS, overflow="ellipsis")
+        line.append_text(name)
         upcoming = state.next_update(now)
         if upcoming is not None:
             due, audience = upcoming
@@ -119,7 +160,19 @@ class IncidentHeader(Widget):
         return line
 
     def render(self) -> Text:
-        identity, progress = self._parts
-        if not self.has_class("-two-lines"):
+        badge, title, after, progress = self._pieces
+        width = self._width()
+        two_lines = self.has_class("-two-lines")
+        room = width - cell_len(badge.plain) - cell_len(after.plain)
+        if not two_lines:
+            room -= 4 + cell_len(progress.plain)
+        title = title.copy()
+        if cell_len(title.plain) > room:
+            title.truncate(max(room, 1), overflow="ellipsis")
+        identity = Text.assemble(badge, title, after)
+        if not two_lines:
             return Text.assemble(identity, "    ", progress)
-        return Text.assemble(identity, "\n", progress, no_wrap=True, overflow="ellipsis")
+        identity.truncate(width, overflow="ellipsis")
+        progress = progress.copy()
+        progress.truncate(width, overflow="ellipsis")
+        return Text.assemble(identity, "\n", progress, no_wrap=True)

@@ -32,14 +32,15 @@ from textual.widgets import Static
 
 from cockpit.domain import events as ev
 from cockpit.domain.clock import Clock, utc_ms
-from cockpit.domain.durations import clock_time, format_clock
+from cockpit.domain.durations import clock_time
 from cockpit.domain.vocabulary import SEVERITIES, STATUSES, severity_rank
-from cockpit.domain.severity import suggest_severity
+from cockpit.domain.severity import HealthFacts, suggest_severity
 from cockpit.domain.state import IncidentState
 from cockpit.seat import READ_ONLY_MESSAGE, Notice, Seat
 from cockpit.session import Session
 from cockpit.settings import Config
 from cockpit.text import printable
+from cockpit.ui.attention import Attention, Signal
 from cockpit.ui.header import IncidentHeader
 from cockpit.ui.opening import GRID, PANES, TOO_SMALL, keys_line, set_layout, tabs_line
 from cockpit.ui.panes.calm import CalmPane
@@ -62,6 +63,9 @@ NOTE_PROMPTS = {
 ENTRY_KEYS = {"n": "note", "d": "decision", "a": "action", "h": "hypothesis"}
 """The quick-entry keys and the tag of what each records (docs/screen.md)."""
 ENTER_KEYS = ("enter", "ctrl+m", "ctrl+j")
+ANNOUNCED_ONE_BY_ONE = 2
+"""More new signals of one kind than this at once are announced in one toast."""
+PANE_KEYS = {name: f"{title} ({index})" for index, (name, title) in enumerate(PANES, 1)}
 
 
 def begun_entry(keys: list[tuple[str, str | None]]) -> tuple[str, str, int] | None:
@@ -112,8 +116,8 @@ class IncidentScreen(Screen[None]):
         self.drill = drill
         self.clock = clock or session.clock
         self.active_pane = "impact"
-        self._late_seen: set[tuple[str, datetime | None]] = set()
-        self._asks_seen: set[int] = set()
+        self.attention = Attention()
+        """What calls for the lead's attention: new (rings once), unseen (shown until seen)."""
         self._shown_version = -1
         self._push_pending = False
 
@@ -145,7 +149,6 @@ class IncidentScreen(Screen[None]):
         self.seat.join()
         self._layout_for(self.app.size.width, self.app.size.height)
         self.push_state()
-        self._remind()
         self.query_one("#impact", ImpactPane).focus_pane()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.call_after_refresh(self._recolour))
         self.set_interval(0.25, self.follow_file)
@@ -160,7 +163,7 @@ class IncidentScreen(Screen[None]):
 
             monitor = live_monitor(self.session, self.config, self.record, warn=lambda text:
                                    self.seat.say(Notice("Health", text, "warning")))
-        self.seat.start_polling(monitor)
+        self.seat.start_polling(monitor, alerts=self.config.alerts)
 
     @property
     def monitor(self) -> Any:
@@ -204,14 +207,14 @@ class IncidentScreen(Screen[None]):
             self.push_state()
 
     def tick(self) -> None:
-        """Once a second: the clocks and countdowns, the live health and the reminders."""
+        """Once a second: the clocks and countdowns, the monitor's view for the endpoint detail,
+        and what became late."""
         if self.monitor is not None:
             try:
                 self.query_one("#health", HealthPane).set_live(self.monitor.snapshot())
             except Exception as exc:  # noqa: BLE001 - a broken snapshot must not stop the clock
                 self.log.error(f"monitor snapshot failed: {exc!r}")
         self.push_state()
-        self._remind()
 
     def push_state(self) -> None:
         """Hand the current state to the header and every pane (they only render)."""
@@ -219,12 +222,16 @@ class IncidentScreen(Screen[None]):
         if header is None:  # a timer firing while the app shuts down: the panes are gone
             return
         state, now = self.session.state, self.now()
+        news = self.attention.observe(state, now)
+        if news:
+            self._announce(news)
         watchers = self.seat.watchers()
         header.pending = len(self.session.pending)
-        header.show(state, now, drill=self.session.drill or self.drill is not None, watchers=watchers)
+        header.show(state, now, drill=self.session.drill or self.drill is not None, watchers=watchers,
+                    unseen=bool(self.attention.unseen))
+        timeline = self.query_one("#timeline", TimelinePane)
         for name in ("impact", "protocol", "team", "health", "calm"):
             self.query_one(f"#{name}").show(state, now)  # type: ignore[attr-defined]
-        timeline = self.query_one("#timeline", TimelinePane)
         timeline.show(state, now)
         if self.session.version != self._shown_version:
             timeline.show_events(self.session.events)
@@ -262,30 +269,23 @@ class IncidentScreen(Screen[None]):
                         style=Style(dim=True))
         self.query_one("#keys", TickingText).set_text(keys)
 
-    def _remind(self) -> None:
-        """Notify once per late step deadline and once per expired ask."""
-        state, now = self.session.state, self.now()
-        if state.resolved_at is not None:
-            return
-        late = [v for v in state.step_views(now) if v.overdue is not None
-                and (v.step.id, v.due_at) not in self._late_seen]
-        for view in late:
-            self._late_seen.add((view.step.id, view.due_at))
-        if len(late) > 2:
-            self.notify(f"{len(late)} protocol steps are late: see Protocol (2).",
-                        title="Protocol", severity="warning", timeout=10)
-        for view in late if len(late) <= 2 else ():
-            owner = f" ({view.step.owner})" if view.step.owner else ""
-            self.notify(f"LATE {format_clock(view.overdue.total_seconds())}: "  # type: ignore[union-attr]
-                        f"{view.step.text}{owner}", title="Protocol", severity="warning",
-                        timeout=10, markup=False)
-        for ask in state.open_asks():
-            if ask.due_at <= now and ask.seq not in self._asks_seen:
-                self._asks_seen.add(ask.seq)
-                self.notify(f"{printable(ask.handle, one_line=True)}: "
-                            f"{printable(ask.task, one_line=True)} — time is up. Check in, then "
-                            "acknowledge it in Team (3) with Enter on the ask.",
-                            title="Ask-timer", severity="warning", timeout=30, markup=False)
+    def _announce(self, news: list[Signal]) -> None:
+        """What just became true: the bell once (``[ui] bell``), and a toast each; more than a
+        few of one kind at once are one toast (two hundred endpoints going down at once is one
+        message, not two hundred)."""
+        if self.config.ui.bell:
+            self.app.bell()
+        for kind in dict.fromkeys(s.kind for s in news):
+            of_kind = [s for s in news if s.kind == kind]
+            timeout = 30 if kind == "ask" else 12
+            if len(of_kind) > ANNOUNCED_ONE_BY_ONE:
+                shown = "; ".join(s.text for s in of_kind[:ANNOUNCED_ONE_BY_ONE])
+                self.notify(f"{len(of_kind)} at once: {shown} … (see {PANE_KEYS[of_kind[0].pane]})",
+                            title=of_kind[0].title, severity="warning", timeout=timeout, markup=False)
+                continue
+            for signal in of_kind:
+                self.notify(signal.text, title=signal.title, severity="warning", timeout=timeout,
+                            markup=False)
 
     # -- recording: the only way anything on this screen changes the incident --------------------
 
@@ -370,7 +370,7 @@ class IncidentScreen(Screen[None]):
         if self.refuse_read_only():
             return
         state = self.session.state
-        suggestion = suggest_severity(state.impact, self.config.severity)
+        suggestion = suggest_severity(state.impact, self.config.severity, HealthFacts.of(state))
         options = []
         for severity in SEVERITIES:
             label = f"{severity}  {SEVERITY_WORDS[severity]}"
@@ -436,7 +436,7 @@ class IncidentScreen(Screen[None]):
     def action_calm(self) -> None:
         from cockpit.ui.calm_mode import CalmScreen
 
-        self.app.push_screen(CalmScreen(self.session))
+        self.app.push_screen(CalmScreen(self.session, self.attention), lambda _: self.push_state())
 
     def action_help(self) -> None:
         from cockpit.ui.help import HelpScreen
@@ -448,6 +448,9 @@ class IncidentScreen(Screen[None]):
         self.active_pane = name
         self._show_active()
         self.query_one(f"#{name}").focus_pane()  # type: ignore[attr-defined]
+        if self.attention.unseen:
+            self.attention.seen(panes=[name])  # looking at the pane is seeing what it holds
+            self.push_state()
 
     def action_pane(self, name: str, action: str) -> None:
         """Run a pane's own action from the palette, showing that pane first."""

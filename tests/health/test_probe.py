@@ -132,7 +132,7 @@ async def test_connections_are_reused(client, fleet):
 async def test_http_url_has_no_certificate_to_judge(client, fleet):
     endpoint = fleet.endpoint("api", "/ok", conditions=["[CERTIFICATE_EXPIRATION] > 1h"])
     result = await check(client, endpoint)
-    assert result.detail == "[CERTIFICATE_EXPIRATION]: no TLS certificate (not https)"
+    assert result.detail == "[CERTIFICATE_EXPIRATION]: no TLS certificate (only https and tls:// endpoints have one)"
 
 
 async def test_certificate_expiration_over_tls(tls_url):
@@ -148,3 +148,12 @@ async def test_certificate_expiration_over_tls(tls_url):
         assert passing.outcome is Outcome.OK, (kind, passing.detail)
         assert failing.outcome is Outcome.FAIL, (kind, failing.detail)
         assert failing.detail.startswith("[CERTIFICATE_EXPIRATION] is 2"), (kind, failing.detail)
+
+
+async def test_the_address_connected_to_is_the_ip(client, fleet):
+    endpoint = fleet.endpoint("api", "/ok")
+    for _ in range(2):  # on a new connection, then on the reused one
+        result = await check(client, fleet.endpoint("api", "/ok", conditions=["[IP] == 127.0.0.1"]))
+        assert result.outcome is Outcome.OK, result.detail
+    wrong = await check(client, endpoint.model_copy(update={"conditions": ("[IP] == 10.0.0.1",)}))
+    assert wrong.outcome is Outcome.FAIL and "127.0.0.1" in wrong.detail

@@ -80,7 +80,7 @@ def recorded() -> list[ev.Event]:
         event = sample(cls)
         by = DRILL_HANDLE if event.kind in ("drill.inject", "member.joined", "member.status") else "alice"
         by = "health" if event.kind.startswith("health.") else by
-        by = "alertmanager" if event.kind.startswith("alert.") else by
+        by = "alerts" if event.kind.startswith("alert.") else by
         out.append(event.model_copy(update={"seq": seq, "at": T0 + timedelta(seconds=seq), "by": by}))
     return out
 

@@ -13,7 +13,7 @@ from cockpit.domain import events as ev
 from cockpit.retro.markdown import md
 from cockpit.session import Session
 
-JSON_KEYS = {"incident", "metrics", "responders", "timeline", "protocol", "updates", "decisions",
+JSON_KEYS = {"incident", "metrics", "alerts", "responders", "timeline", "protocol", "updates", "decisions",
              "followups", "retro_notes", "suggestions"}
 
 
@@ -21,8 +21,8 @@ def test_markdown_has_every_section_in_template_order(incident, capsys):
     assert main(["report", str(incident)]) == 0
     out = capsys.readouterr().out
     headings = [line for line in out.splitlines() if line.startswith("## ")]
-    assert headings == ["## Summary", "## Impact", "## Key metrics", "## Responders", "## Timeline (UTC)",
-                        "## Protocol adherence", "## Decisions", "## Follow-up actions", "## Retro notes",
+    assert headings == ["## Summary", "## Impact", "## Alerts", "## Key metrics", "## Responders",
+                        "## Timeline (UTC)", "## Protocol adherence", "## Decisions", "## Follow-up actions", "## Retro notes",
                         "## Suggested protocol changes", "## Postmortem meeting"]
     assert out.startswith("# Postmortem: Checkout API returning 500s\n")
     assert "| Time to acknowledge (declared → commander assigned) | 2m 00s |" in out

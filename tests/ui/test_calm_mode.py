@@ -12,6 +12,7 @@ from cockpit.domain import events as ev
 from cockpit.session import Session
 from cockpit.settings import Config
 from cockpit.ui.app import CockpitApp
+from cockpit.ui.attention import Attention
 from cockpit.ui.calm_mode import QUESTIONS, CalmScreen, most_urgent_step
 from cockpit.ui.pacer import STILL, BreathingPacer, pacer_text
 from cockpit.ui.themes import register_themes
@@ -110,15 +111,16 @@ async def test_resolved_incident_stops_the_clock(make_session, clock):
 class Host(App[None]):
     """Calm mode on its own, without the cockpit's reminders drawn over it."""
 
-    def __init__(self, session: Session, theme: str) -> None:
+    def __init__(self, session: Session, theme: str, attention: Attention | None = None) -> None:
         super().__init__()
         self.session = session
         self.chosen_theme = theme
+        self.attention = attention
 
     async def on_mount(self) -> None:
         register_themes(self)
         self.theme = self.chosen_theme
-        await self.push_screen(CalmScreen(self.session))
+        await self.push_screen(CalmScreen(self.session, self.attention))
         self.screen.query_one(BreathingPacer).hold()  # a tick mid-screenshot would change it
 
 
@@ -130,3 +132,17 @@ def test_calm_mode_snapshot(snap_compare, make_session, clock, theme, size):
     session.record(ev.RoleAssigned(role="commander", handle="alice"))
     clock.advance(minutes=42, seconds=13)
     assert snap_compare(Host(session, theme), terminal_size=size)
+
+
+def test_calm_mode_breakthrough_snapshot(snap_compare, make_session, clock):
+    """A new outage breaks through as one line over the calm screen, in words and colour."""
+    session = make_session()
+    session.record(ev.RoleAssigned(role="commander", handle="alice"))
+    attention = Attention()
+    attention.observe(session.state, clock.now())
+    clock.advance(minutes=42, seconds=13)
+    session.record(ev.HealthChanged(endpoint="payments-api", from_="up", to="down",
+                                    detail="timeout after 2.0s"))
+    session.record(ev.AlertFiring(fingerprint="f1", alertname="PaymentsErrorRate", severity="critical"))
+    attention.observe(session.state, clock.now())
+    assert snap_compare(Host(session, "calm", attention), terminal_size=(80, 24))

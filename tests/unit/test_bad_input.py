@@ -104,9 +104,9 @@ def test_unreadable_config_files_say_where(capsys, tmp_path, content, expected):
 
 
 @pytest.mark.parametrize("content", [
-    b"",  # every setting has its default
+    b"# only a comment\n[incident]\n",  # every setting has its default
     b"\xef\xbb\xbf[incident]\ndefault_severity = \"SEV1\"\n",  # a byte-order mark from a Windows editor
-    b'[incident]\ndefault_protocol = "' + b"[" * 3000 + b'"  # ' + b"{" * 3000 + b"\n",  # brackets in text
+    b'[[people]]\nhandle = "alice"\nname = "' + b"[" * 3000 + b'"  # ' + b"{" * 3000 + b"\n",  # brackets in text
     b"[roles]\ncommander = '''" + b"[" * 3000 + b"'''\n",
 ])
 def test_files_that_only_look_deep_or_odd_are_valid(capsys, tmp_path, content):
@@ -199,3 +199,18 @@ def test_rtoml_refuses_deep_nesting_without_crashing_the_process(kind):
             "    print('refused')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "refused", done.stderr
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b"", "the file holds no settings"),
+    (b"# nothing but a comment\n", "the file holds no settings"),
+    (b'[incident]\ndefault_protocol = "major-incdent"\n', "no protocol named 'major-incdent'; available: "),
+    (b'[ui]\ntheme = "hi-contrast"\n', "no theme named 'hi-contrast'; available: calm, "),
+    (b'[[endpoints]]\nname = "a"\nurl = "http://x/"\ntimeout = "0s"\n', "timeout: must be at least 1ms"),
+    (b'[[endpoints]]\nname = "a"\nurl = "tcp://db:70000"\n', "port 70000 is out of range (1–65535)"),
+    (b'[[endpoints]]\nname = "a"\nurl = "http://x/a b"\n', "a URL cannot hold spaces"),
+    (b'[[endpoints]]\nname = "a"\nurl = "gopher://x/"\n', "not a URL the cockpit can check"),
+])
+def test_what_would_fail_later_is_said_by_validate_now(capsys, tmp_path, content, expected):
+    code, said = validate(capsys, tmp_path, content)
+    assert code == 2 and expected in said, said

@@ -1,7 +1,8 @@
 """Impact: how bad is it, and for whom?
 
 The size-up fields, answered from the keyboard (Enter on a field), the services that look
-affected because their endpoints are down, and the severity the answers suggest, with the reason.
+affected because their endpoints are down, and the severity the answers and the recorded health
+suggest (a customer-facing service DOWN, a critical alert firing), with the reasons.
 The lead sets the severity (``s``); the pane only suggests.
 """
 
@@ -13,7 +14,7 @@ from rich.text import Text
 from textual import work
 
 from cockpit.domain.events import ImpactAssessed
-from cockpit.domain.severity import SeverityMatrix, suggest_severity
+from cockpit.domain.severity import HealthFacts, SeverityMatrix, suggest_severity
 from cockpit.domain.state import IncidentState
 from cockpit.domain.vocabulary import IMPACT_CHOICES, IMPACT_FIELDS, IMPACT_LABELS, severity_rank
 from cockpit.text import printable
@@ -71,7 +72,7 @@ class ImpactPane(Pane):
             rows.append(Row(Text.assemble(" " * LABEL_WIDTH, ("↳ failing now: " + ", ".join(missing),
                                                                self.tone("warn"))), key="services"))
         rows.append(Row(Text("")))
-        suggestion = suggest_severity(state.impact, self.matrix)
+        suggestion = suggest_severity(state.impact, self.matrix, HealthFacts.of(state))
         if suggestion.severity is None:
             rows.append(Row(Text("suggested severity: answer the size-up first", style=self.tone("dim"))))
         else:

@@ -24,7 +24,7 @@ from cockpit.narrate import Context, narrate
 from cockpit.text import printable
 from cockpit.ui.entry_detail import EntryDetail
 from cockpit.ui.panes.describe import TIMELINE_GROUPS, matches_group
-from cockpit.ui.panes.rows import Pane, Row, RowList, tone_style
+from cockpit.ui.panes.rows import Pane, Row, RowList, cells, tone_style
 from cockpit.ui.prompts import ChoicePrompt
 
 ALL = "all"
@@ -38,7 +38,7 @@ def timeline_line(event: Event, styles: dict[str, Style],
     time, who, and the narrator's words (printable already)."""
     line = Text()
     line.append(f"{clock_time(event.at)}  ", style=styles["dim"])
-    line.append(f"{printable(event.by, one_line=True)[:8]:<8}  ", style=styles["dim"])
+    line.append(cells(printable(event.by, one_line=True), 8) + "  ", style=styles["dim"])
     tone = ""
     if isinstance(event, NoteAdded):
         tone = TAG_TONES.get(event.tag, "")
