@@ -3,26 +3,21 @@ through calm mode, and goes once seen; the size-up hears what the monitoring say
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from cockpit.domain import events as ev
 from cockpit.session import Session
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.calm_mode import CalmScreen
+from tests import waiting
 
 LONG_TITLE = ("Checkout API returning 500s for EU customers after the 04:05 deploy of the payments "
               "client and the replica failover")
 
 
-async def until(pilot, what: str, check: Callable[[], bool], timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+async def until(pilot, what: str, check: Callable[[], bool]) -> None:
+    """The suite's one way to await the screen, with the reason first as these tests read."""
+    await waiting.until(pilot, check, what)
 
 
 def count_bells(app: CockpitApp) -> list[int]:

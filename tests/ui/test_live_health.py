@@ -6,7 +6,6 @@ this one takes over. Health changes reach the Health pane and the session file.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 import pytest
@@ -17,6 +16,7 @@ from cockpit.session import Session
 from cockpit.settings import Config, EndpointConfig
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.panes.health import EndpointDetail
+from tests import waiting
 
 
 @pytest.fixture
@@ -39,14 +39,9 @@ async def server():
     await runner.cleanup()
 
 
-async def until(pilot, what: str, check: Callable[[], bool], timeout: float = 60.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+async def until(pilot, what: str, check: Callable[[], bool]) -> None:
+    """The suite's one way to await the screen, with the reason first as these tests read."""
+    await waiting.until(pilot, check, what)
 
 
 async def test_monitor_runs_under_the_lease_and_records_changes(server, make_session, config, clock):

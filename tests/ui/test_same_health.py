@@ -4,7 +4,6 @@ sparkline and FLAPPING included."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -17,6 +16,7 @@ from cockpit.session import Session
 from cockpit.settings import Config, EndpointConfig
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.replay import ReplayApp, SavedSession
+from tests import waiting
 
 SIZE = (160, 48)
 
@@ -40,14 +40,9 @@ async def server():
     await runner.cleanup()
 
 
-async def until(pilot, what: str, check: Callable[[], bool], timeout: float = 60.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+async def until(pilot, what: str, check: Callable[[], bool]) -> None:
+    """The suite's one way to await the screen, with the reason first as these tests read."""
+    await waiting.until(pilot, check, what)
 
 
 def pane(app) -> tuple[str, list[str]]:
