@@ -35,12 +35,13 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cockpit.domain import events as ev
+from cockpit.domain.vocabulary import ALERTS
 from cockpit.domain.state import IncidentState
 from cockpit.session import Session
 from cockpit.settings import AlertSettings
 
 PATH = "/alertmanager"
-BY = "alerts"
+BY = ALERTS
 """Who the record names for an alert: the monitoring raised it, not the person whose seat listens."""
 VERSION = "4"
 """The only webhook payload version Alertmanager has sent since 0.7, and the one read here."""

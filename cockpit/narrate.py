@@ -28,12 +28,9 @@ from typing import Any
 
 from cockpit.domain import events as ev
 from cockpit.domain.durations import short_time
-from cockpit.domain.vocabulary import ROLE_TITLES
+from cockpit.domain.vocabulary import COCKPIT, ROLE_TITLES
 from cockpit.text import printable
 from cockpit.tomlfmt import toml_datetime
-
-COCKPIT = "cockpit"
-"""Who the record names when the cockpit itself closed a step, from the evidence in the record."""
 
 SEVERITY_WORDS = {"SEV1": "critical", "SEV2": "major", "SEV3": "moderate", "SEV4": "minor",
                   "SEV5": "low"}

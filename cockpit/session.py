@@ -26,15 +26,12 @@ from cockpit.domain import events as ev
 from cockpit.domain.clock import Clock, SystemClock, utc_ms
 from cockpit.domain.conflicts import refusal
 from cockpit.domain.state import IncidentState, apply, fold
+from cockpit.domain.vocabulary import COCKPIT
 from cockpit.errors import RuntimeFailure, UsageError
 from cockpit.journal import Journal, JournalWriteError, Recovery
 from cockpit.paths import new_session_path
 from cockpit.settings import Config, ProtocolFile
 from cockpit.text import handle_problem
-
-
-COCKPIT = "cockpit"
-"""Who closes a step whose ``done_when`` the record proves."""
 
 
 class ReadOnlySession(UsageError):
@@ -224,9 +221,9 @@ class Session:
 
     # -- following ---------------------------------------------------------------------------------
 
-    def refresh(self) -> list[ev.Event]:
+    def refresh(self, *, wait_for_lock: bool = True) -> list[ev.Event]:
         """Fold in what other seats appended; returns the new events (empty when none)."""
-        return self._absorb(self.journal.read_new())
+        return self._absorb(self.journal.read_new(wait_for_lock=wait_for_lock))
 
     def _absorb(self, records: list[dict[str, Any]]) -> list[ev.Event]:
         return self._absorb_events([ev.parse_event(r) for r in records])

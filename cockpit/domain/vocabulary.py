@@ -24,6 +24,17 @@ IMPACT_FIELDS: tuple[ImpactField, ...] = (
 )
 Audience = Literal["internal", "external"]
 
+COCKPIT = "cockpit"
+"""The author of what the cockpit records itself: steps the record proves done."""
+HEALTH = "health"
+"""The author of health changes and summaries: the seat that polls."""
+ALERTS = "alerts"
+"""The author of alerts: the team's monitoring, through the receiver."""
+DRILL = "drill"
+"""The author of a drill's script: its injects and its simulated responders' moves."""
+SYSTEM_AUTHORS = frozenset({COCKPIT, HEALTH, ALERTS, DRILL})
+"""Authors that are not people: never counted as responders."""
+
 IMPACT_LABELS: dict[str, str] = {field: field.replace("_", " ") for field in IMPACT_FIELDS}
 """How people read each size-up field: ``customer facing`` for ``customer_facing``."""
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from cockpit.domain import events as ev
 from cockpit.domain.clock import Clock
+from cockpit.domain.vocabulary import DRILL
 from cockpit.drill.fleet import Fleet, ScenarioClock
 from cockpit.drill.scenario import Inject, Scenario
 from cockpit.health.monitor import Monitor
@@ -30,7 +31,7 @@ from cockpit.seat import Seat
 from cockpit.session import Session, new_incident
 from cockpit.settings import Config, EndpointConfig, ProtocolFile
 
-DRILL_HANDLE = "drill"
+DRILL_HANDLE = DRILL
 """Who the scripted injects are recorded by."""
 _STARTUP_TIMEOUT = 10.0
 

@@ -26,6 +26,7 @@ from datetime import timedelta
 
 from cockpit.domain.clock import Clock, SystemClock, utc_ms
 from cockpit.domain.events import Event, HealthChanged, HealthSummary
+from cockpit.domain.vocabulary import HEALTH
 from cockpit.health.lanes import Lanes
 from cockpit.health.probe import Check, Outcome, ProbeResult, probe
 from cockpit.health.tracker import Change, EndpointTracker, EndpointView
@@ -147,7 +148,7 @@ class Monitor:
 
     def _report(self, name: str, change: Change) -> None:
         event = HealthChanged(endpoint=name, from_=change.from_, to=change.to, detail=change.detail,
-                              by="health", at=utc_ms(self._clock.now()))
+                              by=HEALTH, at=utc_ms(self._clock.now()))
         self.transitions.append(event)
         self._on_event(event)
 
@@ -173,4 +174,4 @@ class Monitor:
             await asyncio.sleep(wait)
             wait = self._summary_every
             windows = {name: tracker.take_window() for name, tracker in self._trackers.items()}
-            self._on_event(HealthSummary(endpoints=windows, by="health", at=utc_ms(self._clock.now())))
+            self._on_event(HealthSummary(endpoints=windows, by=HEALTH, at=utc_ms(self._clock.now())))

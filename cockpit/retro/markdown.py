@@ -158,8 +158,8 @@ def _responders(r: dict[str, Any]) -> list[str]:
         roles = "; ".join(
             f"{ROLE_TITLES.get(t['role'], md(t['role']))} {clock(t['from'])}–{clock(t['to']) if t['to'] else 'end'}"
             for t in person["roles"]) or "—"
-        rows.append([md(person["handle"]), md(person["name"]), roles, span(person["engaged_s"]),
-                     md(person["final_status"])])
+        status = md(person["final_status"]) if person["final_status"] else "wrote in, never joined"
+        rows.append([md(person["handle"]), md(person["name"]), roles, span(person["engaged_s"]), status])
     return lines + _table(["Handle", "Name", "Roles (UTC)", "Time engaged", "Last status"], rows)
 
 

@@ -91,13 +91,16 @@ class KeyMoment:
 
 
 def is_key_moment(event: ev.Event, before: IncidentState) -> bool:
-    """Whether a retrospective stops at ``event``: severity, status, health, alert, decision, role changes."""
+    """Whether a retrospective stops at ``event``: severity, status, trouble in health (not the
+    first ``unknown → up`` looks), alerts, decisions, role changes and status updates."""
     if isinstance(event, (ev.IncidentDeclared, ev.SeverityChanged, ev.RoleAssigned, ev.RoleReleased)):
         return True
     if isinstance(event, ev.StatusChanged):
         return event.status != before.status
-    if isinstance(event, ev.HealthChanged):
-        return event.from_ != event.to
+    if isinstance(event, ev.HealthChanged):  # trouble coming or going, not the first looks
+        return event.from_ != event.to and bool({event.from_, event.to} & {"degraded", "down"})
+    if isinstance(event, ev.UpdatePosted):
+        return True
     if isinstance(event, ev.AlertFiring | ev.AlertResolved):
         alert = before.alerts.get(event.fingerprint)
         return (alert is not None and alert.firing) != isinstance(event, ev.AlertFiring)

@@ -9,7 +9,8 @@ Definitions (every duration in seconds, ``None`` when the moment never came):
 - ``time_to_declare_s``: first health change to degraded/down → declaration, when that change
   came before the declaration (else ``None``: people noticed first).
 - ``time_to_acknowledge_s``: declaration → the first commander's term, as the fold has it.
-- ``time_to_mitigate_s``: declaration → first status ``monitoring``.
+- ``time_to_mitigate_s``: declaration → first status ``monitoring``, or ``resolved`` when the
+  incident went there straight (a fix that ended it was its mitigation too).
 - ``time_to_resolve_s``: declaration → status ``resolved`` (the last resolution, if reopened).
 - ``time_in_severity_s``: seconds at each severity, declaration → resolution (or the end of the
   record when unresolved).
@@ -41,7 +42,7 @@ from cockpit.domain import events as ev
 from cockpit.domain.durations import human_duration
 from cockpit.domain.protocol import StepProgress
 from cockpit.domain.state import IncidentState, apply
-from cockpit.domain.vocabulary import SEVERITIES, severity_rank
+from cockpit.domain.vocabulary import SEVERITIES, SYSTEM_AUTHORS, severity_rank
 from cockpit.narrate import Context, narrate, raw_fields
 from cockpit.retro.replay import AFTERWARDS
 from cockpit.settings import Config, ConfigError, load_protocol
@@ -233,7 +234,11 @@ def _protocol(state: IncidentState, closing: datetime, missed: list[dict[str, An
     }
 
 
-def _responders(state: IncidentState, closing: datetime) -> list[dict[str, Any]]:
+def _responders(state: IncidentState, events: Sequence[ev.Event], closing: datetime) -> list[dict[str, Any]]:
+    """Everyone on the roster, and everyone else who wrote into the incident (a note through
+    ``cockpit log --as carol``, an update from a script): a person who took part is a responder,
+    whether or not a seat of theirs joined. The cockpit, the monitoring and a drill's script are
+    not people."""
     out = []
     for member in sorted(state.members.values(), key=lambda m: (m.joined_at, m.handle)):
         terms = [{"role": t.role, "from": t.assumed_at, "to": t.released_at}
@@ -241,6 +246,14 @@ def _responders(state: IncidentState, closing: datetime) -> list[dict[str, Any]]
         out.append({"handle": member.handle, "name": member.name or None, "roles": terms,
                     "joined_at": member.joined_at, "final_status": member.status,
                     "engaged_s": _seconds(member.engaged_for(closing))})
+    first_word: dict[str, datetime] = {}
+    for event in events:
+        if event.by and event.by not in SYSTEM_AUTHORS and event.by not in state.members:
+            first_word.setdefault(event.by, event.at)
+    names = {person.handle: person.name for person in state.people}
+    for handle, at in first_word.items():
+        out.append({"handle": handle, "name": names.get(handle) or None, "roles": [],
+                    "joined_at": at, "final_status": None, "engaged_s": None})
     return out
 
 
@@ -340,7 +353,7 @@ def build_report(header: dict[str, Any], events: Sequence[ev.Event], *,
     first_bad = next((e for e in events if isinstance(e, ev.HealthChanged)
                       and e.to in ("degraded", "down")), None)
     acknowledged = min((t.assumed_at for t in state.roles if t.role == "commander"), default=None)
-    mitigated = next((s.at for s in state.status_history if s.status == "monitoring"), None)
+    mitigated = next((s.at for s in state.status_history if s.status in ("monitoring", "resolved")), None)
     worst = min((h.severity for h in state.severity_history), key=severity_rank, default=None)
     missed = _missed_cadence(state, closing) if closing else []
     protocol = _protocol(state, closing, missed, protocol_notes) if closing else {
@@ -390,7 +403,8 @@ def build_report(header: dict[str, Any], events: Sequence[ev.Event], *,
                                                and x.to in ("down", "degraded") for x in events)],
         },
         "alerts": _alerts(state, record_end) if record_end else [],
-        "responders": _responders(state, closing) if closing else [],
+        "responders": _responders(state, [e for e in taken if e.kind not in AFTERWARDS], closing)
+        if closing else [],
         "timeline": [_timeline_row(e, context) for e in taken if e.kind not in TIMELINE_LEAVES_OUT],
         "protocol": protocol,
         "updates": [{**_entry(u), "audience": u.audience, "next_update_at": u.next_update_at}

@@ -159,7 +159,8 @@ def test_replay_key_moments_are_named_in_the_same_words():
     assert [k.label for k in cursor.key_moments] == [
         narrate(e, context) for e in events
         if e.kind in ("incident.declared", "severity.changed", "status.changed", "role.assigned",
-                      "role.released", "health.changed", "alert.firing", "alert.resolved")
+                      "role.released", "health.changed", "alert.firing", "alert.resolved",
+                      "update.posted")
         or (e.kind == "note.added" and e.tag == "decision")]
 
 

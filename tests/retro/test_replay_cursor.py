@@ -164,3 +164,18 @@ def test_two_seats_with_skewed_clocks_replay_in_time_order(tmp_path):
     seat_a.refresh()
     assert cursor.seek(T0 + timedelta(seconds=5)) == fold(events) == seat_b.state == seat_a.state
     assert [n.text for n in seat_a.state.notes] == ["from bob", "from alice"]
+
+
+def test_key_moments_skip_the_first_looks_and_stop_at_updates():
+    """``]`` goes to trouble, not to six ``unknown → up`` checks at the start; an update is a moment."""
+    def at(n: int, event: ev.Event) -> ev.Event:
+        return event.model_copy(update={"seq": n, "at": T0 + timedelta(seconds=n), "by": event.by or "alice"})
+
+    looks = [ev.HealthChanged.model_validate({"by": "health", "endpoint": f"e{i}", "from": "unknown", "to": "up"})
+             for i in range(6)]
+    trouble = ev.HealthChanged.model_validate({"by": "health", "endpoint": "e0", "from": "up", "to": "down"})
+    update = ev.UpdatePosted(text="We are on it", audience="external")
+    events = [at(n, e) for n, e in enumerate([ev.SessionConfigured(protocol="p", steps=STEPS), *looks,
+                                             trouble, update], 1)]
+    cursor = ReplayCursor(events)
+    assert [k.label for k in cursor.key_moments] == ["e0 up → down", "external update: We are on it"]

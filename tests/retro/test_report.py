@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from cockpit.domain import events as ev
 from cockpit.retro.report import add_business_days, build_report, postmortem_due
 from cockpit.session import Session
 
@@ -118,3 +119,26 @@ def test_postmortem_due_dates():
     assert postmortem_due("SEV2", friday) == date(2026, 12, 4)
     assert postmortem_due("SEV3", friday) is None
     assert add_business_days(date(2026, 11, 30), 5) == date(2026, 12, 7)  # Monday → next Monday
+
+
+def _recorded(*events):
+    """Events stamped one minute apart from T0, as a journal would."""
+    base = [ev.SessionConfigured(protocol="p"), ev.IncidentDeclared(by="alice", title="x", severity="SEV2")]
+    return [e.model_copy(update={"seq": n, "at": T0 + timedelta(minutes=n), "by": e.by or "alice"})
+            for n, e in enumerate((*base, *events), 1)]
+
+
+def test_someone_who_only_wrote_in_is_a_responder_and_the_machines_are_not():
+    events = _recorded(ev.MemberJoined(handle="alice"),
+                       ev.NoteAdded(by="carol", text="replica lag is 40 s"),  # cockpit log --as carol
+                       ev.HealthChanged.model_validate({"by": "health", "endpoint": "db", "from": "up", "to": "down"}),
+                       ev.AlertFiring(by="alerts", fingerprint="f", alertname="DbDown"))
+    people = {p["handle"]: p for p in build_report({"session": "s"}, events)["responders"]}
+    assert set(people) == {"alice", "carol"}
+    assert (people["carol"]["joined_at"], people["carol"]["final_status"]) == (T0 + timedelta(minutes=4), None)
+
+
+def test_going_straight_to_resolved_is_the_mitigation_too():
+    events = _recorded(ev.StatusChanged(status="identified"), ev.StatusChanged(status="resolved"))
+    metrics = build_report({"session": "s"}, events)["metrics"]
+    assert metrics["time_to_mitigate_s"] == metrics["time_to_resolve_s"] == 120
