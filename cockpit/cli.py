@@ -116,14 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-ui", action="store_true", help="create the session and print its path")
     p.add_argument("--at", metavar="TIME", help="declared at this UTC time (an incident typed up"
                    " afterwards), e.g. 2026-11-27T04:10:00Z")
-    p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS,
+                   help="for slow SSH links: clocks once a minute, no sparklines, 256 colours")
 
     p = command("open", "resume or join an incident (several seats at once)", _lazy("cockpit.ui.launch", "run_open"))
     p.add_argument("session", metavar="SESSION", help="a session file or a prefix of a saved session's name")
     p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE", help="who is at this seat")
     p.add_argument("--read-only", action="store_true", help="observe: browse but record nothing")
     p.add_argument("--share-group", metavar="GROUP", help="let this Unix group write the session file")
-    p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS,
+                   help="for slow SSH links: clocks once a minute, no sparklines, 256 colours")
 
     p = command("log", "add a timeline entry without opening the screen", _cmd_log)
     p.add_argument("session", metavar="SESSION", help="a session file or a prefix of a saved session's name")
@@ -168,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-ui", action="store_true", help="print transitions and injects instead of the screen")
     p.add_argument("--duration", type=_positive, metavar="S", help="stop after S seconds")
     p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE")
-    p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.add_argument("--low-bandwidth", action="store_true", default=argparse.SUPPRESS,
+                   help="for slow SSH links: clocks once a minute, no sparklines, 256 colours")
 
     p = command("replay", "step through a saved session, read-only", _lazy("cockpit.ui.replay", "run_replay"))
     p.add_argument("session", metavar="SESSION")

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -30,6 +31,9 @@ from cockpit.files import create_private, make_folders
 from cockpit.tomlfmt import event_block, toml_table_lines
 
 FORMAT = rec.FORMAT
+READ_AT_ONCE = 1 << 20
+"""Bytes ``read_new`` parses in one call at most (unless one event is bigger): ~a few ms."""
+EVENT_START = b"\n[[events]]\n"
 Prepare = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 """Called under the lock with the records other seats appended since this process last looked;
 returns the records to write now (none to write nothing). It may raise to write nothing."""
@@ -84,6 +88,12 @@ class Journal:
         """Damage met while following or appending, said once each (the seat shows them)."""
         self.recovery: Recovery | None = None
         """The torn tail this process set aside, if it did."""
+        self.caught_up = True
+        """False when ``read_new`` left something for the next call: part of a big append, or
+        an append a writer still held the lock on (``locked_out``)."""
+        self.locked_out = False
+        self._identity: tuple[int, int] | None = None
+        """The file (device, inode) this process read: another one renamed over it is noticed."""
 
     # -- creating ------------------------------------------------------------------------------
 
@@ -111,9 +121,11 @@ class Journal:
             os.close(fd)
             path.unlink(missing_ok=True)
             raise JournalWriteError(_write_failure(path, exc)) from None
+        identity = _identity(os.fstat(fd))
         os.close(fd)
         journal = cls(path)
         journal._offset = len(data)
+        journal._identity = identity
         return journal
 
     def remove(self) -> None:
@@ -130,6 +142,8 @@ class Journal:
         that cannot be placed in time are left out and named in ``problems``; a torn tail is
         described by ``recovery`` (``saved_to`` None: it is still in the file)."""
         data = self._read_all()
+        with contextlib.suppress(OSError):
+            self._identity = _identity(os.stat(self.path))
         try:
             parsed = rec.read(data)
             header = rec.check_header(parsed.tables)
@@ -174,28 +188,57 @@ class Journal:
             records.append(item)
         return records, problems
 
-    def read_new(self) -> list[dict[str, Any]]:
+    def read_new(self, *, wait_for_lock: bool = True) -> list[dict[str, Any]]:
         """Complete events appended (by any process) since this process last read or wrote.
 
-        Damage met on the way is added to ``problems``; it never stops the following."""
+        A writer holds the lock for its write and fsync: ``wait_for_lock`` waits a few ms for
+        it; without, a locked file is at once ``locked_out`` (a caller on an event loop waits
+        for it there).
+
+        At most about ``READ_AT_ONCE`` bytes are read per call, cut at an event's start, so a
+        big append never holds the seat's event loop for long: ``caught_up`` is False while
+        more is waiting. Damage met on the way is added to ``problems``; it never stops the
+        following."""
         try:
-            size = os.stat(self.path).st_size
+            stat = os.stat(self.path)
         except OSError:
             return []
+        self._notice_replaced(stat)
+        size = stat.st_size
+        self.caught_up, self.locked_out = True, False
         if size <= self._offset:
             return []
         with open(self.path, "rb") as handle:
             # A shared lock keeps a writer from truncating a torn tail under this read. A writer
             # holds the lock for one write + fsync (a few ms), so wait that long; a lock held
             # longer (a hung disk) must not freeze the seat's screen, and just means "next time".
-            if not _lock_shared_briefly(handle.fileno()):
+            if not _lock_shared_briefly(handle.fileno(), attempts=10 if wait_for_lock else 1):
+                self.caught_up = self.locked_out = False
                 return []
-            if self._offset == 0:
-                data = handle.read()
-                return self._consume(data, 0)
             handle.seek(self._offset)
-            chunk = handle.read()
+            chunk = handle.read(READ_AT_ONCE + 1)
+            if len(chunk) > READ_AT_ONCE:
+                cut = chunk.rfind(EVENT_START, 0, READ_AT_ONCE)
+                if cut > 0:
+                    chunk, self.caught_up = chunk[:cut + 1], False
+                else:  # one event bigger than that: read it whole
+                    chunk += handle.read()
         return self._consume(chunk, self._offset)
+
+    def _notice_replaced(self, stat: os.stat_result) -> None:
+        """Another file renamed over the session is said once and followed from where this
+        process was; this process's appends go to it, not to the file it replaced."""
+        identity = _identity(stat)
+        if self._identity is None or identity == self._identity:
+            self._identity = identity
+            return
+        self._identity = identity
+        self.close()
+        note = (f"the file was replaced (another file was renamed over it); this seat follows"
+                f" the new file from byte {self._offset}")
+        if stat.st_size < self._offset:
+            note += ", but it is shorter than what this seat had read: open it again to see it"
+        self.problems.append(note)
 
     def _consume(self, chunk: bytes, base: int) -> list[dict[str, Any]]:
         """The complete events in ``chunk`` (read at offset ``base``); advances past them."""
@@ -279,6 +322,9 @@ class Journal:
         return self._offset
 
     def _writer(self) -> int:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                self._notice_replaced(os.stat(self.path))
         if self._fd is None:
             try:
                 self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_NOFOLLOW)
@@ -295,6 +341,10 @@ class Journal:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int]:
+    return stat.st_dev, stat.st_ino
 
 
 def _lock_shared_briefly(fd: int, attempts: int = 10, pause: float = 0.002) -> bool:

@@ -11,6 +11,8 @@ The live screen, replay, the drill (with a screen or headless) and the browser v
 - **presence**: a side file in ``<session>.seats/`` while it runs (a read-only seat records
   nothing in the journal, so this is how others know it is watching), and ``seat.joined`` /
   ``seat.left`` for seats that take part;
+- **following**: ``start_following`` folds in other seats' appends as the file changes
+  (``cockpit.watch``: inotify, else polling, said once) and calls ``changed`` when any came;
 - **the poller lease, the monitor and the alert receiver**: only the seat holding the lease
   polls the endpoints and receives Alertmanager's webhook (``cockpit.alerts``), and it records
   the departures of seats that died without saying goodbye. When it goes, the next seat to take
@@ -37,6 +39,7 @@ from cockpit.journal import JournalError, JournalWriteError
 from cockpit.files import create_private
 from cockpit.seats import PollerLease, SeatPresence, record_departures
 from cockpit.session import Conflict, ReadOnlySession, Session
+from cockpit.watch import POLL_SECONDS, FileWatch
 
 if TYPE_CHECKING:
     from cockpit.settings import AlertSettings
@@ -44,6 +47,8 @@ if TYPE_CHECKING:
 RETRY_SECONDS = 2.0
 STOP_SECONDS = 2.0
 """How long stopping waits for the monitor to close its connections."""
+LOCK_PAUSE = 0.002
+"""The first wait for a writer's lock when following (doubling up to ``POLL_SECONDS``)."""
 LEASE_SECONDS = 1.0
 """How often a seat without the poller lease tries to take it."""
 READ_ONLY_MESSAGE = ("This seat is read-only: nothing is recorded. Open the session without "
@@ -78,6 +83,7 @@ class Seat:
         self._joined = False
         self._retrying: asyncio.Task[None] | None = None
         self._polling: asyncio.Task[None] | None = None
+        self._following: asyncio.Task[None] | None = None
         self._follow_failed = False
         self._problems_told = 0
         self._recovery_told: object = None
@@ -191,10 +197,10 @@ class Seat:
 
     # -- following ---------------------------------------------------------------------------------
 
-    def follow(self) -> list[ev.Event]:
+    def follow(self, *, wait_for_lock: bool = True) -> list[ev.Event]:
         """Fold in what other seats appended; a file that cannot be followed is said once."""
         try:
-            new = self.session.refresh()
+            new = self.session.refresh(wait_for_lock=wait_for_lock)
         except (OSError, JournalError) as exc:
             if not self._follow_failed:  # once: following runs several times a second
                 self._follow_failed = True
@@ -205,6 +211,40 @@ class Seat:
         self._follow_failed = False
         self._tell_problems()
         return new
+
+    def start_following(self) -> None:
+        """Follow other seats as they append, on the running loop, until ``leave``: ``follow``
+        then ``changed`` (when anything came) on each change of the file, once for a burst of
+        appends; polling where the file cannot be watched, which is said once."""
+        if self._following is None:
+            self._following = asyncio.get_running_loop().create_task(
+                self._follow_changes(), name="follow the session file")
+            self._following.add_done_callback(self._following_over)
+
+    async def _follow_changes(self) -> None:
+        watch = FileWatch(self.session.path, fallback=lambda why: self.say(Notice(
+            "Session file", f"Following the session file by reading it every {POLL_SECONDS:g} s:"
+            f" {why}.", "warning")))
+        journal = self.session.journal
+        async for _ in watch.changes():
+            pause = LOCK_PAUSE
+            while True:  # a big append is read a piece at a time, letting the loop run between
+                if self.follow(wait_for_lock=False):
+                    self.changed()
+                if journal.caught_up:
+                    break
+                if not journal.locked_out:
+                    await asyncio.sleep(0)
+                    continue
+                # The event comes with the write, before the writer's fsync lets go of the lock,
+                # and its letting go raises none: wait for it here, never blocking the loop.
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, POLL_SECONDS)
+
+    def _following_over(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self.say(Notice("Session file", f"This seat stopped following the session file:"
+                            f" {task.exception()!r}. Open it again to see other seats.", "error"))
 
     def _tell_problems(self) -> None:
         """Damage met in the file, each once: what it cost and where it is; and a torn tail,
@@ -302,6 +342,11 @@ class Seat:
     async def leave(self) -> None:
         """Stop polling, say goodbye, let go of the lease and the side file (the rescue follows)."""
         await self.stop_polling()
+        following, self._following = self._following, None
+        if following is not None:  # the watch's file descriptor is closed before this returns
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await following
         if self._retrying is not None:
             self._retrying.cancel()
         if self._joined and not self.session.read_only:

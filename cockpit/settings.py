@@ -227,6 +227,9 @@ class UiSettings(_Strict):
     theme: str = "calm"
     bell: bool = Field(default=True, description="ring the terminal bell on a new DOWN, a new firing "
                        "alert, a LATE step or an ask whose time is up")
+    low_bandwidth: bool = Field(default=False, description="for slow SSH links: the clocks tick once "
+                                "a minute and the Health pane drops its sparklines (--low-bandwidth "
+                                "also drops to 256 colours)")
 
 
 class AlertSettings(_Strict):

@@ -77,15 +77,14 @@ async def follow_headless(runner: DrillRunner, session: Session, *, duration: fl
     polling = seat.polling_task
     assert polling is not None
     deadline = loop.time() + min(duration if duration is not None else math.inf, runner.remaining())
+    seat.start_following()  # what other seats append is printed as it lands
+    stopped = loop.create_task(interrupted.wait())
     try:
-        while not interrupted.is_set() and not polling.done() and loop.time() < deadline:
-            seat.follow()
-            printer.catch_up()
-            try:
-                await asyncio.wait_for(interrupted.wait(), min(0.25, deadline - loop.time()))
-            except TimeoutError:
-                pass
+        left = deadline - loop.time()
+        await asyncio.wait({stopped, polling}, timeout=left if left < math.inf else None,
+                           return_when=asyncio.FIRST_COMPLETED)
     finally:
+        stopped.cancel()
         played = format_clock(runner.elapsed())
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)

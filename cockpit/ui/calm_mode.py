@@ -123,12 +123,18 @@ class CalmScreen(Screen[None]):
     CalmScreen .calm-hint { color: $text-muted; width: 100%; text-align: center; margin-top: 1; }
     """
 
-    def __init__(self, session: Session, attention: Attention | None = None) -> None:
-        """``attention``: the incident screen's, whose unseen signals break through."""
+    def __init__(self, session: Session, attention: Attention | None = None, *,
+                 low_bandwidth: bool = False) -> None:
+        """``attention``: the incident screen's, whose unseen signals break through.
+        ``low_bandwidth`` (``[ui] low_bandwidth``; the command-line flag is the app's): the pacer
+        is still."""
         super().__init__()
         self.session = session
+        self.low_bandwidth = low_bandwidth
         self.attention = attention
         self._shown_alert: list[tuple[object, ...]] = []
+        self._shown: dict[str, tuple[str, tuple[object, ...]]] = {}
+        """What each ticking line shows (words, styles): a line unchanged is not sent again."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -136,7 +142,8 @@ class CalmScreen(Screen[None]):
             yield Static("Calm", classes="calm-title")
             yield Static(id="calm-clock")
             with Center():
-                yield BreathingPacer(animate=not getattr(self.app, "low_bandwidth", False))
+                yield BreathingPacer(animate=not (self.low_bandwidth
+                                                  or getattr(self.app, "low_bandwidth", False)))
             yield Static(id="calm-step")
             for question in QUESTIONS:
                 yield Static(question, classes="calm-question", markup=False)
@@ -148,13 +155,13 @@ class CalmScreen(Screen[None]):
         self.set_interval(1.0, self.show_now)
 
     def show_now(self) -> None:
-        """Redraw the ticking lines from the session: text only, the layout never moves."""
+        """Redraw the ticking lines from the session: text only, the layout never moves, and
+        only the lines that changed (a resolved incident's stopped clock sends nothing)."""
         session = self.session
         state, now = session.state, session.now()
-        self.query_one("#calm-clock", Static).update(clock_line(state, now), layout=False)
-        self.query_one("#calm-step", Static).update(step_line(state, now), layout=False)
-        self.query_one("#calm-nudge", Static).update(nudge_line(state, now, session.handle),
-                                                     layout=False)
+        self._put("calm-clock", clock_line(state, now))
+        self._put("calm-step", step_line(state, now))
+        self._put("calm-nudge", nudge_line(state, now, session.handle))
         unseen = self.attention.unseen if self.attention is not None else []
         self._shown_alert = [s.key for s in unseen]
         alert = self.query_one("#calm-alert", Static)
@@ -162,7 +169,14 @@ class CalmScreen(Screen[None]):
         # one line, whatever it says; before the first layout, the column's width (72 less padding)
         width = alert.size.width or min(68, self.app.size.width - 4)
         line.truncate(max(width, 10), overflow="ellipsis")
-        alert.update(line, layout=False)
+        self._put("calm-alert", line)
+
+    def _put(self, name: str, content: str | Text | Content) -> None:
+        shown = ((content, ()) if isinstance(content, str)  # Content's == compares words only
+                 else (content.plain, tuple(content.spans)))
+        if self._shown.get(name) != shown:
+            self._shown[name] = shown
+            self.query_one(f"#{name}", Static).update(content, layout=False)
 
     def action_leave(self) -> None:
         """Back to the cockpit; what broke through here has been seen."""

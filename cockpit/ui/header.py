@@ -5,8 +5,9 @@ see ``cockpit.ui.attention``), a DRILL badge, then the status, the incident cloc
 the commander, the next update due with its countdown, who else is watching. One line when the
 terminal is wide enough, two otherwise; at any width the title is what gets cut (with "…"), so
 severity, health, status, clock and commander always show. While something new has not been seen,
-the health words are drawn reversed behind a "!". Ticking changes only this widget's own text:
-never a relayout.
+the health words are drawn reversed behind a "!". The ticking parts (the incident clock, the update
+countdown) are small widgets of their own: a tick repaints their few cells, never the whole line
+over SSH, and a part whose text is unchanged (a resolved incident's stopped clock) sends nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from datetime import datetime
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.widget import Widget
 
 from cockpit.domain.durations import format_clock, incident_clock
@@ -23,7 +26,7 @@ from cockpit.domain.state import IncidentState
 from cockpit.text import printable
 from cockpit.ui.attention import summary
 from cockpit.ui.panes.describe import SEVERITY_WORDS
-from cockpit.ui.panes.rows import tone_style
+from cockpit.ui.panes.rows import TickingText, tone_style
 
 SEVERITY_TONES = {"SEV1": "bad", "SEV2": "bad", "SEV3": "warn", "SEV4": "", "SEV5": ""}
 
@@ -43,18 +46,34 @@ def _gap(line: Text) -> None:
     line.append(GAP, style=Style(dim=True))
 
 
+PROGRESS_PARTS = ("status", "clock", "middle", "countdown", "tail")
+"""The progress line in parts, each its own widget: Textual sends a widget's cells from its left
+edge to the last one that changed, so the incident clock and the update countdown, which tick,
+are small widgets of their own and a tick costs a few cells, not the whole header line."""
+
+
 class IncidentHeader(Widget):
     DEFAULT_CSS = """
-    IncidentHeader { height: 1; width: 1fr; background: $panel; padding: 0 1; }
-    IncidentHeader.-two-lines { height: 2; }
+    IncidentHeader { height: 1; width: 1fr; background: $panel; padding: 0 1; layout: horizontal; }
+    IncidentHeader.-two-lines { height: 2; layout: vertical; }
+    IncidentHeader TickingText { width: auto; }
+    IncidentHeader #header-progress { width: 1fr; height: 1; margin-left: 4; }
+    IncidentHeader.-two-lines #header-progress { margin-left: 0; }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._pieces: tuple[Text, Text, Text, Text] = (Text(), Text(), Text(), Text())
-        """The badge, the title, what follows the title (health, DRILL), the progress."""
+        self._pieces: tuple[Text, Text, Text, tuple[Text, ...]] = (
+            Text(), Text(), Text(), tuple(Text() for _ in PROGRESS_PARTS))
+        """The badge, the title, what follows the title (health, DRILL), the progress parts."""
         self.pending = 0
         """Entries typed here but not yet on disk (shown until they are saved)."""
+
+    def compose(self) -> ComposeResult:
+        yield TickingText(id="header-identity")
+        with Horizontal(id="header-progress"):
+            for part in PROGRESS_PARTS:
+                yield TickingText(id=f"header-{part}")
 
     def show(self, state: IncidentState, now: datetime, *, drill: bool, watchers: list[str],
              unseen: bool = False) -> None:
@@ -64,35 +83,66 @@ class IncidentHeader(Widget):
                   self._after_title(state, now, drill, unseen), self._progress(state, now, watchers))
         if pieces != self._pieces:
             self._pieces = pieces
-            self._fit()
-            self.refresh()
+            self._draw()
 
     @property
     def _parts(self) -> tuple[Text, Text]:
         """The identity (severity, title, health, DRILL) and the progress, uncut."""
         badge, title, after, progress = self._pieces
-        return Text.assemble(badge, title, after), progress
+        return Text.assemble(badge, title, after), Text.assemble(*progress)
 
     def on_resize(self) -> None:
-        self._fit()
+        self._draw()
 
     @property
     def text(self) -> str:
         """What the header says now, as plain text, at its width."""
-        return self.render().plain
+        identity, progress = self._lines()
+        joined = "".join(part.plain for part in progress)
+        return f"{identity.plain}{chr(10) if self.has_class('-two-lines') else '    '}{joined}"
+
+    def _draw(self) -> None:
+        """Fit the lines to the width and hand each part its text: the parts whose text is the
+        same repaint nothing."""
+        self._fit()
+        if not self.is_mounted or not self.children:
+            return
+        identity, progress = self._lines()
+        self.query_one("#header-identity", TickingText).set_text(identity)
+        for part, text in zip(PROGRESS_PARTS, progress, strict=True):
+            self.query_one(f"#header-{part}", TickingText).set_text(text)
 
     def _fit(self) -> None:
         """Two lines only when one does not fit with enough of the title (the height changes only
         when that flips)."""
         badge, title, after, progress = self._pieces
         title_cells = min(cell_len(title.plain), TITLE_ON_ONE_LINE)
-        one_line = cell_len(badge.plain) + title_cells + cell_len(after.plain) + 4 + cell_len(progress.plain)
+        one_line = (cell_len(badge.plain) + title_cells + cell_len(after.plain) + 4
+                    + sum(cell_len(part.plain) for part in progress))
         self.set_class(one_line > self._width(), "-two-lines")
 
     def _width(self) -> int:
         """Cells for the text; before the first layout, the terminal's width less the padding,
         so that the first frame already has the right number of lines."""
         return self.size.width or max(self.app.size.width - 2, 1)
+
+    def _lines(self) -> tuple[Text, tuple[Text, ...]]:
+        """The identity with its title cut to the room left (with "…"), and the progress parts,
+        cut at the width on two lines (severity, health, status and clock come first)."""
+        badge, title, after, progress = self._pieces
+        width = self._width()
+        two_lines = self.has_class("-two-lines")
+        room = width - cell_len(badge.plain) - cell_len(after.plain)
+        if not two_lines:
+            room -= 4 + sum(cell_len(part.plain) for part in progress)
+        title = title.copy()
+        if cell_len(title.plain) > room:
+            title.truncate(max(room, 1), overflow="ellipsis")
+        identity = Text.assemble(badge, title, after)
+        if not two_lines:
+            return identity, progress
+        identity.truncate(width, overflow="ellipsis")
+        return identity, _cut(progress, width)
 
     def _tone(self, name: str) -> Style:
         return tone_style(self.app.theme_variables, name)
@@ -123,14 +173,16 @@ class IncidentHeader(Widget):
             line.append(" DRILL ", style=self._tone("warn") + Style(reverse=True, bold=True))
         return line
 
-    def _progress(self, state: IncidentState, now: datetime, watchers: list[str]) -> Text:
-        line = Text()
+    def _progress(self, state: IncidentState, now: datetime,
+                  watchers: list[str]) -> tuple[Text, Text, Text, Text, Text]:
+        """The status, the clock, the commander and the next update, its countdown, the rest."""
+        status, clock, line, countdown, tail = Text(), Text(), Text(), Text(), Text()
         resolved = state.status == "resolved"
-        line.append(state.status.upper(), style=self._tone("good") if resolved else Style(bold=True))
+        status.append(state.status.upper(), style=self._tone("good") if resolved else Style(bold=True))
         elapsed = state.elapsed(now)  # on the incident's clock: it stops at the resolution
         if elapsed is not None:
-            _gap(line)
-            line.append(f"T+{incident_clock(elapsed.total_seconds())}")
+            _gap(status)
+            clock.append(f"T+{incident_clock(elapsed.total_seconds())}")
         commander = state.commander
         _gap(line)
         line.append("IC ")
@@ -145,34 +197,29 @@ class IncidentHeader(Widget):
             _gap(line)
             line.append(f"next {audience} update {due:%H:%M} ")
             if left >= 0:
-                line.append(f"(in {format_clock(left)})")
+                countdown.append(f"(in {format_clock(left)})")
             else:
-                line.append(f"LATE {format_clock(-left)}", style=self._tone("bad"))
+                countdown.append(f"LATE {format_clock(-left)}", style=self._tone("bad"))
         others = [w for w in watchers if w]
         if others:
-            _gap(line)
+            _gap(tail)
             named = ", ".join(others[:WATCHERS_NAMED])
             more = f" +{len(others) - WATCHERS_NAMED}" if len(others) > WATCHERS_NAMED else ""
-            line.append(f"watching: {printable(named, one_line=True)}{more}", style=self._tone("dim"))
+            tail.append(f"watching: {printable(named, one_line=True)}{more}", style=self._tone("dim"))
         if self.pending:
-            _gap(line)
-            line.append(f"⚠ {self.pending} not saved yet", style=self._tone("bad"))
-        return line
+            _gap(tail)
+            tail.append(f"⚠ {self.pending} not saved yet", style=self._tone("bad"))
+        return status, clock, line, countdown, tail
 
-    def render(self) -> Text:
-        badge, title, after, progress = self._pieces
-        width = self._width()
-        two_lines = self.has_class("-two-lines")
-        room = width - cell_len(badge.plain) - cell_len(after.plain)
-        if not two_lines:
-            room -= 4 + cell_len(progress.plain)
-        title = title.copy()
-        if cell_len(title.plain) > room:
-            title.truncate(max(room, 1), overflow="ellipsis")
-        identity = Text.assemble(badge, title, after)
-        if not two_lines:
-            return Text.assemble(identity, "    ", progress)
-        identity.truncate(width, overflow="ellipsis")
-        progress = progress.copy()
-        progress.truncate(width, overflow="ellipsis")
-        return Text.assemble(identity, "\n", progress, no_wrap=True)
+
+def _cut(parts: tuple[Text, ...], width: int) -> tuple[Text, ...]:
+    """``parts`` as one line cut at ``width`` with "…": the parts past the cut are empty."""
+    out, left = [], width
+    for part in parts:
+        cells = cell_len(part.plain)
+        if cells > left:
+            part = part.copy()
+            part.truncate(max(left, 0), overflow="ellipsis")
+        out.append(part)
+        left = max(left - cells, 0)
+    return tuple(out)

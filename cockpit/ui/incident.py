@@ -3,8 +3,8 @@
 Data flows one way (docs/architecture.md): keys and panes ask, ``record`` hands the event to this
 process's ``Seat`` (the one recording policy: conflicts, retries, presence, polling), the fold
 updates the state, and ``push_state`` hands the new state to every pane. Other seats' appends
-arrive through ``seat.follow()`` every 250 ms. The clocks tick once a second by changing a few
-lines of text, never the layout.
+arrive as the file changes (``seat.start_following()``: inotify, else polling). The clocks
+tick once a second by changing a few lines of text, never the layout.
 
 Layouts (``cockpit.ui.opening.set_layout``): all six panes at 120×36 and above (they grow with
 the terminal); below that, one pane at a time with tabs ``1 Impact 2 Protocol …`` and a strip
@@ -17,6 +17,7 @@ once the first frame is on screen.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widget import AwaitMount
 from textual.widgets import Static
 
@@ -65,6 +66,9 @@ ENTRY_KEYS = {"n": "note", "d": "decision", "a": "action", "h": "hypothesis"}
 ENTER_KEYS = ("enter", "ctrl+m", "ctrl+j")
 ANNOUNCED_ONE_BY_ONE = 2
 """More new signals of one kind than this at once are announced in one toast."""
+TICK = 1.0
+TICK_LOW_BANDWIDTH = 60.0
+"""Seconds between clock ticks; over a slow link the clocks move once a minute."""
 PANE_KEYS = {name: f"{title} ({index})" for index, (name, title) in enumerate(PANES, 1)}
 
 
@@ -133,9 +137,8 @@ class IncidentScreen(Screen[None]):
             "impact": ImpactPane(matrix=self.config.severity, id="impact"),
             "protocol": ProtocolPane(id="protocol"),
             "team": TeamPane(limits=self.config.roster, roster=self.config.people, id="team"),
-            "health": HealthPane(watch_freshness=True, id="health"),
-            "calm": CalmPane(handle=self.session.handle, id="calm",
-                             animate=not getattr(self.app, "low_bandwidth", False)),
+            "health": HealthPane(watch_freshness=True, sparklines=not self.low_bandwidth, id="health"),
+            "calm": CalmPane(handle=self.session.handle, id="calm"),
             "timeline": TimelinePane(id="timeline"),
         }
         with Container(id="panes"):
@@ -151,8 +154,8 @@ class IncidentScreen(Screen[None]):
         self.push_state()
         self.query_one("#impact", ImpactPane).focus_pane()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.call_after_refresh(self._recolour))
-        self.set_interval(0.25, self.follow_file)
-        self.set_interval(1.0, self.tick)
+        self.seat.start_following()
+        self.set_interval(TICK_LOW_BANDWIDTH if self.low_bandwidth else TICK, self.tick)
         self.call_after_refresh(self._start_polling)
 
     def _start_polling(self) -> None:
@@ -190,6 +193,15 @@ class IncidentScreen(Screen[None]):
         self._show_active()
 
     @property
+    def low_bandwidth(self) -> bool:
+        """``--low-bandwidth`` or ``[ui] low_bandwidth``: clocks once a minute, no sparklines."""
+        return bool(getattr(self.app, "low_bandwidth", False)) or self.config.ui.low_bandwidth
+
+    def on_screen_resume(self) -> None:
+        """Back from a prompt: the clocks catch up at once."""
+        self.push_state()
+
+    @property
     def wide(self) -> bool:
         return self.has_class("-wide")
 
@@ -201,14 +213,21 @@ class IncidentScreen(Screen[None]):
     # -- state flowing down ----------------------------------------------------------------------
 
     def follow_file(self) -> None:
-        """Fold in what other seats (and the drill's injects) appended; redraw when anything did."""
+        """Fold in what other seats (and the drill's injects) appended now, and redraw when
+        anything did (the seat does this by itself as the file changes)."""
         self.seat.follow()
         if self.session.version != self._shown_version:
             self.push_state()
 
     def tick(self) -> None:
-        """Once a second: the clocks and countdowns, the monitor's view for the endpoint detail,
-        and what became late."""
+        """Once a second (a minute with ``--low-bandwidth``): the clocks and countdowns, the
+        monitor's view for the endpoint detail, and what became late. Not while a prompt is
+        open over this screen: Textual repaints the whole see-through modal for any change behind
+        it (about 18 KB at 160×48), so the clocks behind the dimmed backdrop wait and catch up when
+        it closes; what is recorded meanwhile still shows at once (``_schedule_push``). Calm mode
+        covers this screen whole, and it still ticks: what breaks through calm mode is seen here."""
+        if isinstance(self.app.screen, ModalScreen):
+            return
         if self.monitor is not None:
             try:
                 self.query_one("#health", HealthPane).set_live(self.monitor.snapshot())
@@ -330,8 +349,20 @@ class IncidentScreen(Screen[None]):
 
     # -- actions -------------------------------------------------------------------------------------
 
-    def action_note(self, tag: str) -> AwaitMount | None:
-        """n, d, a, h: one line, recorded the moment Enter is pressed."""
+    def action_note(self, tag: str) -> None:
+        """n, d, a, h: one line, recorded the moment Enter is pressed. The prompt is drawn once,
+        mounted: Textual paints a pushed screen, then lays it out again once its widgets are
+        mounted (a callback it queues), and over the see-through backdrop each is a full frame
+        (about 18 KB at 160×48). The paints wait until that callback has run."""
+        held = ExitStack()
+        held.enter_context(self.app.batch_update())
+        try:
+            self._open_note(tag)
+        finally:
+            self.app.call_next(held.close)  # queued after Textual's own: one frame, mounted
+
+    def _open_note(self, tag: str) -> AwaitMount | None:
+        """The prompt of ``tag``, pushed; None on a seat that cannot record."""
         if self.refuse_read_only():
             return None
         title, placeholder = NOTE_PROMPTS[tag]
@@ -346,7 +377,7 @@ class IncidentScreen(Screen[None]):
         """The prompt of the entry a key pressed before this screen showed begins, once it is
         open; None when the key begins none (or this seat cannot record)."""
         tag = ENTRY_KEYS.get(first_key)
-        opening = self.action_note(tag) if tag else None
+        opening = self._open_note(tag) if tag else None
         if opening is None:
             return None
         await opening
@@ -436,7 +467,8 @@ class IncidentScreen(Screen[None]):
     def action_calm(self) -> None:
         from cockpit.ui.calm_mode import CalmScreen
 
-        self.app.push_screen(CalmScreen(self.session, self.attention), lambda _: self.push_state())
+        self.app.push_screen(CalmScreen(self.session, self.attention, low_bandwidth=self.low_bandwidth),
+                             lambda _: self.push_state())
 
     def action_help(self) -> None:
         from cockpit.ui.help import HelpScreen

@@ -195,7 +195,7 @@ class ReplayScreen(Screen[None]):
             yield ProtocolPane(id="protocol")
             yield TeamPane(limits=self.config.roster, roster=self.config.people, id="team")
             yield HealthPane(id="health")
-            yield CalmPane(handle=default_handle(self.saved.handle), animate=False, id="calm")
+            yield CalmPane(handle=default_handle(self.saved.handle), id="calm")
             yield TimelinePane(id="timeline")
         yield TickingText(id="replay-keys")
         yield Static(Text("The terminal is too small for the replay.\n"

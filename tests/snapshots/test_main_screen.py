@@ -1,8 +1,8 @@
 """How the main screen looks, at 160×48 and 80×24, in the default theme and one other.
 
 The demo incident (the same one ``make screenshots`` shows) is recorded with a frozen clock, so
-every run draws the same screen. The breathing pacer is held still (``low_bandwidth``): it is the
-one thing that moves on its own.
+every run draws the same screen. The Calm pane's breathing pacer is still text (it moves only
+in calm mode), so nothing on the main screen moves on its own.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def demo_app(tmp_path: Path, theme: str | None) -> CockpitApp:
     if theme is not None:
         remember_theme(theme)
     session, config, clock = demo_session(tmp_path / "demo.toml")
-    return CockpitApp(session, config=config, clock=clock, low_bandwidth=True)
+    return CockpitApp(session, config=config, clock=clock)
 
 
 @pytest.mark.parametrize("size", SIZES)

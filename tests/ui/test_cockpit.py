@@ -180,7 +180,7 @@ async def test_protocol_rows_say_late_by_how_much(cockpit, clock):
         clock.advance(minutes=4)
         app.incident.tick()
         await pilot.pause()
-        rows = {r.key: r.text.plain for r in app.query_one("#protocol").rows.rows}
+        rows = app.query_one("#protocol").row_texts()
         assert rows["assign-commander"].startswith("!") and "LATE 1:00" in rows["assign-commander"]
         assert rows["declare"].startswith("✔")
         assert "next in" in rows["external-update"]

@@ -59,7 +59,7 @@ async def test_the_layout_is_painted_first_and_the_incident_fills_the_same_place
             pane = app.screen.query_one(f"#{name}")
             assert title == PANE_TITLES[name] and str(pane.border_title).startswith(title)
             assert pane.region == region, name
-        assert "Checkout API returning 500s" in str(app.screen.query_one("#header").render())
+        assert "Checkout API returning 500s" in app.screen.query_one("#header").text
 
 
 async def test_an_entry_typed_while_opening_opens_filled_in_and_nothing_else_acts(

@@ -13,7 +13,7 @@ WIDE = (160, 48)
 
 
 def rows(app) -> dict[str, str]:
-    return {r.key: r.text.plain for r in app.query_one("#protocol").rows.rows if r.key}
+    return app.query_one("#protocol").row_texts()
 
 
 def detail(app) -> str:

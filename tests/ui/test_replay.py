@@ -64,7 +64,7 @@ def pane_text(screen: ReplayScreen, name: str) -> str:
 
 
 def header_text(screen: ReplayScreen) -> str:
-    return screen.query_one(IncidentHeader).render().plain
+    return screen.query_one(IncidentHeader).text
 
 
 async def test_opens_at_the_end_of_the_incident(recorded):

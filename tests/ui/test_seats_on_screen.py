@@ -128,7 +128,7 @@ async def test_a_crowded_bridge_names_three_watchers_and_counts_the_rest(cockpit
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         header = app.screen.query_one("#header")
-        shown = str(header.render())
+        shown = header.text
         assert "watching: bob, carol, dan +2" in shown
         assert "T+00:00:00" in shown and "next external update" in shown  # still on the line
         assert not header.has_class("-two-lines")

@@ -2,8 +2,9 @@
 
 The incident clock and the countdown to the next update, the box-breathing pacer, the three
 size-up questions, and — after a long stretch at the wheel — a nudge to ask for support or hand
-over. ``c`` opens the same things full screen (calm mode). Only two short lines change each
-second, without relayout.
+over. ``c`` opens the same things full screen (calm mode), where the pacer moves; here it is a
+still line, so the main screen sends nothing for it. Only the clock's changed cells are
+repainted each second, without relayout; a stopped clock (resolved) sends nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.widgets import Static
 from cockpit.domain.state import IncidentState
 from cockpit.ui.calm_mode import NUDGE, QUESTIONS, clock_line, nudge_line
 from cockpit.ui.pacer import BreathingPacer
+from cockpit.ui.panes.rows import TickingText
 
 LONG_STRETCH = timedelta(minutes=90)
 """After this long engaged without a break, the pane suggests support or a handover."""
@@ -36,17 +38,17 @@ class CalmPane(Vertical):
     """
     can_focus = True
 
-    def __init__(self, *, handle: str = "", animate: bool = True, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(self, *, handle: str = "", id: str | None = None, classes: str | None = None) -> None:
+        """The pacer here is still: a pane drawing breaths would cost every seat bytes each
+        second; calm mode (``c``) is where it moves."""
         super().__init__(id=id, classes=classes)
         self.border_title = self.TITLE
         self.handle = handle
-        self.animate = animate
         self._nudge: str = ""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="calm-pane-clock")
-        yield BreathingPacer(animate=self.animate)
+        yield TickingText(id="calm-pane-clock")
+        yield BreathingPacer(animate=False)
         for question in QUESTIONS:
             yield Static(Text(question), classes="calm-pane-question")
         yield Static(id="calm-pane-nudge")
@@ -55,7 +57,7 @@ class CalmPane(Vertical):
         self.focus()
 
     def show(self, state: IncidentState, now: datetime) -> None:
-        self.query_one("#calm-pane-clock", Static).update(clock_line(state, now), layout=False)
+        self.query_one("#calm-pane-clock", TickingText).set_text(clock_line(state, now))
         nudge = self.nudge(state, now)
         if nudge != self._nudge:
             self._nudge = nudge

@@ -124,9 +124,11 @@ def stale_note(endpoints: Sequence[EndpointStatus], now: datetime) -> str:
 class HealthPane(Pane):
     TITLE = "Health"
 
-    def __init__(self, *, watch_freshness: bool = False, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(self, *, watch_freshness: bool = False, sparklines: bool = True,
+                 id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        self.sparklines = sparklines
+        """False over a slow link (``--low-bandwidth``): the latency figure stays, its history goes."""
         self.live: Mapping[str, EndpointView] = {}
         self.state = IncidentState()
         self.now: datetime | None = None
@@ -156,7 +158,7 @@ class HealthPane(Pane):
     def _widths(self) -> tuple[int, int, int]:
         """(name, detail, sparkline) cells for this width: alerts and endpoints share columns."""
         width = self.width
-        spark = SPARK_POINTS if width >= 64 else 0
+        spark = SPARK_POINTS if width >= 64 and self.sparklines else 0
         name_width = min(24, max(10, width // 4))
         detail_width = max(6, width - 12 - name_width - (spark + 2 if spark else 0) - SINCE_WIDTH - 2)
         return name_width, detail_width, spark

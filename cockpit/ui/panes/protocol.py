@@ -3,7 +3,8 @@
 The checklist of every protocol in force, one row per step: a symbol and a word for its state
 (never colour alone), who (for an open step, the owner role's holder now; for a step done or
 skipped, who did it: history is not rewritten by a later handover), and the timing that matters
-(due in, LATE by how much, the next occurrence of a recurring step). Times are read on the
+(due in, LATE by how much, the next occurrence of a recurring step), in a column of its own
+so that a ticking countdown repaints only its own cells. Times are read on the
 incident's clock, which stops at the resolution: nothing counts on, or down, after it. Enter or space marks a step done,
 ``x`` skips it with a reason, ``r`` reopens it, ``p`` adds another protocol mid-incident.
 """
@@ -16,6 +17,9 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 from cockpit.domain.durations import format_clock
@@ -23,7 +27,7 @@ from cockpit.domain.events import ProtocolAdded, StepDone, StepReopened, StepSki
 from cockpit.domain.protocol import StepView
 from cockpit.domain.state import IncidentState
 from cockpit.text import printable
-from cockpit.ui.panes.rows import Pane, Propose, Row, RowList, cells
+from cockpit.ui.panes.rows import Pane, Propose, Row, RowList, cells, changed_span
 from cockpit.ui.prompts import ChoicePrompt, TextPrompt
 
 SOON = 120
@@ -102,9 +106,53 @@ def step_history(view: StepView) -> str:
     return f"done by {progress.by} at {when}{late}"
 
 
+TIMING_CELLS = 16
+"""The timing column: two cells of space, then "done 04:24 +4m" or "LATE 1:53:29" (14 cells)."""
+
+
+class TimingColumn(Widget):
+    """The Protocol pane's right-hand column, the countdowns that tick, beside the steps' list and
+    scrolled with it. A widget of its own because Textual sends a widget's cells from its left
+    edge to the last one that changed: a countdown at the end of the step's row would send the
+    step's text again every second, ten LATE steps about 1.4 KB a second over SSH."""
+
+    DEFAULT_CSS = f"TimingColumn {{ width: {TIMING_CELLS}; height: 1fr; background: $surface; }}"
+
+    def __init__(self, steps: RowList) -> None:
+        super().__init__()
+        self.steps = steps
+        self.texts: list[Text] = []
+        """One per row of ``steps`` (empty beside a protocol's name)."""
+
+    def set_texts(self, texts: list[Text]) -> None:
+        """Show ``texts``, repainting only the cells that changed."""
+        old, self.texts = self.texts, texts
+        if len(old) != len(texts):
+            self.refresh()
+            return
+        top = int(self.steps.scroll_y)
+        for y in range(top, min(top + self.size.height, len(texts))):
+            if texts[y] != old[y]:
+                if (region := changed_span(old[y], texts[y], self.size.width)) is not None:
+                    self.refresh(region.translate((0, y - top)))
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.steps.scroll_y) + y
+        width, style = self.size.width, self.rich_style
+        if index >= len(self.texts):
+            return Strip.blank(width, style)
+        rows = self.steps.rows
+        if (index == self.steps.cursor and self.steps.has_focus and index < len(rows)
+                and rows[index].key is not None):  # the cursor's bar runs across both
+            style = style + self.steps.get_component_rich_style("rowlist--cursor")
+        strip = Strip(list(self.texts[index].render(self.app.console, end=""))).apply_style(style)
+        return strip.crop_extend(0, width, style)
+
+
 class ProtocolPane(Pane):
     TITLE = "Protocol"
     DEFAULT_CSS = """
+    ProtocolPane #protocol-steps { height: 1fr; }
     ProtocolPane #step-detail { height: 3; border-top: hkey $panel-lighten-2; }
     """
     BINDINGS = [
@@ -131,16 +179,37 @@ class ProtocolPane(Pane):
         title = f"Protocol · {names} · {done}/{len(one_off)} done"  # as `cockpit status` counts
         title += f" · {skipped} skipped" if skipped else ""
         self.set_title(title + (f" · {late} late" if late else ""))
-        self.rows.set_rows(self.render_rows(views, state, now))
+        rows, timings = self.render_rows(views, state, now)
+        self.rows.set_rows(rows)
+        self.query_one(TimingColumn).set_texts(timings)
         self._describe_selected()
 
     def compose(self) -> ComposeResult:
-        yield from super().compose()
+        steps = RowList(follow_tail=self.FOLLOW_TAIL)
+        with Horizontal(id="protocol-steps"):
+            yield steps
+            yield TimingColumn(steps)
         yield Static(id="step-detail")
+
+    def on_mount(self) -> None:
+        self.watch(self.rows, "scroll_y", lambda _: self.query_one(TimingColumn).refresh(), init=False)
+
+    def row_texts(self) -> dict[str, str]:
+        """Each step's row as the eye reads it across both columns, by step id."""
+        timings = self.query_one(TimingColumn).texts
+        return {row.key: row.text.plain + (timings[i].plain if i < len(timings) else "")
+                for i, row in enumerate(self.rows.rows) if row.key}
 
     def on_row_list_highlighted(self, event: RowList.Highlighted) -> None:
         event.stop()
+        self.query_one(TimingColumn).refresh()  # the cursor's bar moved
         self._describe_selected()
+
+    def on_descendant_focus(self) -> None:
+        self.query_one(TimingColumn).refresh()
+
+    def on_descendant_blur(self) -> None:
+        self.query_one(TimingColumn).refresh()
 
     def _describe_selected(self) -> None:
         """The whole text of the step under the cursor: rows cut long steps short."""
@@ -165,19 +234,23 @@ class ProtocolPane(Pane):
         if text != getattr(detail, "_shown_text", None):
             detail._shown_text = text  # type: ignore[attr-defined]
             detail.update(text, layout=False)
-    def render_rows(self, views: list[StepView], state: IncidentState, now: datetime) -> list[Row]:
+    def render_rows(self, views: list[StepView], state: IncidentState,
+                    now: datetime) -> tuple[list[Row], list[Text]]:
+        """The steps' rows and, beside each, its timing for the timing column."""
         width = self.width
-        timing_width = 14  # "done 04:24 +4m", "LATE 1:53:29": the step's text gets the rest
-        owner_width = 12 if width >= 56 else 0
-        text_width = max(10, width - 2 - owner_width - timing_width - 2)
+        timing_width = TIMING_CELLS - 2  # "done 04:24 +4m", "LATE 1:53:29"
+        owner_width = 12 if width + TIMING_CELLS >= 56 else 0
+        text_width = max(10, width - 2 - owner_width)  # the step's text gets the rest
         several = len(state.protocols) > 1
         rows: list[Row] = []
+        timings: list[Text] = []
         current_protocol = None
         ordered = sorted(views, key=lambda v: not v.applies)  # steps that do not apply go last
         for view in ordered:
             if several and view.protocol != current_protocol and view.applies:
                 current_protocol = view.protocol
                 rows.append(Row(Text(printable(view.protocol, one_line=True), style="bold underline")))
+                timings.append(Text())
             symbol, tone = step_symbol(view, now)
             style = self.tone(tone)
             line = Text()
@@ -187,10 +260,12 @@ class ProtocolPane(Pane):
             if owner_width:
                 who = printable(step_who(view, state), one_line=True)
                 line.append(" " + cells(who, owner_width - 1), style="dim")
-            line.append("  " + cells(step_timing(view, now, state.declared_at), timing_width),
-                        style=style)
+            timing = Text()  # a span, not the base style: rendering a line keeps only spans
+            timing.append("  " + cells(step_timing(view, now, state.declared_at), timing_width),
+                          style=style)
+            timings.append(timing)
             rows.append(Row(line, key=view.step.id))
-        return rows
+        return rows, timings
 
     # -- acting on a step -------------------------------------------------------------------------
 

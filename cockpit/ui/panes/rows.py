@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
 from textual.containers import Vertical
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -75,26 +76,71 @@ class Propose(Message):
         self.basis = basis
 
 
+def _cells(text: Text | Content) -> list[tuple[str, tuple[object, ...]]]:
+    """``text`` (Rich ``Text`` or Textual ``Content``) cell by cell: the character and the styles
+    over it, as given (no theme needed to compare); a wide character's second cell is ``""``."""
+    base = getattr(text, "style", None)  # Text has a base style, Content has none
+    spans = text.spans
+    out: list[tuple[str, tuple[object, ...]]] = []
+    for index, char in enumerate(text.plain):
+        styles = (base, *(span.style for span in spans if span.start <= index < span.end))
+        out.append((char, styles))
+        out.extend(("", styles) for _ in range(cell_len(char) - 1))
+    return out
+
+
+def changed_span(old: Text | Content, new: Text | Content, width: int) -> Region | None:
+    """The cells of one line, from the first where ``new`` draws differently from ``old`` to the
+    last (within ``width``), as a one-line region at y 0; None when it draws the same. One region
+    a line: Textual sends each region of a widget from the widget's left edge, so two regions on
+    one line would send its start twice."""
+    a, b = _cells(old), _cells(new)
+    changed = [x for x in range(min(max(len(a), len(b)), width))
+               if (a[x] if x < len(a) else None) != (b[x] if x < len(b) else None)]
+    return Region(changed[0], 0, changed[-1] + 1 - changed[0], 1) if changed else None
+
+
+def same_text(a: object, b: object) -> bool:
+    """The same words in the same styles (Textual's ``Content`` compares its words only)."""
+    return type(a) is type(b) and a == b and getattr(a, "spans", None) == getattr(b, "spans", None)
+
+
+def refresh_changed(widget: Widget, old: Sequence[Text | Content], new: Sequence[Text | Content]) -> None:
+    """Repaint only the cells where the lines ``new`` differ from ``old`` (a one-widget line-by-line
+    diff); a different number of lines repaints the whole widget."""
+    if len(old) != len(new) or not widget.size.width:
+        widget.refresh()
+        return
+    for y, (before, after) in enumerate(zip(old, new, strict=True)):
+        if (region := changed_span(before, after, widget.size.width)) is not None:
+            widget.refresh(region.translate((0, y)))
+
+
 class TickingText(Widget):
-    """A label for text that changes every second: repaints itself, never asks for a relayout."""
+    """A label for text that changes every second: repaints the cells that changed, never asks
+    for a relayout, and nothing at all when the text is the same."""
 
     DEFAULT_CSS = "TickingText { height: 1; width: 1fr; }"
 
-    def __init__(self, text: Text | None = None, *, id: str | None = None,
+    def __init__(self, text: Text | Content | None = None, *, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._text = text or Text()
+        self._text: Text | Content = text or Text()
 
     @property
-    def text(self) -> Text:
+    def text(self) -> Text | Content:
         return self._text
 
-    def set_text(self, text: Text) -> None:
-        if text != self._text:
-            self._text = text
-            self.refresh()
+    def set_text(self, text: Text | Content) -> None:
+        if not same_text(text, self._text):
+            old, self._text = self._text, text
+            width = self.styles.width
+            if width is not None and width.is_auto and cell_len(old.plain) != cell_len(text.plain):
+                self.refresh(layout=True)  # sized to its text: T+9:59:59 → T+10:00:00 moves on
+            else:
+                refresh_changed(self, old.split("\n"), text.split("\n"))
 
-    def render(self) -> Text:
+    def render(self) -> Text | Content:
         return self._text
 
 
@@ -175,7 +221,8 @@ class RowList(ScrollView, can_focus=True):
             top = int(self.scroll_y)
             for y in range(top, min(top + self.size.height, len(rows))):
                 if rows[y] != old[y]:
-                    self.refresh_line(y)
+                    if (region := changed_span(old[y].text, rows[y].text, self.size.width)):
+                        self.refresh(region.translate((0, y - top)))
         else:
             self.refresh()
 
