@@ -16,6 +16,7 @@ from cockpit.narrate import narrate
 from cockpit.session import Session
 from cockpit.settings import AlertSettings
 from tests.alerts.conftest import Receiving, alert, free_port, notification, until
+from tests.disks import fill
 
 
 async def test_a_firing_alert_is_recorded_once_with_what_alertmanager_said(receiving):
@@ -207,13 +208,7 @@ async def test_alerts_kept_for_a_full_disk_count_as_known_and_are_written_once(r
 
     monkeypatch.setattr(seat_module, "RETRY_SECONDS", 0.05)
     seat = await receiving(make_session(path=small_disk / "incident.toml"))
-    filler = small_disk / "filler"
-    with open(filler, "wb", buffering=0) as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 4096)
-        except OSError:
-            pass
+    filler = fill(small_disk)
     fingerprints = iter(f"fp{i}" for i in range(200))
     while not seat.seat.session.pending:  # the file's last page may still take a few events
         assert (await seat.post(notification(alert(next(fingerprints)))))[0] == 200

@@ -22,6 +22,7 @@ from cockpit.domain import events as ev
 from cockpit.journal import Journal, JournalWriteError
 from cockpit.seats import SeatPresence, ShareError, poller_lock_path, share_with_group
 from cockpit.session import ReadOnlySession, Session
+from tests.disks import fill
 
 OTHER_UID = 65534  # "nobody": a teammate who is not the session's owner
 WORKER = Path(__file__).with_name("seat_worker.py")
@@ -41,22 +42,11 @@ def test_read_only_seat_refuses_every_recording_action_and_leaves_the_file_alone
 
 
 
-def _fill(folder: Path) -> Path:
-    filler = folder / "filler"
-    with open(filler, "wb", buffering=0) as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 4096)
-        except OSError:
-            pass
-    return filler
-
-
 def test_full_disk_keeps_the_event_says_so_and_writes_it_once_space_is_back(
         small_disk, make_session, clock):
     session = make_session(path=small_disk / "incident.toml")
     follower = Session.open(session.path, handle="bob")
-    filler = _fill(small_disk)
+    filler = fill(small_disk)
     landed = []
     with pytest.raises(JournalWriteError, match="the disk is full"):
         for i in range(200):  # the file's last page may still take a few events
@@ -273,7 +263,7 @@ def test_sharing_a_file_of_another_user_names_the_command_for_its_owner(shared_f
 def test_new_on_a_full_disk_leaves_no_file_behind(small_disk, capsys):
     from cockpit.cli import main
 
-    _fill(small_disk)
+    fill(small_disk)
     target = small_disk / "incident.toml"
     code = main(["new", "--no-ui", "--title", "Checkout 500s", "--session", str(target)])
     err = capsys.readouterr().err
