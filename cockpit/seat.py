@@ -108,8 +108,9 @@ class Seat:
 
     def watchers(self) -> list[str]:
         """Who else has the incident open now: the seats' side files (read-only seats record
-        nothing else), and the seats the journal says joined and have not left."""
-        here = {h for h, _ in self.presence.present()} | set(self.session.state.seats)
+        nothing else), and the seats the journal says joined and have not left. The side files
+        are read at most every few seconds, or when the folder changed (``SeatPresence.recent``)."""
+        here = {h for h, _ in self.presence.recent()} | set(self.session.state.seats)
         return sorted(here - {self.session.handle})
 
     # -- recording ---------------------------------------------------------------------------------

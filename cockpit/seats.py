@@ -25,6 +25,7 @@ import os
 import secrets
 import shlex
 import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -107,6 +108,12 @@ def _lock_failure(lock: Path, session: Path, exc: OSError) -> str:
     return f"cannot open {lock}: {exc.strerror}; this seat will not poll the endpoints"
 
 
+PRESENCE_FOR = 5.0
+"""Seconds one reading of the side folder stands for the header's watchers. A seat that comes or
+goes cleanly changes the folder and shows at once; one that died keeps its file (only its lock
+tells), so it leaves the header within this long."""
+
+
 class SeatPresence:
     """Which seats are still there, even when one died without recording ``seat.left``.
 
@@ -122,6 +129,8 @@ class SeatPresence:
         self.folder = self.session_path.with_name(f"{self.session_path.name}.seats")
         self._fd: int | None = None
         self._mark: Path | None = None
+        self._recent: tuple[int | None, float, list[tuple[str, bool]]] | None = None
+        """The last reading of ``recent``: (the folder's mtime, when, what it said)."""
 
     def mark(self, handle: str, *, read_only: bool = False) -> bool:
         """Say this seat is here. False when the folder cannot be written (then it is not shown
@@ -164,6 +173,19 @@ class SeatPresence:
     def present(self) -> list[tuple[str, bool]]:
         """(handle, read_only) of every seat alive now, this one included."""
         return sorted(seat[:2] for seat in self._seats() if seat[2])
+
+    def recent(self, *, max_age: float = PRESENCE_FOR) -> list[tuple[str, bool]]:
+        """``present()`` as of at most ``max_age`` seconds ago, read again at once when the folder
+        changed: a clock ticking every second costs one ``stat``, not a listing and a lock probe
+        of every seat's file."""
+        try:
+            stamp: int | None = self.folder.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        now = time.monotonic()
+        if self._recent is None or self._recent[0] != stamp or now - self._recent[1] >= max_age:
+            self._recent = (stamp, now, self.present())
+        return self._recent[2]
 
     def departed(self) -> list[tuple[str, bool]]:
         """(handle, read_only) of each seat that died: one per seat, so that a person watching

@@ -45,6 +45,11 @@ class Signal:
 
 def signals(state: IncidentState, now: datetime) -> list[Signal]:
     """Everything that calls for attention at ``now``, the most urgent kinds first."""
+    return standing(state) + timed(state, now)
+
+
+def standing(state: IncidentState) -> list[Signal]:
+    """The signals the events alone decide (DOWN, firing): the same until the state changes."""
     out = []
     for endpoint in sorted(state.endpoints.values(), key=lambda e: e.name):
         if endpoint.state == "down":
@@ -59,6 +64,12 @@ def signals(state: IncidentState, now: datetime) -> list[Signal]:
         out.append(Signal("firing", ("firing", alert.fingerprint, alert.since), "Alert firing",
                           f"{'‼' if alert.critical else '!'} {name} firing"
                           + (f" ({severity})" if severity else "") + (f": {summary}" if summary else "")))
+    return out
+
+
+def timed(state: IncidentState, now: datetime) -> list[Signal]:
+    """The signals time itself brings (a step LATE, an ask whose time is up)."""
+    out: list[Signal] = []
     if state.resolved_at is not None:  # the clocks stopped: nothing is late any more
         return out
     for view in state.step_views(now):
@@ -74,10 +85,11 @@ def signals(state: IncidentState, now: datetime) -> list[Signal]:
     return out
 
 
-def summary(state: IncidentState, now: datetime) -> str:
+def summary(state: IncidentState, now: datetime, current: list[Signal] | None = None) -> str:
     """The header's health and attention words: ``▼ 1 down · 2 firing · 1 late · 1 ask due``;
-    ``▲ all up`` when every endpoint is up and nothing fires; empty with nothing to watch."""
-    kinds = [s.kind for s in signals(state, now)]
+    ``▲ all up`` when every endpoint is up and nothing fires; empty with nothing to watch.
+    ``current``: the signals at ``now``, when already known (``Attention.current``)."""
+    kinds = [s.kind for s in (signals(state, now) if current is None else current)]
     endpoints = state.endpoints.values()
     degraded = sum(1 for e in endpoints if e.state == "degraded")
     unknown = sum(1 for e in endpoints if e.state == "unknown")
@@ -103,11 +115,15 @@ class Attention:
         self._known: set[tuple[object, ...]] | None = None
         self._unseen: set[tuple[object, ...]] = set()
         self._current: list[Signal] = []
+        self._standing: tuple[IncidentState, list[Signal]] | None = None
 
     def observe(self, state: IncidentState, now: datetime) -> list[Signal]:
         """Look at ``state``: the signals that became true since the last look (none on the
-        first: what was already true is shown, not announced)."""
-        current = signals(state, now)
+        first: what was already true is shown, not announced). Called every second: what only
+        the events decide is worked out again only when the state is another one."""
+        if self._standing is None or self._standing[0] is not state:
+            self._standing = (state, standing(state))
+        current = self._standing[1] + timed(state, now)
         keys = {s.key for s in current}
         first = self._known is None
         known = self._known if self._known is not None else set()
@@ -116,6 +132,11 @@ class Attention:
         self._unseen = (self._unseen & keys) | ({s.key for s in current if s.key not in known})
         self._current = current
         return new
+
+    @property
+    def current(self) -> list[Signal]:
+        """Every signal as of the last look."""
+        return self._current
 
     @property
     def unseen(self) -> list[Signal]:

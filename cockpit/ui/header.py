@@ -24,7 +24,7 @@ from textual.widget import Widget
 from cockpit.domain.durations import format_clock, incident_clock
 from cockpit.domain.state import IncidentState
 from cockpit.text import printable
-from cockpit.ui.attention import summary
+from cockpit.ui.attention import Signal, summary
 from cockpit.ui.panes.describe import SEVERITY_WORDS
 from cockpit.ui.panes.rows import TickingText, tone_style
 
@@ -76,11 +76,13 @@ class IncidentHeader(Widget):
                 yield TickingText(id=f"header-{part}")
 
     def show(self, state: IncidentState, now: datetime, *, drill: bool, watchers: list[str],
-             unseen: bool = False) -> None:
-        """``unseen``: something new calls for attention that the lead has not seen yet."""
+             unseen: bool = False, signals: list[Signal] | None = None) -> None:
+        """``unseen``: something new calls for attention that the lead has not seen yet;
+        ``signals``: what calls for it at ``now``, when the caller has just looked."""
         pieces = (self._badge(state), Text(printable(state.title, one_line=True) or "(no title yet)",
                                            style="bold"),
-                  self._after_title(state, now, drill, unseen), self._progress(state, now, watchers))
+                  self._after_title(state, now, drill, unseen, signals),
+                  self._progress(state, now, watchers))
         if pieces != self._pieces:
             self._pieces = pieces
             self._draw()
@@ -156,10 +158,11 @@ class IncidentHeader(Widget):
             line.append("  ")
         return line
 
-    def _after_title(self, state: IncidentState, now: datetime, drill: bool, unseen: bool) -> Text:
+    def _after_title(self, state: IncidentState, now: datetime, drill: bool, unseen: bool,
+                     signals: list[Signal] | None) -> Text:
         """The health and attention words, then the DRILL badge: never cut, whatever the title."""
         line = Text()
-        words = summary(state, now)
+        words = summary(state, now, signals)
         if words:
             line.append("  ")
             calm = words.startswith(("▲", "?"))

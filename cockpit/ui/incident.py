@@ -72,6 +72,11 @@ TICK_LOW_BANDWIDTH = 60.0
 PANE_KEYS = {name: f"{title} ({index})" for index, (name, title) in enumerate(PANES, 1)}
 
 
+def minute_of(moment: datetime) -> datetime:
+    """The minute ``moment`` falls in: rows that name minutes change only when it does."""
+    return moment.replace(second=0, microsecond=0)
+
+
 def begun_entry(keys: list[tuple[str, str | None]]) -> tuple[str, str, int] | None:
     """(tag, text, how many keys it took) when the keys begin with an entry: its key, then the
     letters typed for it up to Enter (backspace honoured). None when they begin otherwise: a
@@ -123,6 +128,8 @@ class IncidentScreen(Screen[None]):
         self.attention = Attention()
         """What calls for the lead's attention: new (rings once), unseen (shown until seen)."""
         self._shown_version = -1
+        self._shown_minute: datetime | None = None
+        """The minute the panes' rows were last drawn in (a tick within it redraws no rows)."""
         self._push_pending = False
 
     def now(self) -> datetime:
@@ -225,7 +232,9 @@ class IncidentScreen(Screen[None]):
         open over this screen: Textual repaints the whole see-through modal for any change behind
         it (about 18 KB at 160×48), so the clocks behind the dimmed backdrop wait and catch up when
         it closes; what is recorded meanwhile still shows at once (``_schedule_push``). Calm mode
-        covers this screen whole, and it still ticks: what breaks through calm mode is seen here."""
+        covers this screen whole, and it still ticks: what breaks through calm mode is seen here.
+        Within a minute and with nothing new, only what ticks is drawn again: the header's clocks,
+        the countdowns, a step turning LATE (``Pane.tick``); the rows wait for the next minute."""
         if isinstance(self.app.screen, ModalScreen):
             return
         if self.monitor is not None:
@@ -233,21 +242,37 @@ class IncidentScreen(Screen[None]):
                 self.query_one("#health", HealthPane).set_live(self.monitor.snapshot())
             except Exception as exc:  # noqa: BLE001 - a broken snapshot must not stop the clock
                 self.log.error(f"monitor snapshot failed: {exc!r}")
-        self.push_state()
-
-    def push_state(self) -> None:
-        """Hand the current state to the header and every pane (they only render)."""
-        header = next(iter(self.query(IncidentHeader)), None)
-        if header is None:  # a timer firing while the app shuts down: the panes are gone
+        now = self.now()
+        if self.session.version != self._shown_version or minute_of(now) != self._shown_minute:
+            self.push_state()  # something new, or the minutes in rows ("for 12m") moved on
             return
-        state, now = self.session.state, self.now()
+        header = self._look(now)
+        if header is not None:
+            for name, _ in PANES:  # each redraws only what ticks in it
+                self.query_one(f"#{name}").tick(self.session.state, now)  # type: ignore[attr-defined]
+
+    def _look(self, now: datetime) -> IncidentHeader | None:
+        """What calls for attention at ``now`` (announced once), and the header: its clocks and
+        countdowns. None while the app shuts down (a timer firing when the panes are gone)."""
+        header = next(iter(self.query(IncidentHeader)), None)
+        if header is None:
+            return None
+        state = self.session.state
         news = self.attention.observe(state, now)
         if news:
             self._announce(news)
-        watchers = self.seat.watchers()
         header.pending = len(self.session.pending)
-        header.show(state, now, drill=self.session.drill or self.drill is not None, watchers=watchers,
-                    unseen=bool(self.attention.unseen))
+        header.show(state, now, drill=self.session.drill or self.drill is not None,
+                    watchers=self.seat.watchers(), unseen=bool(self.attention.unseen),
+                    signals=self.attention.current)
+        return header
+
+    def push_state(self) -> None:
+        """Hand the current state to the header and every pane (they only render)."""
+        state, now = self.session.state, self.now()
+        if self._look(now) is None:
+            return
+        self._shown_minute = minute_of(now)
         timeline = self.query_one("#timeline", TimelinePane)
         for name in ("impact", "protocol", "team", "health", "calm"):
             self.query_one(f"#{name}").show(state, now)  # type: ignore[attr-defined]
@@ -350,16 +375,24 @@ class IncidentScreen(Screen[None]):
     # -- actions -------------------------------------------------------------------------------------
 
     def action_note(self, tag: str) -> None:
-        """n, d, a, h: one line, recorded the moment Enter is pressed. The prompt is drawn once,
-        mounted: Textual paints a pushed screen, then lays it out again once its widgets are
-        mounted (a callback it queues), and over the see-through backdrop each is a full frame
-        (about 18 KB at 160×48). The paints wait until that callback has run."""
+        """n, d, a, h: one line, recorded the moment Enter is pressed."""
+        self._open_note(tag)
+
+    def _push(self, screen: Screen[Any], callback: Any = None, *, wait: bool = False) -> Any:
+        """Push ``screen`` (a prompt), drawn once, mounted: Textual paints a pushed screen, then
+        lays it out again once its widgets are mounted (a callback it queues), and over the
+        see-through backdrop each is a full frame (about 18 KB at 160×48). The paints wait until
+        that callback has run. ``wait``: a future of its answer (in a worker)."""
         held = ExitStack()
         held.enter_context(self.app.batch_update())
         try:
-            self._open_note(tag)
+            return self.app.push_screen(screen, callback, wait_for_dismiss=wait)
         finally:
             self.app.call_next(held.close)  # queued after Textual's own: one frame, mounted
+
+    async def _ask(self, screen: Screen[Any]) -> Any:
+        """The answer to a prompt opened in one frame (``_push``)."""
+        return await self._push(screen, wait=True)
 
     def _open_note(self, tag: str) -> AwaitMount | None:
         """The prompt of ``tag``, pushed; None on a seat that cannot record."""
@@ -371,7 +404,7 @@ class IncidentScreen(Screen[None]):
             if text:
                 self.record_and_show(ev.NoteAdded(text=text, tag=tag))
 
-        return self.app.push_screen(TextPrompt(title, placeholder=placeholder), save)
+        return self._push(TextPrompt(title, placeholder=placeholder), save)
 
     async def open_typed_entry(self, first_key: str) -> TextPrompt | None:
         """The prompt of the entry a key pressed before this screen showed begins, once it is
@@ -410,14 +443,14 @@ class IncidentScreen(Screen[None]):
             if severity == suggestion.severity:
                 label += "  ← suggested: " + "; ".join(suggestion.reasons)
             options.append((severity, label))
-        chosen = await self.app.push_screen_wait(ChoicePrompt(
+        chosen = await self._ask(ChoicePrompt(
             "Set the severity (when unsure, pick the higher one)", options,
             selected=state.severity or suggestion.severity))
         if chosen is None or chosen == state.severity:
             return
         reason = ""
         if state.severity and severity_rank(chosen) > severity_rank(state.severity):
-            reason = await self.app.push_screen_wait(TextPrompt(
+            reason = await self._ask(TextPrompt(
                 f"Lowering {state.severity} to {chosen}: why?",
                 placeholder="e.g. only internal users affected", required=True))
             if not reason:
@@ -433,7 +466,7 @@ class IncidentScreen(Screen[None]):
             return
         state = self.session.state
         options = [(s, s + ("  (now)" if s == state.status else "")) for s in STATUSES]
-        chosen = await self.app.push_screen_wait(ChoicePrompt("Status", options, selected=state.status))
+        chosen = await self._ask(ChoicePrompt("Status", options, selected=state.status))
         if chosen is None or chosen == state.status:
             return
         if chosen == "resolved":
@@ -451,7 +484,7 @@ class IncidentScreen(Screen[None]):
         if basis.status == "resolved":
             self.notify("The incident is already resolved.", timeout=4)
             return
-        sure = await self.app.push_screen_wait(ConfirmPrompt(
+        sure = await self._ask(ConfirmPrompt(
             "Resolve the incident? The clock stops and the protocol freezes. (y / n)"))
         if sure:
             self.record_and_show(ev.StatusChanged(status="resolved"), basis=basis)
@@ -461,8 +494,8 @@ class IncidentScreen(Screen[None]):
             return
         from cockpit.ui.composer import UpdateComposer
 
-        self.app.push_screen(UpdateComposer(self.session, self.config, self.record, now=self.now()),
-                         lambda _: self.push_state())
+        self._push(UpdateComposer(self.session, self.config, self.record, now=self.now()),
+                   lambda _: self.push_state())
 
     def action_calm(self) -> None:
         from cockpit.ui.calm_mode import CalmScreen
@@ -500,7 +533,7 @@ class IncidentScreen(Screen[None]):
         if not views:
             self.notify(f"No step to {verb}.", timeout=4)
             return
-        step_id = await self.app.push_screen_wait(ChoicePrompt(
+        step_id = await self._ask(ChoicePrompt(
             f"Which step ({verb})?",
             [(v.step.id, printable(v.step.text, one_line=True)) for v in views]))
         if step_id is None:
@@ -510,7 +543,7 @@ class IncidentScreen(Screen[None]):
         elif verb == "reopen":
             self.record_and_show(ev.StepReopened(step=step_id), basis=basis)
         else:
-            reason = await self.app.push_screen_wait(TextPrompt("Why skip it?", required=True))
+            reason = await self._ask(TextPrompt("Why skip it?", required=True))
             if reason:
                 self.record_and_show(ev.StepSkipped(step=step_id, reason=reason), basis=basis)
 
@@ -518,7 +551,7 @@ class IncidentScreen(Screen[None]):
     async def action_retitle(self) -> None:
         if self.refuse_read_only():
             return
-        title = await self.app.push_screen_wait(TextPrompt(
+        title = await self._ask(TextPrompt(
             "Incident title", value=self.session.state.title, required=True, need="a title"))
         if title and title != self.session.state.title:
             self.record_and_show(ev.IncidentRetitled(title=title))
@@ -533,7 +566,7 @@ class IncidentScreen(Screen[None]):
         if not asks:
             self.notify("No open ask-timers.", timeout=4)
             return
-        chosen = await self.app.push_screen_wait(ChoicePrompt(
+        chosen = await self._ask(ChoicePrompt(
             "Which ask is answered?",
             [(str(a.seq), printable(f"{a.handle}: {a.task}", one_line=True)) for a in asks]))
         if chosen is not None:

@@ -63,6 +63,10 @@ class CalmPane(Vertical):
             self._nudge = nudge
             self.query_one("#calm-pane-nudge", Static).update(Text(nudge))
 
+    def tick(self, state: IncidentState, now: datetime) -> None:
+        """The clock moves by the second; the nudge (after a long stretch) by the minute."""
+        self.query_one("#calm-pane-clock", TickingText).set_text(clock_line(state, now))
+
     def nudge(self, state: IncidentState, now: datetime) -> str:
         """Empty until this seat's person has been engaged a long stretch (or a warning says so)."""
         member = state.members.get(self.handle)

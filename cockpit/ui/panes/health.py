@@ -142,12 +142,22 @@ class HealthPane(Pane):
     def show(self, state: IncidentState, now: datetime) -> None:
         self.last_shown = (state, now)
         self.state, self.now = state, now
+        endpoints = self._retitle(state, now)
+        self.rows.set_rows(self.render_rows(endpoints, now))
+
+    def tick(self, state: IncidentState, now: datetime) -> None:
+        """The title's "STALE: last news 2:05 ago" moves by the second; the rows (firing for
+        12m) by the minute."""
+        self._retitle(state, now)
+
+    def _retitle(self, state: IncidentState, now: datetime) -> list[EndpointStatus]:
+        """Set the title for ``state`` at ``now``; the endpoints in the order the rows show them."""
         endpoints = sorted(state.endpoints.values(), key=lambda e: (STATE_ORDER.get(e.state, 2), e.name))
         title = health_title(state, endpoints)
         if self.watch_freshness and not self.live and endpoints:
             title += stale_note(endpoints, now)
         self.set_title(title)
-        self.rows.set_rows(self.render_rows(endpoints, now))
+        return endpoints
 
     def render_rows(self, endpoints: list[EndpointStatus], now: datetime) -> Sequence[Row]:
         firing: list[Alert | EndpointStatus] = list(self.state.firing_alerts())

@@ -106,6 +106,11 @@ def step_history(view: StepView) -> str:
     return f"done by {progress.by} at {when}{late}"
 
 
+def step_shape(views: list[StepView], now: datetime) -> tuple[object, ...]:
+    """What of the steps' rows time can change: each step's state and symbol."""
+    return tuple((v.step.id, v.state, step_symbol(v, now)) for v in views)
+
+
 TIMING_CELLS = 16
 """The timing column: two cells of space, then "done 04:24 +4m" or "LATE 1:53:29" (14 cells)."""
 
@@ -165,6 +170,8 @@ class ProtocolPane(Pane):
         super().__init__(id=id, classes=classes)
         self.state = IncidentState()
         self.views: dict[str, StepView] = {}
+        self._shown_shape: tuple[IncidentState, tuple[object, ...]] | None = None
+        """The state and the steps' symbols the rows were last drawn for."""
 
     def show(self, state: IncidentState, now: datetime) -> None:
         self.last_shown = (state, now)
@@ -183,6 +190,41 @@ class ProtocolPane(Pane):
         self.rows.set_rows(rows)
         self.query_one(TimingColumn).set_texts(timings)
         self._describe_selected()
+        self._shown_shape = (state, step_shape(views, now))
+
+    def tick(self, state: IncidentState, now: datetime) -> None:
+        """A second passed: only the timing column moves, unless a step changed its symbol (it
+        became LATE, a cadence came round), which redraws the rows too."""
+        views = state.step_views(now)
+        if self._shown_shape != (state, step_shape(views, now)):
+            self.show(state, now)
+            return
+        self.views = {v.step.id: v for v in views}
+        self.query_one(TimingColumn).set_texts(self._timings(views, state, now))
+
+    def _layout(self, views: list[StepView], state: IncidentState) -> list[StepView | str]:
+        """The rows in order: the steps that apply first, each protocol's name above its steps
+        when there are several."""
+        several = len(state.protocols) > 1
+        out: list[StepView | str] = []
+        current_protocol = None
+        for view in sorted(views, key=lambda v: not v.applies):  # steps that do not apply go last
+            if several and view.protocol != current_protocol and view.applies:
+                current_protocol = view.protocol
+                out.append(view.protocol)
+            out.append(view)
+        return out
+
+    def _timings(self, views: list[StepView], state: IncidentState, now: datetime) -> list[Text]:
+        """The timing column's texts, one a row (empty beside a protocol's name)."""
+        timings = []
+        for item in self._layout(views, state):
+            timing = Text()  # a span, not the base style: rendering a line keeps only spans
+            if not isinstance(item, str):
+                timing.append("  " + cells(step_timing(item, now, state.declared_at), TIMING_CELLS - 2),
+                              style=self.tone(step_symbol(item, now)[1]))
+            timings.append(timing)
+        return timings
 
     def compose(self) -> ComposeResult:
         steps = RowList(follow_tail=self.FOLLOW_TAIL)
@@ -234,23 +276,18 @@ class ProtocolPane(Pane):
         if text != getattr(detail, "_shown_text", None):
             detail._shown_text = text  # type: ignore[attr-defined]
             detail.update(text, layout=False)
+
     def render_rows(self, views: list[StepView], state: IncidentState,
                     now: datetime) -> tuple[list[Row], list[Text]]:
         """The steps' rows and, beside each, its timing for the timing column."""
         width = self.width
-        timing_width = TIMING_CELLS - 2  # "done 04:24 +4m", "LATE 1:53:29"
         owner_width = 12 if width + TIMING_CELLS >= 56 else 0
         text_width = max(10, width - 2 - owner_width)  # the step's text gets the rest
-        several = len(state.protocols) > 1
         rows: list[Row] = []
-        timings: list[Text] = []
-        current_protocol = None
-        ordered = sorted(views, key=lambda v: not v.applies)  # steps that do not apply go last
-        for view in ordered:
-            if several and view.protocol != current_protocol and view.applies:
-                current_protocol = view.protocol
-                rows.append(Row(Text(printable(view.protocol, one_line=True), style="bold underline")))
-                timings.append(Text())
+        for view in self._layout(views, state):
+            if isinstance(view, str):
+                rows.append(Row(Text(printable(view, one_line=True), style="bold underline")))
+                continue
             symbol, tone = step_symbol(view, now)
             style = self.tone(tone)
             line = Text()
@@ -260,12 +297,8 @@ class ProtocolPane(Pane):
             if owner_width:
                 who = printable(step_who(view, state), one_line=True)
                 line.append(" " + cells(who, owner_width - 1), style="dim")
-            timing = Text()  # a span, not the base style: rendering a line keeps only spans
-            timing.append("  " + cells(step_timing(view, now, state.declared_at), timing_width),
-                          style=style)
-            timings.append(timing)
             rows.append(Row(line, key=view.step.id))
-        return rows, timings
+        return rows, self._timings(views, state, now)
 
     # -- acting on a step -------------------------------------------------------------------------
 

@@ -242,7 +242,9 @@ class RowList(ScrollView, can_focus=True):
         rows = self._rows
         if self.follow_tail and at_tail:
             self.cursor = len(rows) - 1 if rows else None
-            if rows:
+            if rows and self.size.height:  # in this frame: the new row shows with the read
+                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            elif rows:  # not laid out yet: once it is
                 self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
             return
         if key is not None:
@@ -431,6 +433,11 @@ class Pane(PaneFrame):
 
     def focus_pane(self) -> None:
         self.rows.focus()
+
+    def tick(self, state: Any, now: Any) -> None:
+        """A second passed and nothing was recorded: redraw what ticks here. Nothing, unless a
+        pane says otherwise: rows change with the events, and those that name minutes are drawn
+        again when the screen shows every pane at a new minute."""
 
     def on_resize(self) -> None:
         if self.last_shown is not None:

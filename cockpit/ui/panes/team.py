@@ -109,6 +109,11 @@ class TeamPane(Pane):
         self.set_title(f"Team · {people} {'person' if people == 1 else 'people'} · {engaged} engaged")
         self.rows.set_rows(self.render_rows(state, now))
 
+    def tick(self, state: IncidentState, now: datetime) -> None:
+        """The asks count down by the second; the rest of the rows change by the minute."""
+        if state.open_asks():
+            self.show(state, now)
+
     def render_rows(self, state: IncidentState, now: datetime) -> list[Row]:
         width = self.width
         rows: list[Row] = []
