@@ -48,3 +48,8 @@ async def opened(pilot) -> None:
     for worker in [w for w in app.workers if w.group == "opening"]:
         await asyncio.wait_for(worker.wait(), DEADLINE)
     await pilot.pause()
+
+
+async def until_said(pilot, what: str, check: Callable[[], object]) -> None:
+    """``until`` with the reason first, as a test reads aloud: "until the endpoint goes down"."""
+    await until(pilot, check, what)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from aiohttp import web
 
 from cockpit.domain.clock import ManualClock
 from cockpit.session import Session
@@ -37,3 +38,23 @@ def cockpit(make_session: Callable[..., Session], clock: ManualClock, config: Co
 def reopened(session: Session) -> Session:
     """The session as another process would read it from disk."""
     return Session.open(session.path)
+
+
+@pytest.fixture
+async def server():
+    """A health endpoint whose status the test decides."""
+    answer = {"status": 200}
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok" if answer["status"] == 200 else "error"},
+                                 status=answer["status"])
+
+    app = web.Application()
+    app.router.add_get("/healthz", health)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}/healthz", answer
+    await runner.cleanup()

@@ -3,21 +3,15 @@ through calm mode, and goes once seen; the size-up hears what the monitoring say
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 from cockpit.domain import events as ev
 from cockpit.session import Session
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.calm_mode import CalmScreen
-from tests import waiting
+from tests.waiting import until_said as until
 
 LONG_TITLE = ("Checkout API returning 500s for EU customers after the 04:05 deploy of the payments "
               "client and the replica failover")
-
-
-async def until(pilot, what: str, check: Callable[[], bool]) -> None:
-    """The suite's one way to await the screen, with the reason first as these tests read."""
-    await waiting.until(pilot, check, what)
 
 
 def count_bells(app: CockpitApp) -> list[int]:

@@ -6,42 +6,14 @@ this one takes over. Health changes reach the Health pane and the session file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
-import pytest
-from aiohttp import web
 
 from cockpit.seats import PollerLease
 from cockpit.session import Session
 from cockpit.settings import Config, EndpointConfig
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.panes.health import EndpointDetail
-from tests import waiting
-
-
-@pytest.fixture
-async def server():
-    """A health endpoint whose status the test decides."""
-    answer = {"status": 200}
-
-    async def health(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok" if answer["status"] == 200 else "error"},
-                                 status=answer["status"])
-
-    app = web.Application()
-    app.router.add_get("/healthz", health)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/healthz", answer
-    await runner.cleanup()
-
-
-async def until(pilot, what: str, check: Callable[[], bool]) -> None:
-    """The suite's one way to await the screen, with the reason first as these tests read."""
-    await waiting.until(pilot, check, what)
+from tests.waiting import until_said as until
 
 
 async def test_monitor_runs_under_the_lease_and_records_changes(server, make_session, config, clock):

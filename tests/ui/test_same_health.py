@@ -4,11 +4,8 @@ sparkline and FLAPPING included."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
-from aiohttp import web
 
 from cockpit.domain import events as ev
 from cockpit.health.monitor import Monitor
@@ -16,33 +13,9 @@ from cockpit.session import Session
 from cockpit.settings import Config, EndpointConfig
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.replay import ReplayApp, SavedSession
-from tests import waiting
+from tests.waiting import until_said as until
 
 SIZE = (160, 48)
-
-
-@pytest.fixture
-async def server():
-    """A health endpoint whose status the test decides."""
-    answer = {"status": 200}
-
-    async def health(request: web.Request) -> web.Response:
-        return web.Response(text="ok", status=answer["status"])
-
-    app = web.Application()
-    app.router.add_get("/healthz", health)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/healthz", answer
-    await runner.cleanup()
-
-
-async def until(pilot, what: str, check: Callable[[], bool]) -> None:
-    """The suite's one way to await the screen, with the reason first as these tests read."""
-    await waiting.until(pilot, check, what)
 
 
 def pane(app) -> tuple[str, list[str]]:
