@@ -28,7 +28,7 @@ from typing import Any
 
 from cockpit.domain import events as ev
 from cockpit.domain.durations import short_time
-from cockpit.domain.vocabulary import COCKPIT, ROLE_TITLES
+from cockpit.domain.vocabulary import COCKPIT, IMPACT_LABELS, ROLE_TITLES
 from cockpit.text import printable
 from cockpit.tomlfmt import toml_datetime
 
@@ -234,7 +234,7 @@ _NARRATORS: dict[type[ev.Event], Callable[[Any, Mapping[str, str]], str]] = {
     ev.IncidentRetitled: lambda e, _: f"retitled: {e.title}",
     ev.SeverityChanged: lambda e, _: f"severity → {severity_name(e.severity)}{_because(e.reason)}",
     ev.StatusChanged: lambda e, _: f"status → {e.status.upper()}",
-    ev.ImpactAssessed: lambda e, _: f"impact: {e.field.replace('_', ' ')} = {e.value}",
+    ev.ImpactAssessed: lambda e, _: f"impact: {IMPACT_LABELS.get(e.field, e.field)} = {e.value}",
     ev.StepDone: _step_done,
     ev.StepSkipped: lambda e, c: f"step skipped: {_step(e.step, c)}{_because(e.reason)}",
     ev.StepReopened: lambda e, c: f"step reopened: {_step(e.step, c)}",

@@ -170,7 +170,7 @@ def _from_answers(answered: Mapping[str, str], matrix: SeverityMatrix) -> list[t
     unsure = [f for f in matrix.unsure_fields if answered.get(f, "unknown") == "unknown"]
     if unsure and worst > 1:
         worst -= 1
-        names = ", ".join(f.replace("_", " ") for f in unsure)
+        names = ", ".join(IMPACT_LABELS[f] for f in unsure)
         reasons.append(f"{names} not known yet: erring high")
     return [(worst, reason) for reason in reasons]
 

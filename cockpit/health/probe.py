@@ -11,9 +11,9 @@ no server behaviour can stretch. The transports' per-phase timeouts (connect, re
 words, but none of them bounds a whole exchange: a server drip-feeding its headers or its body a
 byte a second satisfies every read timeout forever, and neither httpx nor httpx-aiohttp offers
 a total one. So the exchange (connect, headers, body; for the other kinds the connect, the TLS
-handshake, the query, the echo) runs inside ``asyncio.timeout_at`` at the deadline. This keeps
-the spirit of DESIGN §5 (deadlines belong to the exchange, and nothing cancels the caller's
-task): the scope cancels only the check's own await on its own connection, both transports
+handshake, the query, the echo) runs inside ``asyncio.timeout_at`` at the deadline
+(docs/checks.md, "Deadlines"): the deadline belongs to the exchange, and nothing cancels the
+caller's task. The scope cancels only the check's own await on its own connection, both transports
 then close that connection (a half-read one never returns to the pool), and the check is FAIL
 "timeout after 2.0s" (or "body not complete after 2.0s" when the headers were in). The total
 deadline sits 5 % after the timeout, so that a per-phase timeout due at the same moment (a

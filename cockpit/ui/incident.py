@@ -219,13 +219,6 @@ class IncidentScreen(Screen[None]):
 
     # -- state flowing down ----------------------------------------------------------------------
 
-    def follow_file(self) -> None:
-        """Fold in what other seats (and the drill's injects) appended now, and redraw when
-        anything did (the seat does this by itself as the file changes)."""
-        self.seat.follow()
-        if self.session.version != self._shown_version:
-            self.push_state()
-
     def tick(self) -> None:
         """Once a second (a minute with ``--low-bandwidth``): the clocks and countdowns, the
         monitor's view for the endpoint detail, and what became late. Not while a prompt is

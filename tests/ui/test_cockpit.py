@@ -369,7 +369,6 @@ async def test_other_seats_appends_show_up(cockpit, make_session, config, clock)
     async with app.run_test(size=WIDE) as pilot:
         other.record(ev.SeatJoined(handle="bob"))
         other.record(ev.NoteAdded(text="from bob's seat", tag="hypothesis"))
-        app.incident.follow_file()
         await until(pilot, lambda: "hypothesis: from bob's seat"
                     in app.query_one("#timeline").rows.rows[-1].text.plain, "bob's note")
         await until(pilot, lambda: "watching: bob" in app.query_one("#header")._parts[1].plain,

@@ -140,7 +140,6 @@ async def test_a_followed_append_is_on_screen_in_the_first_frame_after_it_is_rea
         await pilot.pause()
         sent = frames(app)
         other.record(ev.NoteAdded(text="zebra crossing", tag="note"))
-        app.incident.follow_file()
         await until(pilot, lambda: bool(sent), "a frame")
         assert "zebra crossing" in sent[0]
         assert timeline.rows.scroll_y == timeline.rows.max_scroll_y

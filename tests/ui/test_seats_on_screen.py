@@ -66,7 +66,6 @@ async def test_the_polling_seat_records_a_dead_seat_leaving(cockpit, make_sessio
     subprocess.run([sys.executable, "-c", marker, str(session.path)], check=True)
     app = cockpit(session, monitor_for=lambda record: IdleMonitor())
     async with app.run_test(size=WIDE) as pilot:
-        app.incident.follow_file()
         deadline = time.monotonic() + 30
         while "bob" in app.incident.session.state.seats:  # the seat takes the lease, then reaps
             assert time.monotonic() < deadline, "the polling seat never recorded bob leaving"
@@ -108,7 +107,7 @@ async def test_a_damaged_event_met_while_following_is_shown_once_and_costs_only_
             damaged.write(event_block({"at": clock.now(), "by": "bob", "kind": "note.added",
                                        "text": "after it", "tag": "note", "seq": 100}))
         for _ in range(3):
-            app.incident.follow_file()
+            app.incident.seat.follow()  # however often it reads the damage, it says it once
         await pilot.pause()
         said = [n.message for n in app._notifications if "damaged" in n.message]
         assert len(said) == 1 and "byte" in said[0], said
