@@ -9,6 +9,11 @@
    second against a lease another process holds), its CPU time measured with ``getrusage`` over
    10 s, beside a reference loop that only sleeps on the same cadence. Goal: < 1% of a core.
 
+3. Journals, file vs PostgreSQL, in one run (a server started on loopback as the tests start it):
+   append p50/p99 (one seat recording 300 notes); append in one seat -> arrival in another
+   (the follower is a real ``Seat`` on an event loop: inotify on the file, LISTEN/NOTIFY on the
+   database; goal p99 < 100 ms); appends per second with 20 seats writing at once.
+
 CLOCK_MONOTONIC is system-wide on Linux, so times from different processes compare directly.
 """
 
@@ -137,6 +142,129 @@ def bench_idle(path: Path) -> None:
           f"{share / base if base else float('inf'):.1f}x  (goal: < 1%)")
 
 
+# -- 3. journals: the file and PostgreSQL --------------------------------------------------------
+
+JOURNAL_NOTES = 300
+CROWD = 20
+CROWD_NOTES = 50
+
+
+def open_target(target: str, handle: str) -> Session:
+    """``PATH`` (a file) or ``URL NAME`` (a database session)."""
+    if " " not in target:
+        return Session.open(target, handle=handle)
+    from cockpit.pgjournal import Database, PgJournal
+
+    url, name = target.split(" ", 1)
+    return Session.open(PgJournal(Database.parse(url), name), handle=handle)
+
+
+def journal_writer(target: str, count: int, spaced: bool) -> None:
+    session = open_target(target, f"w{time.monotonic_ns()}")
+    rng = random.Random(11)
+    print("ready", flush=True)
+    sys.stdin.readline()  # go
+    took = []
+    for _ in range(count):
+        if spaced:
+            time.sleep(rng.uniform(0.010, 0.040))
+        start = time.monotonic()
+        session.record(ev.NoteAdded(text=str(start)))
+        took.append(time.monotonic() - start)
+    if spaced:
+        session.record(ev.NoteAdded(text="end"))
+    session.close()
+    print(json.dumps(took), flush=True)
+
+
+def journal_follower(target: str) -> None:
+    import asyncio
+
+    from cockpit.seat import Seat
+
+    session = open_target(target, "follower")
+    latencies: list[float] = []
+    done = asyncio.Event()
+    seen = len(session.events)
+
+    def changed() -> None:
+        nonlocal seen
+        now = time.monotonic()
+        for event in session.events[seen:]:
+            if isinstance(event, ev.NoteAdded):
+                if event.text == "end":
+                    done.set()
+                else:
+                    latencies.append(now - float(event.text))
+        seen = len(session.events)
+
+    async def run() -> None:
+        seat = Seat(session, changed=changed)
+        seat.start_following()
+        await asyncio.sleep(0.5)  # the watch or LISTEN in place before the writer starts
+        print("ready", flush=True)
+        await done.wait()
+        await seat.leave()
+
+    asyncio.run(run())
+    print(json.dumps(latencies), flush=True)
+
+
+def go(*procs: subprocess.Popen[str]) -> None:
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+
+
+def bench_journal(kind: str, target: str) -> None:
+    alone = spawn("jwrite", target, str(JOURNAL_NOTES), "0")
+    go(alone)
+    took = result(alone)
+    follow = spawn("jfollow", target)
+    spaced = spawn("jwrite", target, "200", "1")
+    go(spaced)
+    result(spaced)
+    seen = result(follow)
+    crowd = [spawn("jwrite", target, str(CROWD_NOTES), "0") for _ in range(CROWD)]
+    start = time.monotonic()
+    go(*crowd)
+    for proc in crowd:
+        result(proc)
+    rate = CROWD * CROWD_NOTES / (time.monotonic() - start)
+    print(f"  {kind:10} append p50 {percentile(took, 0.5) * 1000:6.2f} ms  p99"
+          f" {percentile(took, 0.99) * 1000:6.2f} ms | seen by another seat p50"
+          f" {percentile(seen, 0.5) * 1000:6.2f} ms  p99 {percentile(seen, 0.99) * 1000:6.2f} ms"
+          f" | {CROWD} seats writing {rate:7.0f} appends/s")
+
+
+def bench_journals() -> None:
+    print("journals, file vs PostgreSQL (goal: seen by another seat p99 < 100 ms):")
+    with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
+        path = Path(tmp) / "journal.toml"
+        new_incident(config=Config(), protocol=load_protocol("major-incident"), title="bench",
+                     severity="SEV2", path=path, handle="bench").close()
+        bench_journal("file", str(path))
+    try:
+        from tests.pg.server import running
+    except ImportError as exc:
+        print(f"  postgresql skipped: {exc}")
+        return
+    try:
+        with running() as server:
+            from cockpit.journals import DatabaseTarget
+            from cockpit.pgjournal import Database
+
+            url = server.url(server.new_database())
+            session = new_incident(config=Config(), protocol=load_protocol("major-incident"),
+                                   title="bench", severity="SEV2", handle="bench",
+                                   path=DatabaseTarget(Database.parse(url), "bench"))
+            session.close()
+            bench_journal("postgresql", f"{url} bench")
+    except LookupError as exc:
+        print(f"  postgresql skipped: {exc}")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
         path = Path(tmp) / "seats.toml"
@@ -144,6 +272,7 @@ def main() -> None:
                      severity="SEV2", path=path, handle="bench").close()
         bench_follow(path)
         bench_idle(path)
+    bench_journals()
 
 
 if __name__ == "__main__":
@@ -155,5 +284,9 @@ if __name__ == "__main__":
             follower(rest[0], float(rest[1]))
         elif mode == "idle":
             idle(rest[0], rest[1])
+        elif mode == "jwrite":
+            journal_writer(rest[0], int(rest[1]), rest[2] == "1")
+        elif mode == "jfollow":
+            journal_follower(rest[0])
     else:
         main()

@@ -13,7 +13,9 @@ Textual apps in the same harness (``bench/wire/apps.py``).
    drawn, then nothing for 30 ms): p50/p99 over 100 presses, in an idle drill-like incident
    (6 endpoints polled every second), with 200 endpoints polled every second, and in a
    50,000-event session; vs a minimal app opening a one-line Input modal. Goal: p99 ≤ 50 ms and
-   ≤ 1.5× the minimal app's p99.
+   ≤ 1.5× the minimal app's p99. Also while a destination of status updates hangs: the idle
+   incident, whose seat is delivering an update (sent again on opening, ``cockpit.delivery``) to
+   a loopback server that accepts the connection and never answers. Goal: as the idle incident.
 2. Bytes per second to the terminal with no key pressed, over 20 s once settled: a resolved
    incident (goal 0 B/s), a live incident (goal ≤ 1 KB/s at 160×48; 80×24 shown too), 200
    endpoints at 1 s (goal ≤ 1.5 KB/s); vs a minimal app where nothing changes and one with a
@@ -40,11 +42,13 @@ Run: ``.venv/bin/python bench/terminal.py [--quick]``. It exits 0 even when goal
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import queue
 import random
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -320,6 +324,63 @@ def quiet_screens(lab: Lab, plan: Plan, report: Report, drill: list[EndpointConf
     return Baseline(reference, base.still, base.clock)
 
 
+@contextmanager
+def hanging_server() -> Iterator[tuple[int, list[socket.socket]]]:
+    """A loopback port that accepts every connection and never answers: (port, accepted)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):  # closing the listener ends the loop
+            while True:
+                accepted.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], accepted
+    finally:
+        listener.close()
+        for connection in accepted:
+            connection.close()
+
+
+def hanging_destination(lab: Lab, plan: Plan, report: Report, base: Baseline,
+                        drill: list[EndpointConfig]) -> None:
+    """Figure 1 in the idle incident while the seat's delivery of an update hangs."""
+    from cockpit.domain import events as ev
+    from cockpit.session import Session
+
+    with hanging_server() as (port, accepted):
+        session = lab.session("hanging", drill)
+        config = session.parent / "cockpit.toml"
+        config.write_text(f'[[updates.destinations]]\nname = "hangs"\nkind = "slack"\n'
+                          f'url = "http://127.0.0.1:{port}/services/T/B/x"\ntimeout = "10m"\n')
+        writer = Session.open(session, handle="alice")  # an update whose delivery failed once:
+        update = writer.record(ev.UpdatePosted(text="Rolling back.", audience="internal"))
+        writer.record(ev.UpdateDelivered(update=update.seq, destination="hangs", ok=False,
+                                         detail="HTTP 503 from 127.0.0.1"))
+        writer.close()  # the seat opening it sends it again, into the hanging server
+        seat = lab.cockpit(session, "--config", str(config))
+        shown(seat, COCKPIT_SHOWN, "the seat with a hanging destination")
+        deadline = time.monotonic() + 30
+        while not accepted and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not accepted:
+            report.failures.append("a destination hangs: the seat never connected to it")
+            lab.close(seat)
+            return
+        progress(f"a destination hangs: {plan.presses} presses")
+        time.sleep(plan.settle)
+        measured = press_n(seat, PROMPT_MARK, plan.presses)
+        lab.close(seat)
+    report.notes.append(f"a destination hangs: {len(accepted)} connection(s) held open, never "
+                        "answered, while the keys were pressed")
+    key_rows(report, "a destination hangs", measured, base.presses)
+
+
 def two_hundred_endpoints(lab: Lab, plan: Plan, report: Report, base: Baseline) -> None:
     """Figures 1 and 2 with 200 endpoints polled every second."""
     with fleet("200") as served:
@@ -466,6 +527,7 @@ def main(argv: list[str] | None = None) -> int:
                 sessions = {"1,000 events": lab.session("thousand", drill, filler=1_000),
                             "50,000 events": lab.session("big", drill, filler=50_000)}
                 base = quiet_screens(lab, plan, report, drill)
+                hanging_destination(lab, plan, report, base, drill)
                 two_hundred_endpoints(lab, plan, report, base)
                 big_session(lab, plan, report, base, sessions["50,000 events"])
                 first_frames(lab, plan, report, sessions)

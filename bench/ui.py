@@ -13,6 +13,10 @@
    as they arrive) is bench/terminal.py.
 3. The timeline with 10,000 events: first render, one more event appended, a jump to the top,
    vs Textual's own ``Log`` widget given the same 10,000 lines.
+4. Key press to frame while a destination of status updates hangs (a loopback server that
+   accepts the connection and never answers; the seat is delivering an update to it, sent again
+   on opening), vs the same incident with no destination: p50 and p99 over 300 presses. Goal:
+   the same p99.
 
 Run: ``.venv/bin/python bench/ui.py`` (``make bench`` runs every bench script).
 """
@@ -189,6 +193,45 @@ async def key_to_frame() -> tuple[list[float], list[float], int]:
     return measured, reference, probes
 
 
+# -- key press to frame while a destination hangs ----------------------------------------------
+
+
+async def key_to_frame_hanging() -> tuple[list[float], list[float], int]:
+    """(presses while a destination hangs, presses with no destination, connections held)."""
+    from cockpit.domain import events as ev
+    from cockpit.settings import UpdateSettings
+    from cockpit.ui.app import CockpitApp
+    from cockpit.ui.screenshots import demo_session
+
+    held: list[asyncio.StreamWriter] = []
+
+    async def never_answer(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    keys = ["down", "down", "up", "down", "up", "up"] * 50
+    hanging = UpdateSettings.model_validate({"destinations": [{
+        "name": "hangs", "kind": "slack", "url": f"http://127.0.0.1:{port}/services/T/B/x",
+        "timeout": "10m"}]})
+    figures = []
+    try:
+        for updates in (hanging, UpdateSettings()):
+            with tempfile.TemporaryDirectory() as scratch:
+                session, config, clock = demo_session(Path(scratch) / "bench.toml")
+                session.clock = clock
+                update = session.record(ev.UpdatePosted(text="Rolling back.", audience="internal"))
+                session.record(ev.UpdateDelivered(update=update.seq, destination="hangs", ok=False,
+                                                  detail="HTTP 503 from 127.0.0.1"))
+                app = CockpitApp(session, config=config.model_copy(update={"updates": updates}), clock=clock)
+                figures.append(await presses(app, keys, "#protocol RowList"))
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+    return figures[0], figures[1], len(held)
+
+
 # -- the timeline with 10,000 events -------------------------------------------------------------
 
 
@@ -284,6 +327,12 @@ def main() -> int:
           f"p50 {p(measured, .5):.1f} ms, p99 {p(measured, .99):.1f} ms; minimal app p50 "
           f"{p(reference, .5):.1f} ms, p99 {p(reference, .99):.1f} ms; p99 ratio "
           f"{p(measured, .99) / p(reference, .99):.2f}x (goal p99 < 50 ms)")
+
+    hangs, idle, held = asyncio.run(key_to_frame_hanging())
+    print(f"key press to frame while a destination hangs ({held} connection(s) held, never "
+          f"answered): p50 {p(hangs, .5):.1f} ms, p99 {p(hangs, .99):.1f} ms; the same incident with "
+          f"no destination p50 {p(idle, .5):.1f} ms, p99 {p(idle, .99):.1f} ms; p99 ratio "
+          f"{p(hangs, .99) / p(idle, .99):.2f}x (goal: the same)")
 
     figures = asyncio.run(timeline_render())
     print(f"timeline with 10,000 events: first render {figures['first render']:.1f} ms, "

@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="config file (docs/configuration.md gives the search order)")
     parser.add_argument("--low-bandwidth", action="store_true",
                         help="256 colours and no animation, for slow SSH links")
+    parser.add_argument("--journal", metavar="URL",
+                        help="sessions in this PostgreSQL database (docs/journals.md)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help: str, handler: Callable[[argparse.Namespace], int],
@@ -104,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         p.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
                        help="config file to use instead of the discovered one")
+        p.add_argument("--journal", metavar="URL", default=argparse.SUPPRESS,
+                       help="sessions in this PostgreSQL database (docs/journals.md); default:"
+                            " [journal] url in the config, else files")
         p.set_defaults(handler=handler)
         return p
 
@@ -134,10 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how the entry shows on the timeline and in the report (default: note)")
     p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE",
                    help="who says it (default: $COCKPIT_USER, then the login name)")
+    p.add_argument("--at", metavar="TIME", help="when it was said: a UTC time (2015-10-21T15:01:00Z)"
+                   " or T+MM:SS from the declaration (default: now)")
 
     p = command("record", "record any event (severity, status, step, role, ...) without the screen",
                 _cmd_record, epilog="KIND is an event kind such as severity.changed, status.changed,"
-                " step.done, role.assigned, impact.assessed, ask.started; FIELD=VALUE pairs give"
+                " step.done, role.assigned, impact.assessed, ask.started, moment.marked, action.updated,"
+                " retro.note, review.updated; FIELD=VALUE pairs give"
                 " its fields (docs/session-format.md lists them). Checked as the screen checks it."
                 " Exit codes: 0 recorded; 1 another seat changed the same thing first, or the"
                 " disk refused; 2 bad usage or input.")
@@ -149,9 +157,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE", help="who did it")
     p.add_argument("--json", action="store_true", help="print the recorded event as JSON")
 
+    p = command("page", "page a person or a role through [paging] (PagerDuty, Opsgenie or a command)",
+                _cmd_page, epilog="Exit codes: 0 the service took the page; 1 it did not (the failure is"
+                " recorded, with why); 2 bad usage, or paging is not set up.")
+    p.add_argument("session", metavar="SESSION", help="a session file or a prefix of a saved session's name")
+    p.add_argument("target", metavar="HANDLE|ROLE", help="a person's handle, or a role: commander, deputy,"
+                   " scribe, ops, comms, liaison, sme")
+    p.add_argument("--message", metavar="TEXT", default="", help="what they need to know, in one line")
+    p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE", help="who is paging")
+
+    p = command("link", "add a link to the incident: the bridge, the channel, a dashboard, a ticket",
+                _cmd_link)
+    p.add_argument("session", metavar="SESSION", help="a session file or a prefix of a saved session's name")
+    p.add_argument("url", metavar="URL", help="an https:// (or http://, mailto:, tel:) link")
+    p.add_argument("--label", default="", help="what it is, in a few words (default: the URL)")
+    p.add_argument("--kind", choices=("bridge", "channel", "dashboard", "ticket", "runbook", "other"),
+                   default="other", help="what kind of link (default: other)")
+    p.add_argument("--as", dest="handle", type=_handle, metavar="HANDLE", help="who adds it")
+
     p = command("status", "summary of an incident, no screen", _cmd_status)
     p.add_argument("session", metavar="SESSION")
-    p.add_argument("--json", action="store_true", help="one JSON document")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="one JSON document")
+    shown.add_argument("--update", choices=("internal", "external"),
+                       help="print the draft of a status update for this audience instead, for scripts")
+
+    p = command("export", "the timeline as CSV, a Markdown table or JSON lines",
+                _lazy("cockpit.exporting", "run_export"),
+                epilog="csv and md: one row per timeline entry (at, by, kind, text, links); jsonl: one"
+                       " event per line, exactly as in the session file, which `cockpit import` reads back")
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("--format", choices=("csv", "md", "jsonl"), default="csv", help="default: csv")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (0600) instead of stdout")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+
+    p = command("import", "a past incident, from a timeline kept elsewhere, as a new session",
+                _lazy("cockpit.importing", "run_import"),
+                epilog="FILE is JSON lines (as `cockpit export --format jsonl` writes), CSV or a Markdown"
+                       " table with the columns at, by, kind (optional), text. Times are kept. A bad row"
+                       " is named by its line and nothing is written (exit 2).")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--format", choices=("jsonl", "csv", "md"),
+                   help="default: from the file's name (.jsonl, .csv, .md)")
+    p.add_argument("--session", metavar="PATH", help="where to write the new session file")
+    p.add_argument("--title", help="the incident's title (default: the file's declaration, else its name)")
 
     p = command("probe", "run the health checks of the config, no screen",
                 _lazy("cockpit.health.cli", "run_probe"),
@@ -182,11 +231,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("md", "json"), default="md")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
+    p = command("protocol", "work with protocol files: revise one from what sessions showed", _cmd_protocol)
+    actions = p.add_subparsers(dest="protocol_action", metavar="ACTION", parser_class=_Parser)
+    r = actions.add_parser("revise", help="propose a revised protocol from sessions' reports, with its diff",
+                           description="Propose a revised protocol from the reports of sessions that"
+                           " followed it: late or skipped steps, missed cadences, 'missing step' notes,"
+                           " steps never used. Prints the diff; never changes the original file.")
+    r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    r.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                   help="config file to use instead of the discovered one")
+    r.add_argument("sessions", nargs="+", metavar="SESSION", help="sessions that followed the protocol")
+    r.add_argument("-o", "--output", metavar="FILE", help="write the proposed protocol to FILE (0600)")
+    r.add_argument("--force", action="store_true", help="replace FILE when it exists")
+    r.set_defaults(handler=_lazy("cockpit.retro.revise", "run_revise"))
+
+    p = command("insights", "figures across the saved incidents and drills", _lazy("cockpit.insights.cli", "run_insights"))
+    p.add_argument("--since", metavar="DATE", help="only sessions declared on or after DATE (YYYY-MM-DD)")
+    p.add_argument("--format", choices=("md", "json"), default="md")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--ui", action="store_true", help="open the Insights screen with its charts")
+
     p = command("validate", "check config, protocol, scenario, theme or session files", _cmd_validate)
     p.add_argument("files", nargs="+", metavar="FILE")
 
     p = command("sessions", "saved sessions, newest first", _cmd_sessions)
     p.add_argument("--json", action="store_true")
+
+    p = command("push", "publish a session file to the journal database (--journal URL)",
+                _lazy("cockpit.dbcommands", "run_push"))
+    p.add_argument("session", metavar="SESSION", help="a session file or a prefix of a saved session's name")
+
+    p = command("pull", "write a database session as a session file",
+                _lazy("cockpit.dbcommands", "run_pull"))
+    p.add_argument("session", metavar="NAME", help="the session's name (or a prefix) in the database")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="the session file to write")
+
+    p = command("db", "the journal database", _lazy("cockpit.dbcommands", "run_db"))
+    p.add_argument("action", choices=("init",), help="init: create or upgrade the cockpit's tables")
 
     p = command("web", "serve a read-only seat to browsers, behind a token link", _lazy("cockpit.ui.web", "run_web"))
     p.add_argument("session", metavar="SESSION")
@@ -264,12 +345,12 @@ def classify(exc: BaseException) -> tuple[int, str]:
 # -- shared helpers for command handlers -----------------------------------------------------
 
 
-def open_session(spec: str, **kwargs: Any):  # -> Session (kept lazy for import speed)
-    from cockpit.paths import resolve_session
+def open_session(spec: str, args: argparse.Namespace | None = None,
+                 **kwargs: Any):  # -> Session (kept lazy for import speed)
+    from cockpit.journals import configured, resolve
     from cockpit.session import Session
 
-
-    session = Session.open(resolve_session(spec), **kwargs)
+    session = Session.open(resolve(spec, configured(args, spec)), **kwargs)
     for problem in session.problems:  # what the damage cost, and where it is
         print(printable(f"cockpit: warning: {session.path}: {problem}"), file=sys.stderr)
     if session.recovery:
@@ -303,10 +384,15 @@ def _cmd_log(args: argparse.Namespace) -> int:
     text = args.text.strip()
     if not text:
         raise UsageError("nothing to log: the text is empty")
-    session = open_session(args.session, handle=args.handle)
+    session = open_session(args.session, args, handle=args.handle, keep_events=False)
     if session.state.declared_at is None:
         raise UsageError(f"{session.path} has no declared incident to log to")
-    event = session.record(NoteAdded(text=text, tag=args.kind))
+    note = NoteAdded(text=text, tag=args.kind)
+    if args.at:
+        from cockpit.recording import parse_moment
+
+        note = note.model_copy(update={"at": parse_moment(args.at, session.state.declared_at)})
+    event = session.record(note)
     said_after_writing(session)
     print(printable(f"logged {args.kind} #{event.seq} at {clock_time(event.at)} UTC by {event.by}"))
     return EXIT_OK
@@ -317,7 +403,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
     from cockpit.domain.durations import full_time
     from cockpit.recording import build_event, parse_fields, parse_moment
 
-    session = open_session(args.session, handle=args.handle)
+    session = open_session(args.session, args, handle=args.handle, keep_events=False)
     if session.state.declared_at is None and args.kind != "incident.declared":
         raise UsageError(f"{session.path} has no declared incident to record in")
     event = build_event(args.kind, parse_fields(args.fields), session.state)
@@ -333,12 +419,42 @@ def _cmd_record(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_page(args: argparse.Namespace) -> int:
+    from cockpit.paging.cli import run_page
+
+    return run_page(args, open_session, said_after_writing)
+
+
+def _cmd_link(args: argparse.Namespace) -> int:
+    from cockpit.domain.events import LinkAdded
+    from cockpit.domain.links import label_problem, url_problem
+
+    problem = url_problem(args.url) or label_problem(args.label)
+    if problem:
+        raise UsageError(f"{printable(args.url, one_line=True)!r}: {problem}")
+    session = open_session(args.session, handle=args.handle)
+    if session.state.declared_at is None:
+        raise UsageError(f"{session.path} has no declared incident to add a link to")
+    event = session.record(LinkAdded(url=args.url, label=args.label, link_kind=args.kind))
+    said_after_writing(session)
+    print(printable(f"added link #{event.seq} ({args.kind}): {event.label or event.url}", one_line=True))
+    return EXIT_OK
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     from cockpit import jsonfmt
     from cockpit.summary import status_document, status_text
 
-    session = open_session(args.session)
+    session = open_session(args.session, args, keep_events=False)
     now = session.now()
+    if args.update:
+        from cockpit.drafts import draft_update
+        from cockpit.settings import load_config
+        from cockpit.updates import update_cadence
+
+        cadence = update_cadence(session.state, load_config(getattr(args, "config", None)).updates, args.update)
+        print(printable(draft_update(session.state, now, audience=args.update, next_update_at=now + cadence)))
+        return EXIT_OK
     if args.json:
         print(jsonfmt.dumps(status_document(session, now), indent=2))
     else:
@@ -348,9 +464,16 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 def _cmd_sessions(args: argparse.Namespace) -> int:
     from cockpit import jsonfmt
-    from cockpit.summary import list_sessions
+    from cockpit.journals import configured
+    from cockpit.listing import list_sessions
 
-    rows = list_sessions()
+    db = configured(args)
+    if db is not None:
+        from cockpit.dbcommands import database_rows
+
+        rows = database_rows(db)
+    else:
+        rows = list_sessions()
     if args.json:
         print(jsonfmt.dumps(rows, indent=2))
         return EXIT_OK
@@ -364,6 +487,10 @@ def _cmd_sessions(args: argparse.Namespace) -> int:
         print(printable(f"{row['severity'] or '----':4}  {row['status']:13} {title:50}{flag}  {row['path']}",
                         one_line=True))
     return EXIT_OK
+
+
+def _cmd_protocol(args: argparse.Namespace) -> int:
+    raise UsageError("say what to do with protocols: cockpit protocol revise SESSION… [-o FILE]")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

@@ -94,6 +94,10 @@ class Journal:
         self.locked_out = False
         self._identity: tuple[int, int] | None = None
         """The file (device, inode) this process read: another one renamed over it is noticed."""
+        self.rebased = False
+        """Always False here: a file never renumbers what it holds (``cockpit.journals``)."""
+        self.offline_reason: str | None = None
+        """Always None here: a file is never out of reach the way a database is."""
 
     # -- creating ------------------------------------------------------------------------------
 
@@ -135,30 +139,61 @@ class Journal:
 
     # -- reading -------------------------------------------------------------------------------
 
-    def load(self) -> Loaded:
-        """Read the whole file, without writing anything; ``read_new`` follows from here.
+    def load(self, *, start: int = 0, stop: int | None = None, last_seq: int = 0,
+             each: Callable[[list[dict[str, Any]]], None] | None = None,
+             digest: Any = None) -> Loaded:
+        """Read the file from byte ``start`` (0: all of it, header first) up to ``stop`` (None:
+        its end), without writing anything; ``read_new`` follows from where it ends.
 
-        Every complete event is returned, in file order. Damaged events in the middle and events
-        that cannot be placed in time are left out and named in ``problems``; a torn tail is
-        described by ``recovery`` (``saved_to`` None: it is still in the file)."""
-        data = self._read_all()
-        with contextlib.suppress(OSError):
-            self._identity = _identity(os.stat(self.path))
-        try:
-            parsed = rec.read(data)
-            header = rec.check_header(parsed.tables)
-        except rec.HeaderError as exc:
-            raise JournalError(f"{self.path}: {exc}") from None
-        records, problems = self._checked(parsed)
-        recovery = None
-        if data[parsed.end:].strip():
-            recovery = Recovery(parsed.end, len(data) - parsed.end)
-        self._offset = parsed.end
+        The file is read a piece at a time (about ``READ_AT_ONCE`` bytes, cut at an event's
+        start), so memory stays bounded whatever its size: with ``each``, every piece's records go
+        to it and are not kept. ``start`` and ``last_seq`` resume where a checkpoint stopped;
+        ``digest`` (a hashlib object) is fed every byte read as complete events, so the caller can
+        tell what exactly was read. Every complete event is returned, in file order. Damaged
+        events in the middle and events that cannot be placed in time are left out and named in
+        ``problems``; a torn tail is described by ``recovery`` (``saved_to`` None: it is still in
+        the file)."""
+        self._last_seq = last_seq
+        header: dict[str, Any] = {}
+        records: list[dict[str, Any]] = []
+        problems: list[str] = []
+        offset, carry = start, b""
+        with self._open_for_reading() as handle:
+            with contextlib.suppress(OSError):
+                self._identity = _identity(os.fstat(handle.fileno()))
+            handle.seek(start)
+            while True:
+                want = READ_AT_ONCE if stop is None else min(READ_AT_ONCE, stop - offset - len(carry))
+                chunk = handle.read(want) if want > 0 else b""
+                data, last = carry + chunk, not chunk
+                cut = len(data) if last else data.rfind(EVENT_START) + 1
+                if cut <= 0 and not last:  # no event starts in it yet: read on
+                    carry = data
+                    continue
+                try:
+                    parsed = rec.read(data[:cut], offset, first=offset == 0)
+                    if offset == 0:
+                        header = rec.check_header(parsed.tables)
+                except rec.HeaderError as exc:
+                    raise JournalError(f"{self.path}: {exc}") from None
+                got, found = self._checked(parsed)
+                problems += found
+                if each is not None:
+                    each(got)
+                else:
+                    records += got
+                if digest is not None:
+                    digest.update(data[:parsed.end - offset])
+                carry, offset = data[parsed.end - offset:], parsed.end
+                if last:
+                    break
+        recovery = Recovery(offset, len(carry)) if carry.strip() else None
+        self._offset = offset
         return Loaded(header, records, recovery, problems)
 
-    def _read_all(self) -> bytes:
+    def _open_for_reading(self) -> Any:
         try:
-            return self.path.read_bytes()
+            return open(self.path, "rb")  # noqa: SIM115 - closed by the caller's ``with``
         except FileNotFoundError:
             raise JournalError(f"{self.path}: no such session file") from None
         except IsADirectoryError:
@@ -331,6 +366,11 @@ class Journal:
             except OSError as exc:
                 raise JournalWriteError(_write_failure(self.path, exc)) from None
         return self._fd
+
+    @property
+    def offset(self) -> int:
+        """Bytes of the file read or written by this process: the end of its last event."""
+        return self._offset
 
     @property
     def last_seq(self) -> int:

@@ -28,7 +28,9 @@ from typing import Any
 
 from cockpit.domain import events as ev
 from cockpit.domain.durations import short_time
-from cockpit.domain.vocabulary import COCKPIT, IMPACT_LABELS, ROLE_TITLES
+from cockpit.domain.vocabulary import (
+    COCKPIT, IMPACT_LABELS, MOMENT_LABELS, RETRO_CATEGORY_LABELS, ROLE_TITLES,
+)
 from cockpit.text import printable
 from cockpit.tomlfmt import toml_datetime
 
@@ -147,6 +149,17 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
+LINE_BREAK = " ↵ "
+"""Where a text written over several lines (a note, a briefing) breaks, in a one-line narration."""
+
+
+def written(text: str) -> str:
+    """A text as written, on one line: its lines joined with ↵, so a note of several lines
+    still reads as several, on the timeline and everywhere else."""
+    lines = [line.strip() for line in text.strip().splitlines()]
+    return LINE_BREAK.join(line for line in lines if line)
+
+
 def _because(reason: str | None) -> str:
     return f" because {reason}" if reason else ""
 
@@ -182,14 +195,14 @@ def _step_done(e: ev.StepDone, context: Mapping[str, str]) -> str:
 
 def _assigned(e: ev.RoleAssigned, _: Mapping[str, str]) -> str:
     line = f"{e.handle} took {role_name(e.role)}"
-    return f"{line} — briefing: {e.briefing}" if e.briefing else line
+    return f"{line} — briefing: {written(e.briefing)}" if e.briefing else line
 
 
 def _released(e: ev.RoleReleased, context: Mapping[str, str]) -> str:
     """A handover's briefing is said once, on the assignment; a release alone keeps its own."""
     line = f"{e.handle} released {role_name(e.role)}"
     handed_over = isinstance(context, Context) and e.briefing and context.briefing_taken(e.role, e.briefing)
-    return f"{line} — briefing: {e.briefing}" if e.briefing and not handed_over else line
+    return f"{line} — briefing: {written(e.briefing)}" if e.briefing and not handed_over else line
 
 
 def _ask_done(e: ev.AskDone, context: Mapping[str, str]) -> str:
@@ -208,7 +221,18 @@ def _summary(e: ev.HealthSummary, _: Mapping[str, str]) -> str:
 
 def _update(e: ev.UpdatePosted, _: Mapping[str, str]) -> str:
     due = f" (next by {short_time(e.next_update_at)})" if e.next_update_at else ""
-    return f"{e.audience} update{due}: {e.text}"
+    return f"{e.audience} update{due}: {written(e.text)}"
+
+
+def _delivered(e: ev.UpdateDelivered, context: Mapping[str, str]) -> str:
+    """``external update #12 delivered to status-page (HTTP 201 from api.statuspage.io)``; a
+    failed attempt says why and whether it is tried again."""
+    update = context.event(e.update) if isinstance(context, Context) else None
+    which = f"{update.audience} update #{e.update}" if isinstance(update, ev.UpdatePosted) else f"update #{e.update}"
+    if e.ok:
+        return f"{which} delivered to {e.destination}" + _in_brackets(e.detail)
+    then = "stopped trying" if e.final else "trying again"
+    return f"{which} not delivered to {e.destination} (attempt {e.attempt}): {e.detail or 'failed'}; {then}"
 
 
 def _alert(e: ev.AlertFiring | ev.AlertResolved, _: Mapping[str, str]) -> str:
@@ -218,6 +242,56 @@ def _alert(e: ev.AlertFiring | ev.AlertResolved, _: Mapping[str, str]) -> str:
     severity = f" ({e.severity})" if e.severity else ""
     about = e.summary or e.description
     return f"alert {word}: {name}{severity}" + (f" — {about}" if about else "")
+
+
+PAGE_SERVICES = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie", "command": "the paging command",
+                 "manual": "hand"}
+
+
+def _page_sent(e: ev.PageSent, _: Mapping[str, str]) -> str:
+    """``paged alice through PagerDuty: checkout down``; a page that did not go out says why."""
+    how = "by hand" if e.service == "manual" else f"through {PAGE_SERVICES.get(e.service, e.service)}"
+    if not e.ok:
+        return f"page to {e.target} {how} failed" + (f": {e.detail}" if e.detail else "")
+    said = f": {e.message}" if e.message else ""
+    return f"paged {e.target} {how}{said}" + _in_brackets(e.detail)
+
+
+def _page_acknowledged(e: ev.PageAcknowledged, _: Mapping[str, str]) -> str:
+    return f"page to {e.target} acknowledged" + _in_brackets(e.detail)
+
+
+def _link(e: ev.LinkAdded, _: Mapping[str, str]) -> str:
+    """``link (bridge): War room — https://meet.example.com/abc``."""
+    label = f"{e.label} — " if e.label and e.label != e.url else ""
+    return f"link ({e.link_kind}): {label}{e.url}"
+
+
+def _retro(e: ev.RetroNote, _: Mapping[str, str]) -> str:
+    """``retro note (what went well): …``."""
+    place = f" ({RETRO_CATEGORY_LABELS[e.category].rstrip('?').lower()})" if e.category else ""
+    return f"retro note{place}: {written(e.text)}"
+
+
+def _moment(e: ev.MomentMarked, _: Mapping[str, str]) -> str:
+    """``key moment: impact started``; read off the record: ``key moment (inferred): …``."""
+    return f"key moment{' (inferred)' if e.inferred else ''}: {MOMENT_LABELS[e.moment]}"
+
+
+def _action_updated(e: ev.ActionUpdated, context: Mapping[str, str]) -> str:
+    """``action #12 (plug the leak): owner agoogler, type prevent, status done``."""
+    note = context.event(e.action) if isinstance(context, Context) else None
+    about = f" ({narrate_short(note, dict(context), limit=40)})" if isinstance(note, ev.NoteAdded) else ""
+    said = [f"{name} {value or '—'}" for name in ("owner", "type", "priority", "due", "ticket", "status")
+            if (value := getattr(e, name)) is not None]
+    return f"action #{e.action}{about} updated: " + (", ".join(said) or "nothing changed")
+
+
+def _review_updated(e: ev.ReviewUpdated, _: Mapping[str, str]) -> str:
+    """``postmortem review: owner jennifer, reviewers martym, agoogler, date 2015-10-23``."""
+    said = [f"{name} {value.replace('_', ' ') or '—'}" for name in ("owner", "reviewers", "date", "status")
+            if (value := getattr(e, name)) is not None]
+    return "postmortem review: " + (", ".join(said) or "nothing changed")
 
 
 def _seat(verb: str) -> Callable[[Any, Mapping[str, str]], str]:
@@ -246,14 +320,21 @@ _NARRATORS: dict[type[ev.Event], Callable[[Any, Mapping[str, str]], str]] = {
     ev.AskDone: _ask_done,
     ev.HealthChanged: lambda e, _: f"{e.endpoint} {e.from_} → {e.to}{_in_brackets(e.detail)}",
     ev.HealthSummary: _summary,
-    ev.NoteAdded: lambda e, _: e.text if e.tag == "note" else f"{e.tag}: {e.text}",
+    ev.NoteAdded: lambda e, _: written(e.text) if e.tag == "note" else f"{e.tag}: {written(e.text)}",
     ev.UpdatePosted: _update,
-    ev.RetroNote: lambda e, _: f"retro note: {e.text}",
+    ev.RetroNote: _retro,
     ev.SeatJoined: _seat("opened"),
     ev.SeatLeft: _seat("closed"),
-    ev.DrillInject: lambda e, _: f"drill inject: {e.text}",
+    ev.DrillInject: lambda e, _: f"drill inject: {written(e.text)}",
     ev.AlertFiring: _alert,
     ev.AlertResolved: _alert,
+    ev.PageSent: _page_sent,
+    ev.PageAcknowledged: _page_acknowledged,
+    ev.LinkAdded: _link,
+    ev.UpdateDelivered: _delivered,
+    ev.MomentMarked: _moment,
+    ev.ActionUpdated: _action_updated,
+    ev.ReviewUpdated: _review_updated,
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cockpit.domain.events import HealthChanged, SessionConfigured
+from cockpit.domain.events import HealthChanged
 from cockpit.redact import MASK, origin
 from cockpit.seats import health_news
 from cockpit.session import Session
@@ -26,7 +26,7 @@ def endpoints_to_poll(session: Session, config: Config) -> tuple[list[EndpointCo
     name, same origin), as that config says. Otherwise it is polled as the session recorded it,
     without its secret headers (and a masked URL stays masked: it is not polled)."""
     configured = {e.name: e for e in config.endpoints}
-    refs = [ref for e in session.events if isinstance(e, SessionConfigured) for ref in e.endpoints]
+    refs = list(session.state.endpoint_refs.values())
     recorded = {e.name: e for e in recorded_endpoints(refs)}
     chosen, withheld = [], []
     for name in session.state.endpoints:

@@ -20,6 +20,7 @@ from cockpit.domain import events as ev
 from cockpit.domain.clock import utc_ms
 from cockpit.domain.state import IncidentState
 from cockpit.errors import UsageError
+from cockpit.journals import database, target_for_new
 from cockpit.session import Session, new_incident
 from cockpit.settings import Config, load_config, load_protocol
 from cockpit.text import handle_problem, printable
@@ -103,6 +104,10 @@ def build_event(kind: str, fields: dict[str, Any], state: IncidentState) -> ev.E
     if isinstance(event, ev.AskDone) and event.ask not in state.asks:
         raise UsageError(f"ask.done: there is no ask #{event.ask} (asks: "
                          + (", ".join(f"#{s}" for s in state.asks) or "none") + ")")
+    if isinstance(event, ev.ActionUpdated) and event.action not in {n.seq for n in state.notes_tagged("action")}:
+        raise UsageError(f"action.updated: there is no action #{event.action} (actions: "
+                         + (", ".join(f"#{n.seq}" for n in state.notes_tagged("action")) or "none")
+                         + "); record one with cockpit log SESSION TEXT --kind action")
     return event
 
 
@@ -124,7 +129,10 @@ def declare_from_args(args: argparse.Namespace, *, drill: bool = False) -> tuple
         raise UsageError("an incident needs a title: cockpit new --title \"Checkout API returning 500s\"")
     severity = args.severity or config.incident.default_severity
     at = parse_moment(args.at, None) if getattr(args, "at", None) else None
+    # a drill stays in a file: its runner and fleet are this host's alone
+    db = None if drill else database(getattr(args, "journal", None), config)
+    target = target_for_new(args.session, db)
     session = new_incident(config=config, protocol=protocol, title=title, severity=severity,
-                           path=args.session, handle=getattr(args, "handle", None), drill=drill,
+                           path=target, handle=getattr(args, "handle", None), drill=drill,
                            at=at)
     return session, config

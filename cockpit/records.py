@@ -105,7 +105,7 @@ def read(data: bytes, base: int = 0, *, first: bool = True) -> Parsed:
     beginning, where the header lives). Raises :class:`HeaderError` for an unreadable header."""
     whole = _parse_bytes(data)
     parsed = Parsed(end=base)
-    if isinstance(whole, dict):
+    if isinstance(whole, dict) and not set(whole) - {"events", "cockpit" if first else ""}:
         _collect(whole, Piece(base, base + len(data)), parsed, first=first, single=False)
     else:
         _bisect(data, base, pieces(data, base), parsed, first)
@@ -139,7 +139,7 @@ def _bisect(data: bytes, base: int, parts: list[Piece], out: Parsed, first: bool
         return
     run = Piece(parts[0].start, parts[-1].end)
     doc = _parse_bytes(data[run.start - base:run.end - base])
-    stray = isinstance(doc, dict) and set(doc) - {"events", "cockpit" if run.start == base else ""}
+    stray = isinstance(doc, dict) and set(doc) - {"events", "cockpit" if first and run.start == base else ""}
     if isinstance(doc, dict) and not (stray and len(parts) > 1):  # a stray table: find its place
         _collect(doc, run, out, first=first and run.start == base, single=len(parts) == 1)
         return

@@ -16,7 +16,9 @@ The live screen, replay, the drill (with a screen or headless) and the browser v
 - **the poller lease, the monitor and the alert receiver**: only the seat holding the lease
   polls the endpoints and receives Alertmanager's webhook (``cockpit.alerts``), and it records
   the departures of seats that died without saying goodbye. When it goes, the next seat to take
-  the lease polls and binds the receiver's port.
+  the lease polls and binds the receiver's port;
+- **delivering updates**: each ``update.posted`` it records goes to the configured destinations in
+  the background (``cockpit.delivery``), and what did not arrive is sent again when it returns.
 
 It is headless: no Textual. Its owner passes ``say`` (a toast on screen, a line on stderr) and
 ``changed`` (redraw). The asyncio parts (retrying, polling) run on the owner's event loop.
@@ -37,12 +39,13 @@ from cockpit.domain import events as ev
 from cockpit.domain.state import IncidentState
 from cockpit.journal import JournalError, JournalWriteError
 from cockpit.files import create_private
-from cockpit.seats import PollerLease, SeatPresence, record_departures
+from cockpit.journals import Lease, changes_for, lease_for, presence_for
+from cockpit.seats import record_departures
 from cockpit.session import Conflict, ReadOnlySession, Session
-from cockpit.watch import POLL_SECONDS, FileWatch
+from cockpit.watch import POLL_SECONDS
 
 if TYPE_CHECKING:
-    from cockpit.settings import AlertSettings
+    from cockpit.settings import AlertSettings, UpdateSettings
 
 RETRY_SECONDS = 2.0
 STOP_SECONDS = 2.0
@@ -75,11 +78,13 @@ class Seat:
         self.session = session
         self.say: Say = say or (lambda notice: None)
         self.changed = changed or (lambda: None)
-        self.presence = SeatPresence(session.path)
-        self.lease: PollerLease | None = None
+        self.presence = presence_for(session.journal)
+        self.lease: Lease | None = None
         self.monitor: Any = None
         self.receiver: Any = None
         """The Alertmanager receiver (``cockpit.alerts.AlertReceiver``) run with the lease, if any."""
+        self.deliveries: Any = None
+        """The updates' deliveries (``cockpit.delivery.Deliveries``) once ``start_delivering``."""
         self._joined = False
         self._retrying: asyncio.Task[None] | None = None
         self._polling: asyncio.Task[None] | None = None
@@ -91,6 +96,12 @@ class Seat:
     @property
     def read_only(self) -> bool:
         return self.session.read_only
+
+    @property
+    def offline(self) -> str | None:
+        """Why this seat records only on this host now (its journal database is out of reach;
+        what it records is uploaded when it is back), or None."""
+        return self.session.journal.offline_reason
 
     @property
     def polling(self) -> bool:
@@ -142,8 +153,29 @@ class Seat:
             self.changed()
             return []
         self._tell_problems()
+        if self.deliveries is not None:
+            for event in recorded:
+                if isinstance(event, ev.UpdatePosted):
+                    self.deliveries.posted(event)
         self.changed()
         return recorded
+
+    # -- delivering updates ------------------------------------------------------------------------
+
+    def start_delivering(self, settings: UpdateSettings) -> None:
+        """From now on, each update this seat records goes to the destinations of its audience
+        (``[[updates.destinations]]``) in the background; and what this seat's person posted
+        before without reaching a destination is sent again now. On the running loop. A
+        read-only seat sends nothing, and neither does a drill: its updates are practice, and a
+        status page or a customer list must not get them."""
+        if (self.session.read_only or self.session.drill or not settings.targets
+                or self.deliveries is not None):
+            return
+        from cockpit.delivery import Deliveries  # only a seat with destinations loads the senders
+
+        self.deliveries = Deliveries(settings, self.session, record=self.record,
+                                     tell=lambda title, text, tone: self.say(Notice(title, text, tone)))
+        self.deliveries.resume()
 
     def _keep_retrying(self) -> None:
         if self._retrying is not None and not self._retrying.done():
@@ -171,6 +203,8 @@ class Seat:
                 self.say(Notice("Already decided", str(exc), "warning"))
             self.say(Notice("Saved", f"{count} waiting entr{'y' if count == 1 else 'ies'} saved"
                             " to the session file."))
+            if self.deliveries is not None:  # an update among them goes out now
+                self.deliveries.written_late()
             self.changed()
 
     def rescue(self) -> Path | None:
@@ -223,11 +257,11 @@ class Seat:
             self._following.add_done_callback(self._following_over)
 
     async def _follow_changes(self) -> None:
-        watch = FileWatch(self.session.path, fallback=lambda why: self.say(Notice(
+        changes = changes_for(self.session.journal, fallback=lambda why: self.say(Notice(
             "Session file", f"Following the session file by reading it every {POLL_SECONDS:g} s:"
             f" {why}.", "warning")))
         journal = self.session.journal
-        async for _ in watch.changes():
+        async for _ in changes:
             pause = LOCK_PAUSE
             while True:  # a big append is read a piece at a time, letting the loop run between
                 if self.follow(wait_for_lock=False):
@@ -288,7 +322,7 @@ class Seat:
                             " shown here is no longer polled by this seat.", "error"))
 
     async def _poll(self) -> None:
-        lease = PollerLease(self.session.path)
+        lease = lease_for(self.session.journal)
         told = False
         while not lease.try_acquire():
             if lease.error and not told:
@@ -343,6 +377,8 @@ class Seat:
     async def leave(self) -> None:
         """Stop polling, say goodbye, let go of the lease and the side file (the rescue follows)."""
         await self.stop_polling()
+        if self.deliveries is not None:  # what is under way is tried again when the seat returns
+            await self.deliveries.stop()
         following, self._following = self._following, None
         if following is not None:  # the watch's file descriptor is closed before this returns
             following.cancel()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import getpass
+import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,13 +23,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cockpit import checkpoint
 from cockpit.domain import events as ev
 from cockpit.domain.clock import Clock, SystemClock, utc_ms
 from cockpit.domain.conflicts import refusal
+from cockpit.domain.protocol import protocol_version
 from cockpit.domain.state import IncidentState, apply, fold
 from cockpit.domain.vocabulary import COCKPIT
 from cockpit.errors import RuntimeFailure, UsageError
-from cockpit.journal import Journal, JournalWriteError, Recovery
+from cockpit.journal import Journal, JournalError, JournalWriteError, Recovery
 from cockpit.paths import new_session_path
 from cockpit.settings import Config, ProtocolFile
 from cockpit.text import handle_problem
@@ -80,8 +83,6 @@ class Session:
     clock: Clock = field(default_factory=SystemClock)
     handle: str = "someone"
     read_only: bool = False
-    events: list[ev.Event] = field(default_factory=list)
-    """Every event read, in fold order (``fold_key``)."""
     state: IncidentState = field(default_factory=IncidentState)
     recovery: Recovery | None = None
     problems: list[str] = field(default_factory=list)
@@ -90,6 +91,13 @@ class Session:
     last_error: str | None = None
     version: int = 0
     """Counts the changes to ``events``: a screen redraws when it moved."""
+    _events: list[ev.Event] = field(default_factory=list, repr=False)
+    """The events in memory, in fold order: all of them, or those after ``_unread``."""
+    _unread: tuple[int, bytes] | None = field(default=None, repr=False)
+    """(bytes, their SHA-256): the start of the file, folded into ``state`` from a checkpoint
+    (or streamed through the fold) and not kept in memory; ``events`` reads it on first use."""
+    newest: ev.Event | None = None
+    """The last event in fold order (known even when the events are not in memory)."""
 
     @property
     def path(self) -> Path:
@@ -117,24 +125,141 @@ class Session:
     def create(cls, path: str | os.PathLike[str], *, clock: Clock | None = None,
                handle: str | None = None, drill: bool = False, mode: int = 0o600,
                created: datetime | None = None, **header: Any) -> Session:
-        """A new, empty session file. Follow with ``configure`` and ``declare``."""
+        """A new, empty session file (or a session in another journal: ``path`` is then a
+        ``cockpit.journals.JournalTarget``). Follow with ``configure`` and ``declare``."""
         clock = clock or SystemClock()
-        path = Path(path)
-        head = {"session": header.pop("session", path.stem),
+        target: Any = path if hasattr(path, "create") else None
+        path = Path(path) if target is None else path
+        head = {"session": header.pop("session", path.stem if target is None else target.name),
                 "created": utc_ms(created or clock.now()), "drill": drill, **header}
-        journal = Journal.create(path, head, mode=mode)
+        journal = Journal.create(path, head, mode=mode) if target is None else target.create(head, mode)
         return cls(journal, {"format": 1, **head}, clock, default_handle(handle))
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, clock: Clock | None = None,
-             handle: str | None = None, read_only: bool = False) -> Session:
-        """Read a session; nothing is written by opening it, whatever it holds."""
-        journal = Journal(path)
-        loaded = journal.load()
-        session = cls(journal, loaded.header, clock or SystemClock(), default_handle(handle),
-                      read_only, recovery=loaded.recovery, problems=loaded.problems)
-        session._absorb(loaded.events)
+             handle: str | None = None, read_only: bool = False,
+             keep_events: bool = True) -> Session:
+        """Read a session; nothing is written by opening it, whatever it holds.
+
+        A checkpoint (``cockpit.checkpoint``, in the user's cache folder) that matches the file
+        lets it read and fold only what came after; otherwise the whole file is folded, and a
+        checkpoint written for next time. ``keep_events`` False folds without keeping the events
+        in memory (``status``, ``log``): ``events`` reads them when something asks.
+
+        ``path`` may also be a journal not yet loaded (``cockpit.journals.EventJournal``, e.g.
+        a database session): it is read whole, without checkpoints."""
+        if not isinstance(path, (str, os.PathLike)):
+            session = cls(path, {}, clock or SystemClock(), default_handle(handle), read_only)
+            session._read_journal()
+            return session
+        session = cls(Journal(path), {}, clock or SystemClock(), default_handle(handle), read_only)
+        with checkpoint.collector_paused():
+            if not session._resume(keep_events):
+                session._read_whole(keep_events)
         return session
+
+    def _resume(self, keep_events: bool) -> bool:
+        """Fold on from a checkpoint; False when there is none this file can be trusted with."""
+        path = self.journal.path
+        saved = checkpoint.load(path)
+        digest = checkpoint.verified(path, saved) if saved is not None else None
+        if saved is None or digest is None:
+            return False
+        loaded = self.journal.load(start=saved.covered, last_seq=saved.last_seq, digest=digest)
+        tail = sorted((ev.parse_event(r) for r in loaded.events), key=fold_key)
+        if tail and saved.last is not None and fold_key(tail[0]) < fold_key(saved.last):
+            self.journal = Journal(path)  # a back-filled event: its place is in the folded part
+            return False
+        self.header, self.recovery = saved.header, loaded.recovery
+        self.problems = [*saved.problems, *loaded.problems]
+        self.state, self.newest = fold(tail, saved.state), tail[-1] if tail else saved.last
+        self._unread = (saved.covered, saved.digest)
+        self._events = tail
+        if keep_events:
+            self._events = self.events
+        if self.journal.offset - saved.covered >= checkpoint.WORTH_KEEPING:
+            self._keep_checkpoint(digest)
+        return True
+
+    def _read_whole(self, keep_events: bool) -> None:
+        """Fold the file from its start, a piece at a time; in memory, only what is kept."""
+        digest = hashlib.sha256()
+        kept: list[ev.Event] = []
+        in_order = True
+
+        def take(records: list[dict[str, Any]]) -> None:
+            nonlocal in_order
+            for record in records:
+                event = ev.parse_event(record)
+                if keep_events or not in_order:
+                    kept.append(event)
+                    continue
+                if self.newest is not None and fold_key(event) < fold_key(self.newest):
+                    in_order = False  # a back-filled event: fold again, in order, below
+                    kept.append(event)
+                    continue
+                self.state, self.newest = apply(self.state, event), event
+
+        info = _stat(self.journal.path)
+        loaded = self.journal.load(each=take, digest=digest)
+        self.header, self.recovery, self.problems = loaded.header, loaded.recovery, loaded.problems
+        if keep_events or not in_order:
+            if not in_order:  # what was folded already is read again, so all fold in order
+                self.journal, self.state, self.newest = Journal(self.journal.path), IncidentState(), None
+                self._read_whole(keep_events=True)
+                return
+            self._events = sorted(kept, key=fold_key)
+            self.state = fold(self._events)
+            self.newest = self._events[-1] if self._events else None
+        else:
+            self._unread = (self.journal.offset, digest.digest())
+        if self.journal.offset >= checkpoint.WORTH_KEEPING:
+            self._keep_checkpoint(digest, info)
+
+    def _keep_checkpoint(self, digest: Any, info: os.stat_result | None = None) -> None:
+        """A checkpoint of what was just folded, for the next command to start from."""
+        path = self.journal.path
+        saved = checkpoint.Checkpoint(self.journal.offset, digest.digest(), self.header,
+                                      self.state, self.journal.last_seq, self.newest,
+                                      list(self.problems))
+        info = info or _stat(path)
+        if info is not None:
+            checkpoint.save(path, saved, checkpoint.summarise(path, self.state, self.header, info))
+
+    @property
+    def events(self) -> list[ev.Event]:
+        """Every event, in fold order (``fold_key``). Those a checkpoint stood for are read on
+        first use (``earlier_events``), once."""
+        if self._unread is not None:
+            self.adopt_earlier(self.earlier_events())
+        return self._events
+
+    @property
+    def in_memory(self) -> list[ev.Event]:
+        """The events at hand without reading the file again: all of them, or the newest ones."""
+        return self._events
+
+    def earlier_events(self) -> list[ev.Event]:
+        """The events a checkpoint stood for, read from the file (safe in another thread: it
+        reads only). The file's start must still be what was folded: it is checked again."""
+        if self._unread is None:
+            return []
+        end, expected = self._unread
+        digest = hashlib.sha256()
+        loaded = Journal(self.journal.path).load(stop=end, digest=digest)
+        if digest.digest() != expected:
+            raise JournalError(f"{self.journal.path}: the file changed under this seat (its first"
+                               f" {end} bytes are not what was read); open it again")
+        return sorted((ev.parse_event(r) for r in loaded.events), key=fold_key)
+
+    def adopt_earlier(self, earlier: list[ev.Event]) -> None:
+        """Put the events read by ``earlier_events`` before the ones in memory (all of them come
+        earlier in the fold's order: a back-filled one made ``events`` read them first)."""
+        if self._unread is None:
+            return
+        self._events = earlier + self._events
+        self._unread = None
+        self.version += 1
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -193,7 +318,7 @@ class Session:
         def prepare(seen: list[dict[str, Any]]) -> list[dict[str, Any]]:
             self._absorb(seen)
             state, basis = self.state, waiting.basis
-            if self.events and waiting.events[0].at < self.events[-1].at:
+            if self.newest is not None and waiting.events[0].at < self.newest.at:
                 # back-filled: judged against the incident as it stood then, not as it is now
                 then = (waiting.events[0].at, 2**63)
                 state = basis = fold(e for e in self.events if fold_key(e) <= then)
@@ -223,16 +348,34 @@ class Session:
 
     def refresh(self, *, wait_for_lock: bool = True) -> list[ev.Event]:
         """Fold in what other seats appended; returns the new events (empty when none)."""
-        return self._absorb(self.journal.read_new(wait_for_lock=wait_for_lock))
+        new = self.journal.read_new(wait_for_lock=wait_for_lock)
+        if self.journal.rebased:
+            return self.reload()
+        return self._absorb(new)
+
+    def reload(self) -> list[ev.Event]:
+        """Fold again from the journal's whole record: a journal back online has renumbered
+        what this seat recorded offline (``cockpit.pgjournal``). Returns every event."""
+        return self._read_journal()
+
+    def _read_journal(self) -> list[ev.Event]:
+        """Everything from a journal other than a file (``Session.open``, ``reload``)."""
+        loaded = self.journal.load()
+        self.header, self.recovery, self.problems = loaded.header, loaded.recovery, loaded.problems
+        self._events, self._unread, self.newest, self.state = [], None, None, IncidentState()
+        return self._absorb(loaded.events)
 
     def _absorb(self, records: list[dict[str, Any]]) -> list[ev.Event]:
         return self._absorb_events([ev.parse_event(r) for r in records])
 
     def _absorb_events(self, new: list[ev.Event]) -> list[ev.Event]:
-        """Put events in their place in time; fold on when they come last, else fold again."""
+        """Put events in their place in time; fold on when they come last, else fold again
+        (from every event: the ones a checkpoint stood for are read first)."""
         if not new:
             return new
-        events, state = self.events, self.state
+        if self.newest is not None and min(fold_key(e) for e in new) < fold_key(self.newest):
+            self.events  # noqa: B018 - a back-filled event: every earlier one is needed to fold
+        events, state = self._events, self.state
         refold = False
         for event in new:
             if not events or fold_key(event) >= fold_key(events[-1]):
@@ -243,11 +386,19 @@ class Session:
                 bisect.insort(events, event, key=fold_key)
                 refold = True
         self.state = fold(events) if refold else state
+        self.newest = events[-1]
         self.version += 1
         return new
 
     def close(self) -> None:
         self.journal.close()
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def new_incident(*, config: Config, protocol: ProtocolFile, title: str, severity: str,
@@ -262,10 +413,14 @@ def new_incident(*, config: Config, protocol: ProtocolFile, title: str, severity
     the declarer joins as engaged. ``at`` declares it in the past (an incident typed up afterwards).
     """
     clock = clock or SystemClock()
-    target = Path(path) if path else new_session_path(title, utc_ms(at or clock.now()))
+    if hasattr(path, "for_incident"):  # another journal names its sessions (cockpit.journals)
+        target: Any = path.for_incident(title, utc_ms(at or clock.now()))  # type: ignore[union-attr]
+    else:
+        target = Path(path) if path else new_session_path(title, utc_ms(at or clock.now()))
     session = Session.create(target, clock=clock, handle=handle, drill=drill, created=at, **header)
     refs = tuple(endpoints) if endpoints is not None else tuple(e.reference() for e in config.endpoints)
-    opening = [ev.SessionConfigured(protocol=protocol.name, steps=protocol.steps,
+    opening = [ev.SessionConfigured(protocol=protocol.name, version=protocol_version(protocol.steps),
+                                    steps=protocol.steps,
                                     people=config.people, endpoints=refs),
                ev.IncidentDeclared(title=title, severity=severity),
                ev.MemberJoined(handle=session.handle, status="engaged")]

@@ -16,9 +16,11 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 from collections.abc import Iterable
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator,
+)
 
 from cockpit import paths
 from cockpit.domain.durations import (
@@ -28,6 +30,8 @@ from cockpit.redact import redact_url
 from cockpit.text import handle_problem, printable
 from cockpit.tomlfmt import toml_key
 from cockpit.domain.events import EndpointRef, Person
+from cockpit.domain.durations import bounded
+from cockpit.domain.links import url_problem
 from cockpit.domain.protocol import Step
 from cockpit.domain.roster import RosterLimits
 from cockpit.domain.severity import SeverityMatrix
@@ -89,8 +93,7 @@ class EndpointConfig(_Strict):
     dns: DnsQuery | None = None
     query: str | None = Field(default=None, min_length=1, max_length=10_000,
                               description="PromQL, for kind = \"prometheus\"")
-    dashboard: str | None = Field(default=None, pattern=r"^https?://\S+$",
-                                  description="an http(s) URL to the endpoint's dashboard")
+    dashboard: str | None = Field(default=None, description="an http(s) URL to the endpoint's dashboard")
     degraded_when: tuple[str, ...] = ()
     headers: dict[str, str] = Field(default_factory=dict)
     body_limit: int = Field(default=64 * 1024, ge=1024, le=64 * 1024 * 1024)
@@ -147,6 +150,13 @@ class EndpointConfig(_Strict):
         if kind in ("tcp", "tls") and port is None:
             raise ValueError(f"url {url!r}: a {kind}:// endpoint needs a port (host:port)")
         return self
+
+    @field_validator("dashboard")
+    @classmethod
+    def _dashboard_is_a_link(cls, url: str | None) -> str | None:
+        if url is not None and (url_problem(url) or not url.lower().startswith(("http://", "https://"))):
+            raise ValueError(url_problem(url) or "a dashboard is an http:// or https:// link")
+        return url
 
     @field_validator("headers")
     @classmethod
@@ -218,9 +228,33 @@ class IncidentSettings(_Strict):
 
 
 class UpdateSettings(_Strict):
-    webhook: str | None = Field(default=None, description="URL or env:NAME for Slack-compatible posts")
+    webhook: str | None = Field(default=None, description="URL or env:NAME for Slack-compatible "
+                               "posts; the same as one slack destination named webhook")
     internal_every: UpdateCadence = timedelta(minutes=30)
     external_every: UpdateCadence = timedelta(minutes=20)
+    destinations: tuple[Destination, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_destinations(self) -> UpdateSettings:
+        names = [d.name for d in self.targets]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"destinations: {', '.join(dupes)} named more than once (webhook = "
+                             "… is the destination named webhook)")
+        return self
+
+    @property
+    def targets(self) -> tuple[Destination, ...]:
+        """Every destination: the ``[[updates.destinations]]`` tables, and ``webhook`` as one
+        Slack-compatible destination for both audiences (the older way to write it)."""
+        if self.webhook is None:
+            return self.destinations
+        legacy = SlackDestination(kind="slack", name="webhook", url=self.webhook)
+        return (legacy, *self.destinations)
+
+    def serving(self, audience: str) -> tuple[Destination, ...]:
+        """The destinations an update of ``audience`` goes to."""
+        return tuple(d for d in self.targets if d.serves(audience))
 
 
 class UiSettings(_Strict):
@@ -230,6 +264,25 @@ class UiSettings(_Strict):
     low_bandwidth: bool = Field(default=False, description="for slow SSH links: the clocks tick once "
                                 "a minute and the Health pane drops its sparklines (--low-bandwidth "
                                 "also drops to 256 colours)")
+
+
+class InsightSettings(_Strict):
+    """``cockpit insights`` (docs/insights.md): where the team's nights are."""
+
+    timezone: str = Field(default="UTC", description="an IANA time zone such as Europe/Paris: night"
+                          " hours are those between 22:00 and 06:00 there")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{name!r} is not a time zone; write an IANA name such as UTC,"
+                             " Europe/Paris or America/New_York") from None
+        return name
 
 
 class AlertSettings(_Strict):
@@ -258,6 +311,291 @@ class AlertSettings(_Strict):
         return host, port
 
 
+class JournalSettings(_Strict):
+    """Where sessions named on the command line live (docs/journals.md): unset, in files;
+    ``url = "postgresql://…"``, in that database, each seat also keeping a local file."""
+
+    url: str | None = Field(default=None, pattern=r"^postgres(ql)?://",
+                            description="a postgresql:// URL without a password (sslmode in it)")
+    password: str | None = Field(default=None, pattern=r"^env:[A-Za-z_][A-Za-z0-9_]*$",
+                                 description="the database password, as env:NAME")
+
+    @field_validator("url")
+    @classmethod
+    def _no_password(cls, url: str | None) -> str | None:
+        if url is not None and re.match(r"^postgres(ql)?://[^/@]*:[^/@]*@", url):
+            raise ValueError("the URL holds a password: leave it out and write"
+                             ' password = "env:NAME" (or use PGPASSWORD or ~/.pgpass)')
+        return url
+
+
+_ENV_REF = re.compile(r"^env:[A-Za-z_][A-Za-z0-9_]*$")
+
+
+SECRET_PROBLEM = ("write a secret as env:NAME, the environment variable that holds it, never the "
+                  "secret itself")
+"""Said without the value that was given: it may be the secret (describe_errors leaves it out)."""
+
+
+def _secret_ref(value: str) -> str:
+    if not _ENV_REF.match(value):
+        raise ValueError(SECRET_PROBLEM)
+    return value
+
+
+SecretRef = Annotated[str, AfterValidator(_secret_ref)]
+"""A secret read from the environment when it is used (``env:NAME``): config and session files
+never hold it."""
+PageWait = bounded("10s", "1d")
+"""How long a page may wait for its acknowledgement before the roster warns."""
+PAGE_TARGET = re.compile(r"^[^\s\x00-\x1f\x7f]{1,64}$")
+RESPONDER = re.compile(r"^(user|team|escalation|schedule):\S.{0,199}$")
+
+
+def _service_url(url: str) -> str:
+    """A pager service's address: http(s), a host, nothing that could carry a surprise."""
+    problem = url_problem(url)
+    if problem or not url.lower().startswith(("http://", "https://")):
+        raise ValueError(problem or "the address of a pager service starts with https:// (or http://)")
+    return url
+
+
+def _page_targets(table: dict[str, Any]) -> dict[str, Any]:
+    """Keys that name a person (a handle) or a role (commander, ops, …)."""
+    for key in table:
+        if not PAGE_TARGET.match(key):
+            raise ValueError(f"{key!r} is not a handle or a role")
+    return table
+
+
+class PagerDutySettings(_Strict):
+    """PagerDuty's Events API v2: a trigger per page, to the routing key of the person or role."""
+
+    url: str = "https://events.pagerduty.com/v2/enqueue"
+    routing_key: SecretRef | None = Field(default=None, description="the integration key used when "
+                                          "the person or role has none of their own")
+    routing_keys: dict[str, SecretRef] = Field(default_factory=dict, description="handle or role → "
+                                               "env:NAME of its integration key")
+    source: str = Field(default="cockpit", min_length=1, max_length=255)
+
+    _url = field_validator("url")(_service_url)
+    _targets = field_validator("routing_keys")(_page_targets)
+
+    @model_validator(mode="after")
+    def _some_key(self) -> PagerDutySettings:
+        if self.routing_key is None and not self.routing_keys:
+            raise ValueError("[paging.pagerduty] needs routing_key (the default) or routing_keys")
+        return self
+
+
+class OpsgenieSettings(_Strict):
+    """Opsgenie's alert API: an alert per page, to the responders of the person or role."""
+
+    url: str = "https://api.opsgenie.com/v2/alerts"
+    api_key: SecretRef = Field(description="the API integration's key, sent as GenieKey")
+    responders: dict[str, tuple[str, ...]] = Field(default_factory=dict, description="handle or role "
+                                                   "→ responders: user:NAME, team:NAME, escalation:NAME, "
+                                                   "schedule:NAME")
+    default_responders: tuple[str, ...] = ()
+
+    _url = field_validator("url")(_service_url)
+
+    @field_validator("responders")
+    @classmethod
+    def _responders(cls, table: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        _page_targets(table)
+        for responders in table.values():
+            cls._forms(responders)
+        return table
+
+    @field_validator("default_responders")
+    @classmethod
+    def _forms(cls, responders: tuple[str, ...]) -> tuple[str, ...]:
+        for responder in responders:
+            if not RESPONDER.match(responder) or any(ord(c) < 32 for c in responder):
+                raise ValueError(f"{responder!r}: write a responder as user:alice@example.com, "
+                                 "team:NAME, escalation:NAME or schedule:NAME")
+        return responders
+
+
+class CommandPagerSettings(_Strict):
+    """The team's own pager: a program that gets the page as JSON on its standard input."""
+
+    argv: tuple[str, ...] = Field(min_length=1, description="the program and its arguments")
+    timeout: Timeout = timedelta(seconds=30)
+
+
+DESTINATION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+DeliveryAudience = Literal["internal", "external", "both"]
+
+
+def _webhook_url(url: str) -> str:
+    """A webhook's address, or ``env:NAME`` when the URL itself is the secret (Slack's and
+    Teams' are: the token is in the path)."""
+    if _ENV_REF.match(url):
+        return url
+    problem = url_problem(url)
+    if problem or not url.lower().startswith(("http://", "https://")):
+        raise ValueError(problem or "write the webhook as an https:// (or http://) URL, or as "
+                         "env:NAME when the URL holds its token")
+    return url
+
+
+def _secret_headers(headers: dict[str, str]) -> dict[str, str]:
+    for name, value in headers.items():
+        if not _HEADER_NAME.match(name):
+            raise ValueError(f"{name!r} is not a header name")
+        if _HEADER_VALUE_BAD.search(value):
+            raise ValueError(f"the value of {name} holds control characters")
+    return headers
+
+
+class _Destination(_Strict):
+    """What every destination has: a name (recorded with each delivery), the audience whose
+    updates it gets, how long one attempt may take and how many attempts an update gets."""
+
+    name: str = Field(description="what deliveries are recorded and shown by")
+    audience: DeliveryAudience = "both"
+    timeout: Timeout = timedelta(seconds=10)
+    attempts: int = Field(default=5, ge=1, le=20, description="tries per update before this seat "
+                          "stops; the update is tried again when the seat opens the session again")
+
+    @field_validator("name")
+    @classmethod
+    def _a_name(cls, name: str) -> str:
+        if not DESTINATION_NAME.match(name):
+            raise ValueError("a destination's name is up to 64 letters, digits, '.', '_' or '-'")
+        return name
+
+    def serves(self, audience: str) -> bool:
+        return self.audience in ("both", audience)
+
+
+class SlackDestination(_Destination):
+    """A Slack incoming webhook, or any server that takes Slack's shape (Mattermost)."""
+
+    kind: Literal["slack"]
+    url: str = Field(description="the webhook URL, or env:NAME holding it")
+
+    _url = field_validator("url")(_webhook_url)
+
+
+class TeamsDestination(_Destination):
+    """A Microsoft Teams workflow ("Post to a channel when a webhook request is received"):
+    the update as an Adaptive Card."""
+
+    kind: Literal["teams"]
+    url: str = Field(description="the workflow's URL, or env:NAME holding it")
+
+    _url = field_validator("url")(_webhook_url)
+
+
+class WebhookDestination(_Destination):
+    """Any HTTP receiver: the update and the incident's state as one JSON object."""
+
+    kind: Literal["webhook"]
+    url: str = Field(description="the receiver's URL, or env:NAME holding it")
+    headers: dict[str, str] = Field(default_factory=dict, description="sent with each post; "
+                                    "values may be env:NAME")
+
+    _url = field_validator("url")(_webhook_url)
+    _headers = field_validator("headers")(_secret_headers)
+
+
+class EmailDestination(_Destination):
+    """Mail over SMTP: STARTTLS unless turned off, a login when ``username`` is set."""
+
+    kind: Literal["email"]
+    host: str = Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.:_-]+$")
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    username: str | None = Field(default=None, min_length=1, max_length=200)
+    password: SecretRef | None = None
+    sender: str = Field(alias="from", min_length=3, max_length=200, pattern=r"^[^\s<>@]+@[^\s<>@]+$")
+    to: tuple[str, ...] = Field(min_length=1)
+    ca_file: Path | None = Field(default=None, description="the CA that signs the server's "
+                                 "certificate, when it is not one the system trusts")
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, to: tuple[str, ...]) -> tuple[str, ...]:
+        for address in to:
+            if not re.match(r"^[^\s<>@,]+@[^\s<>@,]+$", address):
+                raise ValueError(f"{address!r} is not a mail address (name@example.com)")
+        return to
+
+    @model_validator(mode="after")
+    def _login(self) -> EmailDestination:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("a login needs both username and password (password = \"env:NAME\")")
+        return self
+
+
+class StatuspageDestination(_Destination):
+    """An Atlassian Statuspage page: the first update opens an incident there, later ones update
+    it, and resolving resolves it."""
+
+    kind: Literal["statuspage"]
+    audience: DeliveryAudience = "external"
+    url: str = Field(default="https://api.statuspage.io", description="the API's base URL")
+    page_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    api_key: SecretRef = Field(description="the API key, sent as Authorization: OAuth KEY")
+
+    _url = field_validator("url")(_service_url)
+
+
+class FileDestination(_Destination):
+    """A file the text is appended to (0600; a link at the path is refused)."""
+
+    kind: Literal["file"]
+    path: Path
+
+
+class CommandDestination(_Destination):
+    """A program given the text on its standard input; exit status 0 is delivered."""
+
+    kind: Literal["command"]
+    command: tuple[str, ...] = Field(min_length=1, description="the program and its arguments")
+
+
+Destination = Annotated[
+    SlackDestination | TeamsDestination | WebhookDestination | EmailDestination
+    | StatuspageDestination | FileDestination | CommandDestination,
+    Field(discriminator="kind"),
+]
+"""One ``[[updates.destinations]]`` table, its fields chosen by ``kind``."""
+
+
+class PagingSettings(_Strict):
+    """Paging people and roles (docs/configuration.md, "Paging")."""
+
+    service: Literal["pagerduty", "opsgenie", "command"] | None = Field(
+        default=None, description="which of the tables below pages; needed only when several are set")
+    ack_warn_after: PageWait = timedelta(minutes=5)
+    attempts: int = Field(default=3, ge=1, le=10, description="tries per page before it counts as failed")
+    timeout: Timeout = timedelta(seconds=10)
+    pagerduty: PagerDutySettings | None = None
+    opsgenie: OpsgenieSettings | None = None
+    command: CommandPagerSettings | None = None
+
+    @model_validator(mode="after")
+    def _one_service(self) -> PagingSettings:
+        configured = [name for name in ("pagerduty", "opsgenie", "command") if getattr(self, name)]
+        if self.service is not None and self.service not in configured:
+            raise ValueError(f"service = {self.service!r}, but there is no [paging.{self.service}] table")
+        if self.service is None and len(configured) > 1:
+            raise ValueError(f"[paging] has {' and '.join(configured)}: say which pages with "
+                             f"service = \"{configured[0]}\"")
+        return self
+
+    @property
+    def chosen(self) -> str | None:
+        """The service that pages, or None when paging is not set up."""
+        if self.service is not None:
+            return self.service
+        return next((name for name in ("pagerduty", "opsgenie", "command") if getattr(self, name)), None)
+
+
 class Config(_Strict):
     incident: IncidentSettings = IncidentSettings()
     roles: dict[Role, str] = Field(default_factory=lambda: dict(ROLE_DUTIES))
@@ -267,6 +605,9 @@ class Config(_Strict):
     roster: RosterLimits = RosterLimits()
     updates: UpdateSettings = UpdateSettings()
     alerts: AlertSettings = AlertSettings()
+    paging: PagingSettings = PagingSettings()
+    journal: JournalSettings = JournalSettings()
+    insights: InsightSettings = InsightSettings()
     ui: UiSettings = UiSettings()
     source: Path | None = Field(default=None, exclude=True)
 
@@ -444,6 +785,7 @@ def load_model(path: Path, model: type[M], **context: Any) -> M:
 
 MAX_LISTED = 20
 """Problems listed one by one; the rest are counted."""
+_KINDS = re.compile(r"expected tags: (.*)$")
 
 
 def describe_errors(path: Path, text: str, exc: ValidationError, data: Any = None) -> str:
@@ -460,9 +802,13 @@ def describe_errors(path: Path, text: str, exc: ValidationError, data: Any = Non
             message = "unknown field (check the spelling)"
         elif error["type"] == "missing":
             message = "required field is missing"
+        elif error["type"] == "union_tag_invalid" and (tags := _KINDS.search(error["msg"])):
+            message = f"kind = {error['input'].get('kind')!r} is not one of {tags[1]}"  # a destination
+        elif error["type"] == "union_tag_not_found":
+            message = "needs kind = (which sort it is)"
         got = error.get("input")
         shown = "" if error["type"] in ("missing", "extra_forbidden") or isinstance(got, (dict, list, tuple)) \
-            else f" (got {_short(got)})"
+            or message == SECRET_PROBLEM else f" (got {_short(got)})"
         lines.append(f"  {where}{field_path}: {message}{shown}")
     if len(errors) > MAX_LISTED:
         lines.append(f"  … and {len(errors) - MAX_LISTED} more")

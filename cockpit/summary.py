@@ -1,4 +1,4 @@
-"""Headless summaries of a session: ``cockpit status`` and ``cockpit sessions``.
+"""Headless summaries of a session: ``cockpit status`` (``cockpit sessions`` is ``cockpit.listing``).
 
 Events are told in the narrator's words (:mod:`cockpit.narrate`), times with the one set of
 formatters (:mod:`cockpit.domain.durations`), every line through ``printable``.
@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+
 from cockpit.domain.durations import clock_time, format_clock, format_offset, short_time
+from cockpit.domain.links import every_link
+from cockpit.domain.paging import page_status
 from cockpit.domain.roster import roster_warnings
 from cockpit.domain.severity import HealthFacts, suggest_severity
 from cockpit.narrate import HEALTH_BADGES, Context, narrate
-from cockpit.paths import saved_sessions
 from cockpit.session import Session
 from cockpit.text import printable
 from cockpit.tomlfmt import toml_datetime
@@ -64,6 +66,13 @@ def status_document(session: Session, now: datetime) -> dict[str, Any]:
         "warnings": [w.text for w in roster_warnings(state, now)],
         "endpoints": [{"name": e.name, "state": e.state, "since": _iso(e.since), "detail": e.detail}
                       for e in state.endpoints.values()],
+        "links": [{"label": link.label, "url": link.url, "kind": link.kind, "source": link.source}
+                  for link in every_link(state)],
+        "pages": [{"handle": p.handle or None, "role": p.role or None, "service": p.service,
+                   "at": _iso(p.at), "ok": p.ok, "detail": p.detail, "dedup_key": p.dedup_key,
+                   "acked_at": _iso(p.acked_at), "acked_by": p.acked_by or None,
+                   "acked_how": p.acked_how or None,
+                   "status": page_status(p, state.clock_time(now)).text} for p in state.pages],
         "counts": {"events": state.event_count, "notes": len(state.notes),
                    "updates": len(state.updates)},
         "last_event_at": _iso(state.last_at),
@@ -73,13 +82,12 @@ def status_document(session: Session, now: datetime) -> dict[str, Any]:
 
 def _last_event(session: Session) -> dict[str, Any] | None:
     """The newest event in the fold's order, told as the timeline tells it."""
-    events = session.events
-    if not events:
+    last = session.newest
+    if last is None:
         return None
-    last = events[-1]
     steps = {step.id: step.text for _, step in session.state.all_steps()}
     return {"seq": last.seq, "at": _iso(last.at), "by": last.by, "kind": last.kind,
-            "text": narrate(last, Context(steps, events))}
+            "text": narrate(last, Context(steps, session.in_memory))}
 
 
 def status_text(session: Session, now: datetime) -> str:
@@ -110,7 +118,16 @@ def status_text(session: Session, now: datetime) -> str:
                      + (f"  ({endpoint.detail})" if endpoint.detail else "") + since)
     for warning in doc["warnings"]:
         lines.append(f"  ⚠ {warning}")
-    last = session.events[-1] if session.events else None
+    latest = {p.target: p for p in state.pages}
+    for page in latest.values():
+        said = page_status(page, state.clock_time(now))
+        lines.append(f"  {'⚠' if said.warn else '◌'} {page.target}: {said.text}")
+    if doc["links"]:
+        lines.append("links:")
+        for link in doc["links"]:
+            label = f"{link['label']}  " if link["label"] != link["url"] else ""
+            lines.append(f"  {link['kind']:10} {label}{link['url']}")
+    last = session.newest
     if last is not None and doc["last_event"]:
         lines.append(f"last {clock_time(last.at)} UTC {last.by or '?'}: {doc['last_event']['text']}")
     counts = doc["counts"]
@@ -125,19 +142,3 @@ def _countdown(left: timedelta, word: str = "") -> str:
     if seconds < 0:
         return f"LATE {format_clock(-seconds)}"
     return f"{format_clock(seconds)} {word}" if word else f"in {format_clock(seconds)}"
-
-
-def list_sessions() -> list[dict[str, Any]]:
-    rows = []
-    for path in saved_sessions():
-        try:
-            session = Session.open(path, read_only=True)
-        except Exception as exc:  # noqa: BLE001 - one broken file must not hide the others
-            rows.append({"path": str(path), "title": f"(unreadable: {exc})", "severity": None,
-                         "status": "?", "drill": False, "declared_at": None})
-            continue
-        state = session.state
-        rows.append({"path": str(path), "title": state.title, "severity": state.severity,
-                     "status": state.status, "drill": session.drill,
-                     "declared_at": _iso(state.declared_at)})
-    return rows

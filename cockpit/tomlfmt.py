@@ -31,6 +31,13 @@ except ImportError:  # pragma: no cover
     TomlError = (tomllib.TOMLDecodeError,)
     PARSER = "tomllib"
 
+def foreign_timezones() -> tuple[type, ...]:
+    """The parser's own ``tzinfo`` classes (rtoml's do not pickle): what a checkpoint stores as
+    plain ``datetime.timezone`` offsets."""
+    parsed = parse_toml("t = 2026-01-01T00:00:00Z\nu = 2026-01-01T00:00:00+01:00")
+    return tuple({type(value.tzinfo) for value in parsed.values()} - {timezone})
+
+
 def parse_deep(text: str) -> dict[str, Any]:
     """``text`` by the standard library's parser, which follows nesting deeper than rtoml does
     (its own limit is Python's recursion limit: RecursionError)."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cockpit.settings import Config, ConfigError, ProtocolFile, config_problems, load_model, read_toml
+from cockpit.settings import (
+    Config, ConfigError, ProtocolFile, config_problems, load_model, load_protocol, read_toml,
+)
 
 
 def detect_kind(data: dict) -> str:
@@ -57,6 +59,13 @@ def validate_file(path: Path) -> tuple[bool, str]:
             from cockpit.drill.scenario import load_scenario
 
             scenario = load_scenario(path)
+            try:  # a step objective must name a step of the protocol the drill follows
+                steps = {step.id for step in load_protocol(scenario.scenario.protocol).steps}
+            except ConfigError:
+                steps = None  # a protocol not found here is said when the drill starts
+            problems = scenario.objective_problems(steps) if steps is not None else []
+            if problems:
+                return False, f"cockpit: error: {path}: " + "; ".join(problems)
             return True, f"{path}: valid scenario {scenario.name!r}"
         if kind == "theme":
             from cockpit.settings import ThemeFile

@@ -21,6 +21,7 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keep user config and saved sessions inside the test's own folder."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.delenv("COCKPIT_CONFIG", raising=False)
     monkeypatch.setenv("COCKPIT_USER", "alice")
     monkeypatch.chdir(tmp_path)

@@ -8,14 +8,16 @@ dropped, so nothing in a session file is ever lost by reading it.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cockpit.domain.links import LinkKind, label_problem, url_problem
 from cockpit.domain.protocol import Step
 from cockpit.domain.vocabulary import (
-    Audience, HealthState, ImpactField, MemberStatus, NoteTag, Role, Severity, Status,
+    ActionStatus, ActionType, Audience, HealthState, ImpactField, MemberStatus, Moment, NoteTag,
+    RetroCategory, ReviewStatus, Role, Severity, Status,
 )
 
 UNSET_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -61,6 +63,9 @@ class EndpointRef(BaseModel):
 class SessionConfigured(Event):
     kind: Literal["session.configured"] = "session.configured"
     protocol: str
+    version: str | None = None
+    """The protocol's version (``protocol_version`` of its steps), so insight can compare a
+    protocol before and after a revision; absent in sessions recorded before it was kept."""
     steps: tuple[Step, ...] = ()
     people: tuple[Person, ...] = ()
     endpoints: tuple[EndpointRef, ...] = ()
@@ -71,6 +76,7 @@ class ProtocolAdded(Event):
 
     kind: Literal["protocol.added"] = "protocol.added"
     protocol: str
+    version: str | None = None
     steps: tuple[Step, ...] = ()
 
 
@@ -199,6 +205,69 @@ class RetroNote(Event):
     kind: Literal["retro.note"] = "retro.note"
     text: str
     about: datetime | None = None
+    category: RetroCategory | None = None
+    """Where the note belongs in the postmortem: a size-up question (``happening``, ``how``,
+    ``impact``) or a section (``went_well``, ``root_cause``…); absent, a general note."""
+
+
+class MomentMarked(Event):
+    """A key moment of the incident's story, at ``at``: when impact started, when it was
+    detected, mitigated, when service was restored. ``inferred`` says the moment was read off
+    the record rather than known by someone; a moment marked by hand always wins."""
+
+    kind: Literal["moment.marked"] = "moment.marked"
+    moment: Moment
+    inferred: bool = False
+
+
+def _iso_day(value: str | None) -> str | None:
+    """A ``YYYY-MM-DD`` day, kept as the text it is (a session file holds it as written)."""
+    if value is None or value == "":
+        return value
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise ValueError(f"{value!r} is not a day: write it as year-month-day, e.g. 2026-12-04") from None
+
+
+class ActionUpdated(Event):
+    """What is known of a follow-up action (the ``note.added`` tagged ``action`` whose seq is
+    ``action``): each field given replaces the one before; fields not given stay as they were.
+    An empty text clears a field."""
+
+    kind: Literal["action.updated"] = "action.updated"
+    action: int = Field(ge=1)
+    owner: str | None = Field(default=None, max_length=64)
+    type: ActionType | None = None
+    priority: str | None = Field(default=None, max_length=16)
+    due: str | None = None
+    ticket: str | None = Field(default=None, max_length=300)
+    status: ActionStatus | None = None
+
+    @field_validator("due")
+    @classmethod
+    def _a_day(cls, value: str | None) -> str | None:
+        return _iso_day(value)
+
+
+class ReviewUpdated(Event):
+    """The postmortem's review: who owns it, who reviews it, when it is (or was) held, where it
+    stands. Each field given replaces the one before; ``reviewers`` is comma-separated handles."""
+
+    kind: Literal["review.updated"] = "review.updated"
+    owner: str | None = Field(default=None, max_length=64)
+    reviewers: str | None = Field(default=None, max_length=500)
+    date: str | None = None
+    status: ReviewStatus | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _a_day(cls, value: str | None) -> str | None:
+        return _iso_day(value)
+
+    @property
+    def reviewer_list(self) -> tuple[str, ...]:
+        return tuple(name.strip() for name in (self.reviewers or "").split(",") if name.strip())
 
 
 class SeatJoined(Event):
@@ -242,6 +311,92 @@ class AlertResolved(_AlertEvent):
     kind: Literal["alert.resolved"] = "alert.resolved"
 
 
+PageService = Literal["pagerduty", "opsgenie", "command", "manual"]
+"""How someone was paged: a pager service, the team's own command, or by other means (a phone
+call) recorded by hand."""
+
+
+class _PageEvent(Event):
+    """A page names one person (``handle``) or one role (``role``), never both."""
+
+    handle: str | None = None
+    role: Role | None = None
+    service: PageService = "manual"
+    detail: str = ""
+    dedup_key: str = Field(default="", max_length=255)
+    """What the pager service knows the page by (PagerDuty's ``dedup_key``, Opsgenie's
+    ``alias``), so an acknowledgement matches its page."""
+
+    @model_validator(mode="after")
+    def _one_target(self) -> _PageEvent:
+        if (self.handle is None) == (self.role is None):
+            raise ValueError("a page names either handle= (a person) or role= (a role)")
+        return self
+
+    @property
+    def target(self) -> str:
+        """``alice``, or ``role ops``: what the page was for, in words."""
+        return self.handle if self.handle is not None else f"role {self.role}"
+
+
+class PageSent(_PageEvent):
+    kind: Literal["page.sent"] = "page.sent"
+    message: str = ""
+    """What the page said (its summary)."""
+    ok: bool = True
+    """False when the service refused it or could not be reached (``detail`` says why)."""
+
+
+class PageAcknowledged(_PageEvent):
+    kind: Literal["page.acknowledged"] = "page.acknowledged"
+
+
+class LinkAdded(Event):
+    """One of the incident's links: the bridge, the channel, a dashboard, a ticket."""
+
+    kind: Literal["link.added"] = "link.added"
+    url: str
+    label: str = ""
+    link_kind: LinkKind = "other"
+    """Bridge, channel, dashboard, ticket, runbook or other. Not ``kind``: every event's ``kind``
+    is its own (``link.added``), and a TOML table holds a key once."""
+
+    @field_validator("url")
+    @classmethod
+    def _a_link(cls, url: str) -> str:
+        problem = url_problem(url)
+        if problem:
+            raise ValueError(problem)
+        return url
+
+    @field_validator("label")
+    @classmethod
+    def _a_label(cls, label: str) -> str:
+        problem = label_problem(label)
+        if problem:
+            raise ValueError(problem)
+        return label.strip()
+
+
+class UpdateDelivered(Event):
+    """One attempt to deliver an update (``update``, the seq of its ``update.posted``) to one
+    configured destination, and how it went: ``detail`` is the HTTP status or the error, naming
+    a host and never a URL (webhook URLs carry their token)."""
+
+    kind: Literal["update.delivered"] = "update.delivered"
+    update: int = Field(ge=1)
+    destination: str = Field(min_length=1, max_length=64)
+    ok: bool
+    detail: str = ""
+    attempt: int = Field(default=1, ge=1)
+    final: bool = False
+    """A failure after which this seat stops trying (attempts used up, or an answer no retry can
+    change); the update is tried again when the seat that sent it opens the session again."""
+    remote_id: str = Field(default="", max_length=200)
+    """What the destination knows the update by, when it says: the status page's incident id, so
+    later updates change that incident instead of opening another."""
+
+
 class RawEvent(Event):
     """An event kept exactly as read: an unknown kind, or one that no longer validates."""
 
@@ -251,7 +406,8 @@ KNOWN_EVENTS: tuple[type[Event], ...] = (
     StatusChanged, ImpactAssessed, StepDone, StepSkipped, StepReopened, RoleAssigned,
     RoleReleased, MemberJoined, MemberStatusChanged, AskStarted, AskDone, HealthChanged,
     HealthSummary, NoteAdded, UpdatePosted, RetroNote, SeatJoined, SeatLeft, DrillInject,
-    AlertFiring, AlertResolved,
+    AlertFiring, AlertResolved, PageSent, PageAcknowledged, LinkAdded, UpdateDelivered,
+    MomentMarked, ActionUpdated, ReviewUpdated,
 )
 KINDS: dict[str, type[Event]] = {
     cls.model_fields["kind"].default: cls for cls in KNOWN_EVENTS

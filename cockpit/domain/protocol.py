@@ -16,7 +16,10 @@ after the fact and written down, so a replay or a report shows why the step coun
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
@@ -27,6 +30,8 @@ from pydantic import (
 )
 
 from cockpit.domain.durations import Duration
+from cockpit.domain.links import url_problem
+from cockpit.domain.log import Log
 from cockpit.domain.vocabulary import IMPACT_FIELDS, ROLES, Role, Severity
 
 StepState = Literal["open", "done", "skipped"]
@@ -118,6 +123,15 @@ class Step(BaseModel):
     done_on: Trigger | None = None
     done_when: str | None = Field(default=None, description="a condition of the record that "
                                   "proves the step done; see DONE_WHEN_PHRASES")
+    runbook: str | None = Field(default=None, description="an http(s) link to how the step is done")
+
+    @field_validator("runbook")
+    @classmethod
+    def _runbook_is_a_link(cls, value: str | None) -> str | None:
+        problem = url_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("done_when")
     @classmethod
@@ -156,6 +170,19 @@ class Step(BaseModel):
         return parse_done_when(self.done_when) if self.done_when else None
 
 
+def protocol_version(steps: Iterable[Step]) -> str:
+    """The version of a protocol: a short content hash of its steps in a canonical form.
+
+    The steps as the session file records them (unset fields left out), as JSON with sorted keys
+    and durations in their one written form (``90s`` → ``1m30s``): the same steps give the same version whatever the file's layout,
+    comments, title or description, and any change to a step's id, text, owner, timing or
+    condition gives another. Twelve hex digits of sha256 tell versions apart in a team's history.
+    """
+    canonical = [step.model_dump(mode="json") for step in steps]
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
 @dataclass(frozen=True, slots=True)
 class StepProgress:
     """What the events say about one step so far."""
@@ -164,7 +191,9 @@ class StepProgress:
     at: datetime | None = None
     by: str = ""
     reason: str = ""
-    done_times: tuple[datetime, ...] = ()
+    done_times: Log[datetime] = field(default_factory=Log)
+    """Every time a recurring step was done: a :class:`Log`, so a long incident's hundredth status
+    update does not copy the ninety-nine before it (the fold stays linear)."""
     seq: int = 0
     """The seq of the event that set ``state`` (for a reopened step, the reopening: only what
     the record shows after it can prove the step done again)."""

@@ -17,12 +17,44 @@ HEALTH_STATES: tuple[HealthState, ...] = ("unknown", "up", "degraded", "down")
 NoteTag = Literal["note", "decision", "action", "hypothesis"]
 NOTE_TAGS: tuple[NoteTag, ...] = ("note", "decision", "action", "hypothesis")
 ImpactField = Literal[
-    "customer_facing", "users_affected", "functionality", "data", "revenue", "services", "regions"
+    "customer_facing", "users_affected", "functionality", "data", "revenue", "services", "regions",
+    "quantified",
 ]
+"""The size-up fields (``IMPACT_FIELDS``), and ``quantified``: the figure the team puts on the
+impact for the postmortem ("1.21B queries lost"), which the size-up does not ask for."""
 IMPACT_FIELDS: tuple[ImpactField, ...] = (
     "customer_facing", "users_affected", "functionality", "data", "revenue", "services", "regions",
 )
 Audience = Literal["internal", "external"]
+Moment = Literal["impact_started", "detected", "mitigated", "restored"]
+MOMENTS: tuple[Moment, ...] = ("impact_started", "detected", "mitigated", "restored")
+"""The key moments of an incident's story (``moment.marked``), in the order they happen."""
+MOMENT_LABELS: dict[str, str] = {
+    "impact_started": "impact started", "detected": "detected", "mitigated": "mitigated",
+    "restored": "service restored",
+}
+ActionType = Literal["prevent", "mitigate", "detect", "process", "other"]
+ACTION_TYPES: tuple[ActionType, ...] = ("prevent", "mitigate", "detect", "process", "other")
+ActionStatus = Literal["open", "done", "wontfix"]
+ACTION_STATUSES: tuple[ActionStatus, ...] = ("open", "done", "wontfix")
+RetroCategory = Literal[
+    "happening", "how", "impact", "went_well", "went_wrong", "lucky", "root_cause", "trigger",
+    "contributing", "summary", "detection", "resolution",
+]
+RETRO_CATEGORIES: tuple[RetroCategory, ...] = (
+    "happening", "how", "impact", "went_well", "went_wrong", "lucky", "root_cause", "trigger",
+    "contributing", "summary", "detection", "resolution",
+)
+"""Where a retro note belongs: the three size-up questions, then the postmortem's sections."""
+RETRO_CATEGORY_LABELS: dict[str, str] = {
+    "happening": "What's happening?", "how": "How did we get here?",
+    "impact": "What's the immediate impact?", "went_well": "What went well",
+    "went_wrong": "What went wrong", "lucky": "Where we got lucky", "root_cause": "Root cause",
+    "trigger": "Trigger", "contributing": "Contributing factor", "summary": "Summary",
+    "detection": "Detection", "resolution": "Resolution",
+}
+ReviewStatus = Literal["draft", "in_review", "reviewed", "closed"]
+REVIEW_STATUSES: tuple[ReviewStatus, ...] = ("draft", "in_review", "reviewed", "closed")
 
 COCKPIT = "cockpit"
 """The author of what the cockpit records itself: steps the record proves done."""
@@ -35,8 +67,9 @@ DRILL = "drill"
 SYSTEM_AUTHORS = frozenset({COCKPIT, HEALTH, ALERTS, DRILL})
 """Authors that are not people: never counted as responders."""
 
-IMPACT_LABELS: dict[str, str] = {field: field.replace("_", " ") for field in IMPACT_FIELDS}
-"""How people read each size-up field: ``customer facing`` for ``customer_facing``."""
+IMPACT_LABELS: dict[str, str] = {
+    **{field: field.replace("_", " ") for field in IMPACT_FIELDS}, "quantified": "quantified impact"}
+"""How people read each impact field: ``customer facing`` for ``customer_facing``."""
 
 IMPACT_CHOICES: dict[str, tuple[str, ...]] = {
     "customer_facing": ("unknown", "yes", "no"),

@@ -37,6 +37,9 @@ def run_drill(args: argparse.Namespace) -> int:
     config = load_config(getattr(args, "config", None))
     scenario = find_scenario(args.scenario or DEFAULT_SCENARIO, config)
     protocol = load_protocol(scenario.scenario.protocol, config)
+    problems = scenario.objective_problems({step.id for step in protocol.steps})
+    if problems:
+        raise UsageError(f"scenario {scenario.name!r}: " + "; ".join(problems))
     runner = DrillRunner(scenario, speed=args.speed)
     try:
         session = runner.start(config=config, protocol=protocol, path=args.session, handle=args.handle)

@@ -96,7 +96,9 @@ class DrillRunner:
             session = new_incident(config=config, protocol=protocol, title=info.incident_title,
                                    severity=info.severity, path=path, clock=clock, handle=handle,
                                    drill=True, endpoints=[e.reference() for e in self.endpoints],
-                                   scenario=info.name, speed=self.speed)
+                                   scenario=info.name, speed=self.speed,
+                                   **({"objectives": [o.record() for o in self.scenario.objectives]}
+                                      if self.scenario.objectives else {}))
         except BaseException:
             self.stop()
             raise

@@ -24,6 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cockpit.domain.durations import Duration, Interval, Timeout, format_duration
+from cockpit.domain.objectives import Objective
 from cockpit.domain.vocabulary import MemberStatus, Severity
 from cockpit.health.conditions import parse as parse_condition
 from cockpit.settings import Config, EndpointConfig, find_named, load_model
@@ -168,6 +169,8 @@ class Scenario(_Strict):
     scenario: ScenarioInfo
     services: tuple[ServiceSpec, ...] = ()
     injects: tuple[Inject, ...] = ()
+    objectives: tuple[Objective, ...] = ()
+    """What the drill expects of the team, scored by its report (cockpit.domain.objectives)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -185,6 +188,12 @@ class Scenario(_Strict):
             raise ValueError(f"scenario.ends_at ({format_duration(self.scenario.ends_at)}) comes "
                              f"before the last scripted moment ({format_duration(last)})")
         return self
+
+    def objective_problems(self, step_ids: set[str]) -> list[str]:
+        """Step objectives naming a step the drill's protocol does not have."""
+        return [f"objective {objective.label!r}: the protocol {self.scenario.protocol!r} has no step"
+                f" {objective.target!r}" for objective in self.objectives
+                if objective.kind == "step" and objective.target not in step_ids]
 
     @property
     def name(self) -> str:

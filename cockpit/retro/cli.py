@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cockpit.errors import EXIT_OK, RuntimeFailure
 from cockpit.files import replace_private
-from cockpit.paths import resolve_session
+from cockpit.journals import configured, snapshot
 from cockpit.retro.markdown import render_markdown
 from cockpit.retro.replay import SavedSession
 from cockpit.retro.report import render_json, report_for_session
@@ -29,9 +29,10 @@ def _config(args: argparse.Namespace) -> Config | None:
         return None
 
 
-def read_saved(spec: str, **kwargs: object) -> SavedSession:
-    """The session named on the command line, read once; a recovered torn tail is mentioned."""
-    saved = SavedSession.read(resolve_session(spec), **kwargs)  # type: ignore[arg-type]
+def read_saved(spec: str, args: argparse.Namespace | None = None, **kwargs: object) -> SavedSession:
+    """The session named on the command line, read once; a recovered torn tail is mentioned.
+    A session in a journal database is read from a snapshot of it (``cockpit.journals``)."""
+    saved = SavedSession.read(snapshot(spec, configured(args, spec)), **kwargs)  # type: ignore[arg-type]
     for problem in saved.problems:
         print(printable(f"cockpit: warning: {saved.path}: {problem}"), file=sys.stderr)
     if saved.recovery:
@@ -40,7 +41,7 @@ def read_saved(spec: str, **kwargs: object) -> SavedSession:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    report = report_for_session(read_saved(args.session), config=_config(args))
+    report = report_for_session(read_saved(args.session, args), config=_config(args))
     text = render_json(report) + "\n" if args.format == "json" else render_markdown(report)
     if not args.output:
         sys.stdout.write(text)

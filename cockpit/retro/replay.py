@@ -30,7 +30,7 @@ from cockpit.seat import Say, Seat
 from cockpit.session import Session, fold_key
 
 CHECKPOINT_EVERY = 128
-AFTERWARDS = ("retro.note", "seat.joined", "seat.left")
+AFTERWARDS = ("retro.note", "seat.joined", "seat.left", "action.updated", "review.updated")
 """Kinds that can be recorded long after the incident; they do not stretch its time span."""
 
 
@@ -92,14 +92,15 @@ class KeyMoment:
 
 def is_key_moment(event: ev.Event, before: IncidentState) -> bool:
     """Whether a retrospective stops at ``event``: severity, status, trouble in health (not the
-    first ``unknown → up`` looks), alerts, decisions, role changes and status updates."""
+    first ``unknown → up`` looks), alerts, decisions, role changes, status updates and the key
+    moments people marked."""
     if isinstance(event, (ev.IncidentDeclared, ev.SeverityChanged, ev.RoleAssigned, ev.RoleReleased)):
         return True
     if isinstance(event, ev.StatusChanged):
         return event.status != before.status
     if isinstance(event, ev.HealthChanged):  # trouble coming or going, not the first looks
         return event.from_ != event.to and bool({event.from_, event.to} & {"degraded", "down"})
-    if isinstance(event, ev.UpdatePosted):
+    if isinstance(event, (ev.UpdatePosted, ev.MomentMarked)):
         return True
     if isinstance(event, ev.AlertFiring | ev.AlertResolved):
         alert = before.alerts.get(event.fingerprint)
@@ -286,6 +287,31 @@ class ReplayCursor:
             self._state = self._fold_to(position)
         self._position = position
         self._time = moment
+
+
+def timeline_order(events: Sequence[ev.Event]) -> tuple[list[ev.Event], list[int]]:
+    """The replay timeline's rows and, for each, the cursor position from which it shows.
+
+    The record in fold order, except that a retro note with an ``about`` is shown at the time it
+    is about (as a copy whose ``at`` is that time), right after the last event of the incident
+    up to then: a retrospective reads it where it belongs in the story, not days later."""
+    rows: list[tuple[int, int, int, ev.Event]] = []
+    times: list[datetime] = []
+    positions: list[int] = []
+    placed = []
+    for index, event in enumerate(events):
+        if isinstance(event, ev.RetroNote) and event.about is not None:
+            placed.append(event)
+        else:
+            rows.append((index + 1, 0, event.seq, event))
+            times.append(event.at)
+            positions.append(index + 1)
+    for note in placed:
+        before = bisect_right(times, note.about)  # type: ignore[arg-type]
+        shows_from = positions[before - 1] if before else 1
+        rows.append((shows_from, 1, note.seq, note.model_copy(update={"at": note.about})))
+    rows.sort(key=lambda row: row[:3])
+    return [row[3] for row in rows], [row[0] for row in rows]
 
 
 _RELATIVE = re.compile(r"^T?\+\s*(?:(\d+):)?(\d{1,3}):(\d{2})$", re.IGNORECASE)

@@ -9,8 +9,11 @@ Definitions (every duration in seconds, ``None`` when the moment never came):
 - ``time_to_declare_s``: first health change to degraded/down → declaration, when that change
   came before the declaration (else ``None``: people noticed first).
 - ``time_to_acknowledge_s``: declaration → the first commander's term, as the fold has it.
-- ``time_to_mitigate_s``: declaration → first status ``monitoring``, or ``resolved`` when the
-  incident went there straight (a fix that ended it was its mitigation too).
+- ``time_to_detect_s``, ``time_to_mitigate_s``, ``time_to_restore_s``, ``outage_s`` and the
+  key moments (``impact_started_at``, ``detected_at``, ``mitigated_at``, ``restored_at``): see
+  :mod:`cockpit.retro.postmortem` (a moment marked by hand wins over one read off the record;
+  mitigated is the first status ``monitoring``, or ``resolved`` when the incident went there
+  straight: a fix that ended it was its mitigation too).
 - ``time_to_resolve_s``: declaration → status ``resolved`` (the last resolution, if reopened).
 - ``time_in_severity_s``: seconds at each severity, declaration → resolution (or the end of the
   record when unresolved).
@@ -26,9 +29,11 @@ Facts come from the fold, as every seat saw them: an event the fold took as no n
 ``step.done`` of a one-off step when two seats raced, an assignment to the person already holding
 the role, a release by someone who did not hold it) is not listed or credited.
 
-The incident's record ends at its last event, leaving out retro notes and seats (recorded later).
-Retro notes choose their question with a ``question`` field (``happening``, ``how``, ``impact``)
-or a text prefix (``happening:``, ``how:``, ``impact:``); see :func:`question_of`.
+The incident's record ends at its last event, leaving out what can be recorded later (retro
+notes, seats, action-item and review updates). Retro notes choose their place with ``category``
+(older ones with a ``question`` field or a ``happening:`` prefix); the postmortem's sections, key
+moments and metrics are :mod:`cockpit.retro.postmortem`'s, which ``postmortem`` in the document
+holds whole.
 """
 
 from __future__ import annotations
@@ -40,48 +45,29 @@ from typing import Any
 
 from cockpit.domain import events as ev
 from cockpit.domain.durations import human_duration
+from cockpit.domain.objectives import read_objectives, score as score_objectives
+from cockpit.domain.objectives import summary as objective_summary
 from cockpit.domain.protocol import StepProgress
 from cockpit.domain.state import IncidentState, apply
-from cockpit.domain.vocabulary import SEVERITIES, SYSTEM_AUTHORS, severity_rank
+from cockpit.domain.vocabulary import COCKPIT, SEVERITIES, SYSTEM_AUTHORS, severity_rank
 from cockpit.narrate import Context, narrate, raw_fields
+from cockpit.retro.postmortem import as_data, build_postmortem, category_of, question_of
 from cockpit.retro.replay import AFTERWARDS
 from cockpit.settings import Config, ConfigError, load_protocol
 from cockpit import jsonfmt
 from cockpit.tomlfmt import toml_datetime
 
-QUESTIONS: dict[str, str] = {
-    "happening": "What's happening?",
-    "how": "How did we get here?",
-    "impact": "What's the immediate impact?",
-}
-_QUESTION_PREFIX = re.compile(r"^\s*(happening|how|impact)\s*:\s*", re.IGNORECASE)
 _MISSING_STEP = re.compile(
     r"missing step|add (?:a|the|one) step|no step (?:for|to)|should be a step|"
     r"not (?:in|on) the (?:protocol|runbook|checklist)|(?:protocol|runbook|checklist) should",
     re.IGNORECASE)
 """How a note or retro note says the protocol lacks a step: "missing step: …", "add a step for …",
 "not in the runbook", "the protocol should …"."""
-TIMELINE_LEAVES_OUT = ("health.summary", "seat.joined", "seat.left", "retro.note")
-"""Periodic data and seat comings and goings stay out of the timeline; retro notes have their own."""
+TIMELINE_LEAVES_OUT = ("health.summary", "seat.joined", "seat.left", "retro.note", "action.updated",
+                       "review.updated")
+"""Periodic data and seat comings and goings stay out of the timeline; retro notes, action items
+and the review have their own sections."""
 UPDATE_TRIGGERS = ("internal-update", "external-update")
-
-
-def question_of(event: ev.Event) -> tuple[str | None, str]:
-    """(question key or None, text without its prefix) of a retro note."""
-    text = str(getattr(event, "text", ""))
-    chosen = (event.model_extra or {}).get("question")
-    if isinstance(chosen, str) and chosen.lower() in QUESTIONS:
-        return chosen.lower(), text
-    match = _QUESTION_PREFIX.match(text)
-    if match:
-        return match.group(1).lower(), text[match.end():]
-    return None, text
-
-
-def split_question(text: str) -> tuple[str | None, str]:
-    """A typed retro note's question prefix, for recording it as the ``question`` field."""
-    match = _QUESTION_PREFIX.match(text)
-    return (match.group(1).lower(), text[match.end():]) if match else (None, text)
 
 
 # -- the protocol in force ----------------------------------------------------------------------
@@ -207,11 +193,12 @@ def _missed_cadence(state: IncidentState, closing: datetime) -> list[dict[str, A
 
 
 def _protocol(state: IncidentState, closing: datetime, missed: list[dict[str, Any]],
-              notes: list[str]) -> dict[str, Any]:
+              notes: list[str], proved_at: dict[int, datetime] | None = None) -> dict[str, Any]:
     rows = []
+    proofs = dict(state.proven_steps())
     for view in state.step_views(closing):
         step, progress = view.step, view.progress
-        rows.append({
+        row = {
             "id": step.id, "text": step.text, "protocol": view.protocol, "owner": step.owner,
             "applies": view.applies, "recurring": step.recurring, "state": progress.state,
             "due_at": None if step.recurring else view.due_at,
@@ -219,7 +206,16 @@ def _protocol(state: IncidentState, closing: datetime, missed: list[dict[str, An
             "late_by_s": _seconds(view.late_by),
             "overdue_s": None if step.recurring else _seconds(view.overdue),
             "times_done": len(progress.done_times),
-        })
+        }
+        proof = proofs.get(step.id)
+        if proof is not None and (proved_at or {}).get(proof) is not None:
+            # the record proves it, though no seat closed it (a file written by another tool,
+            # or before the step had its done_when): done when its proof was recorded
+            at = proved_at[proof]  # type: ignore[index]
+            late = max(at - view.due_at, timedelta(0)) if view.due_at else timedelta(0)
+            row.update(state="done", at=at, by=COCKPIT, evidence=proof, overdue_s=None,
+                       late_by_s=_seconds(late), times_done=1)
+        rows.append(row)
     one_off = [r for r in rows if r["applies"] and not r["recurring"]]
     return {
         "names": [p.name for p in state.protocols],
@@ -278,6 +274,13 @@ def _entry(entry: Any) -> dict[str, Any]:
     return {"seq": entry.seq, "at": entry.at, "by": entry.by, "text": entry.text}
 
 
+def _deliveries(state: IncidentState, update: int) -> list[dict[str, Any]]:
+    """Where an update went (``update.delivered``): per destination, its latest attempt."""
+    return [{"destination": name, "ok": d.ok, "detail": d.detail, "attempts": d.attempt, "at": d.at,
+             "remote_id": d.remote_id or None}
+            for name, d in sorted(state.deliveries.get(update, {}).items())]
+
+
 def _suggestions(protocol: dict[str, Any], state: IncidentState) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for row in protocol["skipped"]:
@@ -310,7 +313,8 @@ def _suggestions(protocol: dict[str, Any], state: IncidentState) -> list[dict[st
         if note.text and _MISSING_STEP.search(note.text):
             out.append({"kind": "missing", "step": None,
                         "suggestion": "Consider a new step for what this note describes.",
-                        "evidence": f"{kind} by {note.by} at {toml_datetime(note.at)}: {note.text}"})
+                        "evidence": f"{kind} by {note.by} at {toml_datetime(note.at)}: {note.text}",
+                        "note": {"kind": kind, "by": note.by, "at": note.at, "text": note.text}})
     return out
 
 
@@ -353,10 +357,12 @@ def build_report(header: dict[str, Any], events: Sequence[ev.Event], *,
     first_bad = next((e for e in events if isinstance(e, ev.HealthChanged)
                       and e.to in ("degraded", "down")), None)
     acknowledged = min((t.assumed_at for t in state.roles if t.role == "commander"), default=None)
-    mitigated = next((s.at for s in state.status_history if s.status in ("monitoring", "resolved")), None)
     worst = min((h.severity for h in state.severity_history), key=severity_rank, default=None)
+    postmortem = build_postmortem(events, state, worst=worst)
+    pm = postmortem.metrics
     missed = _missed_cadence(state, closing) if closing else []
-    protocol = _protocol(state, closing, missed, protocol_notes) if closing else {
+    proved_at = {e.seq: e.at for e in events if e.seq}
+    protocol = _protocol(state, closing, missed, protocol_notes, proved_at) if closing else {
         "names": [], "notes": protocol_notes, "steps": [], "done": 0, "total": 0, "late": [],
         "skipped": [], "not_done": [], "missed_update_cadence": []}
     downtime = _time_in("down", events, state, record_end) if record_end else {}
@@ -377,11 +383,17 @@ def build_report(header: dict[str, Any], events: Sequence[ev.Event], *,
             "postmortem_due": postmortem_due(worst, closing) if closing else None,
         },
         "metrics": {
-            "detected_at": first_bad.at if first_bad else None,
+            "impact_started_at": pm.impact_started_at,
+            "detected_at": pm.detected_at,
+            "mitigated_at": pm.mitigated_at,
+            "restored_at": pm.restored_at,
+            "time_to_detect_s": pm.time_to_detect_s,
             "time_to_declare_s": _since(first_bad.at, declared)
             if first_bad and declared and first_bad.at < declared else None,
             "time_to_acknowledge_s": _since(declared, acknowledged),
-            "time_to_mitigate_s": _since(declared, mitigated),
+            "time_to_mitigate_s": pm.time_to_mitigate_s,
+            "time_to_restore_s": pm.time_to_restore_s,
+            "outage_s": pm.outage_s,
             "time_to_resolve_s": _since(declared, state.resolved_at),
             "duration_s": _since(declared, closing),
             "time_in_severity_s": time_in_severity,
@@ -407,13 +419,29 @@ def build_report(header: dict[str, Any], events: Sequence[ev.Event], *,
         if closing else [],
         "timeline": [_timeline_row(e, context) for e in taken if e.kind not in TIMELINE_LEAVES_OUT],
         "protocol": protocol,
-        "updates": [{**_entry(u), "audience": u.audience, "next_update_at": u.next_update_at}
-                    for u in state.updates],
+        "updates": [{**_entry(u), "audience": u.audience, "next_update_at": u.next_update_at,
+                     "deliveries": _deliveries(state, u.seq)} for u in state.updates],
         "decisions": [_entry(n) for n in state.notes_tagged("decision")],
         "followups": [_entry(n) for n in state.notes_tagged("action")],
+        "action_items": [as_data(item) for item in postmortem.action_items],
+        "postmortem": postmortem.document(),
         "retro_notes": [_retro_row(e) for e in retro],
         "suggestions": _suggestions(protocol, state),
+        "objectives": _objectives(header, state),
     }
+
+
+def _objectives(header: dict[str, Any], state: IncidentState) -> dict[str, Any] | None:
+    """A drill's objectives (kept in its header) scored against the record, in scenario time
+    at the drill's speed; None for a session that states none."""
+    objectives, notes = read_objectives(header.get("objectives"))
+    if not objectives and not notes:
+        return None
+    speed = header.get("speed")
+    speed = float(speed) if isinstance(speed, (int, float)) and speed > 0 else 1.0
+    scores = score_objectives(objectives, state, speed=speed)
+    return {"speed": speed, "scores": [s.document() for s in scores], **objective_summary(scores),
+            "notes": notes}
 
 
 def _timeline_row(event: ev.Event, context: Context) -> dict[str, Any]:
@@ -426,8 +454,9 @@ def _timeline_row(event: ev.Event, context: Context) -> dict[str, Any]:
 
 def _retro_row(event: ev.Event) -> dict[str, Any]:
     question, text = question_of(event)
+    category = category_of(event)
     return {"seq": event.seq, "at": event.at, "by": event.by, "about": getattr(event, "about", None),
-            "question": question, "text": text}
+            "question": question, "category": category, "text": text}
 
 
 def report_for_session(session: Any, *, config: Config | None = None) -> dict[str, Any]:

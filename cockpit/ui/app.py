@@ -21,25 +21,28 @@ typed text.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
-from textual.app import App
+from textual.app import App, SystemCommand
+from textual.command import CommandPalette
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 
-from cockpit.ui.commands import CockpitCommands
+from cockpit.ui.commands import CockpitCommands, CockpitThemes, save_screenshot
 from cockpit.ui.opening import OpeningScreen
 
 if TYPE_CHECKING:
     from cockpit.session import Session
     from cockpit.ui.incident import IncidentScreen
 
-Opener = Callable[["CockpitApp"], "IncidentScreen"]
+Opener = Callable[["CockpitApp"], "IncidentScreen | Awaitable[IncidentScreen]"]
 """Reads the incident and builds its screen; raises what the command line reports. It may leave
-``notes_for_exit`` on the app: the terminal is the app's until it ends."""
+``notes_for_exit`` on the app: the terminal is the app's until it ends. An async opener reads in
+another thread (``cockpit.ui.launch``), so keys (ctrl+q) answer while a big session loads."""
 
 
 class CockpitApp(App[int]):
@@ -47,7 +50,10 @@ class CockpitApp(App[int]):
 
     TITLE = "Cockpit"
     CSS_PATH = "cockpit.tcss"
-    COMMANDS = App.COMMANDS | {CockpitCommands}
+    COMMANDS = {CockpitCommands}
+    """The cockpit's commands first, then Textual's system commands (one provider keeps that order)."""
+    SCREENSHOT_DELAY = 0.1
+    """Seconds between choosing "Screenshot" and taking it: the palette is gone from the picture."""
     BINDINGS = [Binding("ctrl+q", "quit", "quit", priority=True)]
 
     def __init__(self, session: Session | None = None, *, opener: Opener | None = None,
@@ -67,6 +73,10 @@ class CockpitApp(App[int]):
         """Why the incident could not be opened; the command line reports it."""
         self.notes_for_exit: list[str] = []
         """What to say on stderr once the terminal is back (Textual holds it until then)."""
+        self.cockpit_themes: list[str] = []
+        """The cockpit's own themes, registered from files: the only ones the palette offers."""
+        self.last_copy: Any = None
+        """The last text sent to the clipboard (``cockpit.ui.clipboard.Copied``), to save instead."""
         self._held_keys: list[events.Key] | None = None if opener is None else []
         if low_bandwidth:
             self.animation_level = "none"
@@ -106,9 +116,15 @@ class CockpitApp(App[int]):
         await super().on_event(event)
 
     def _open(self) -> None:
-        """After the first frame: read the incident and show it in place of the layout."""
+        self.run_worker(self._read_and_show(), group="opening")
+
+    async def _read_and_show(self) -> None:
+        """After the first frame: read the incident and show it in place of the layout. A worker,
+        so the app's own messages (ctrl+q, a resize) go on while an async opener reads."""
         try:
             incident = self._opener(self)  # type: ignore[misc]
+            if inspect.isawaitable(incident):
+                incident = await incident
         except Exception as exc:  # noqa: BLE001 - reported by the command line, terminal restored
             self.open_error = exc
             self.exit(return_code=2)
@@ -147,7 +163,8 @@ class CockpitApp(App[int]):
         from cockpit.ui.themes import preferred_theme, register_themes
 
         config = self.incident.config  # type: ignore[union-attr]
-        self.theme = preferred_theme(register_themes(self, config), config)
+        self.cockpit_themes = register_themes(self, config)
+        self.theme = preferred_theme(self.cockpit_themes, config)
         if self.incident.session.read_only:  # type: ignore[union-attr]
             return  # a read-only seat (a wall tab) writes none of the user's files
         self.call_later(self._remember_later_choices)  # after this change has been announced
@@ -156,6 +173,28 @@ class CockpitApp(App[int]):
         from cockpit.ui.themes import remember_theme
 
         self.theme_changed_signal.subscribe(self, lambda theme: remember_theme(theme.name))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands, with a screenshot that is saved where the cockpit says."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":
+                command = command._replace(help="Save an SVG of the screen in the cockpit's data folder",
+                                           callback=self.action_screenshot)
+            yield command
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save the screen as SVG once the palette is gone; the toast says where it went."""
+        self.set_timer(self.SCREENSHOT_DELAY, lambda: save_screenshot(self))
+
+    def action_save_copy(self) -> None:
+        """The last copied text in a file: a copy the terminal may never have taken."""
+        from cockpit.ui.clipboard import save_last_copy
+
+        save_last_copy(self)
+
+    def search_themes(self) -> None:
+        """The theme list holds the cockpit's own themes only."""
+        self.push_screen(CommandPalette(providers=[CockpitThemes], placeholder="Search for themes…"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """ctrl+q steps aside while a prompt holds typed text: that prompt's own ctrl+q asks first."""

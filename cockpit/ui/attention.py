@@ -1,7 +1,8 @@
 """Attention: the few things a lead must not miss, however busy the screen or quiet calm mode.
 
-Four kinds of signal, each read from the state (so every seat computes the same ones): an
-endpoint DOWN, an alert firing, a protocol step LATE, an ask-timer whose time is up. Each has an
+Five kinds of signal, each read from the state (so every seat computes the same ones): an
+endpoint DOWN, an alert firing, a protocol step LATE, an ask-timer whose time is up, a page nobody
+has answered past ``[paging] ack_warn_after``. Each has an
 identity (the endpoint and since when it is down, the alert and since when it fires, the step
 and the deadline it missed, the ask), so that it is *new* once, when it becomes true: a DOWN
 that recovers and goes down again is new again; a DOWN that lasts is not new every second.
@@ -17,15 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from cockpit.domain.durations import format_clock
+from cockpit.domain.paging import DEFAULT_WARN_AFTER, unanswered
 from cockpit.domain.state import IncidentState
 from cockpit.text import printable
 
-SignalKind = Literal["down", "firing", "late", "ask"]
-PANE_OF: dict[SignalKind, str] = {"down": "health", "firing": "health", "late": "protocol", "ask": "team"}
+SignalKind = Literal["down", "firing", "late", "ask", "page"]
+PANE_OF: dict[SignalKind, str] = {"down": "health", "firing": "health", "late": "protocol", "ask": "team",
+                                  "page": "team"}
 """Where the lead looks at each kind: opening that pane is seeing it."""
 
 
@@ -43,9 +46,10 @@ class Signal:
         return PANE_OF[self.kind]
 
 
-def signals(state: IncidentState, now: datetime) -> list[Signal]:
+def signals(state: IncidentState, now: datetime,
+            page_warn_after: timedelta = DEFAULT_WARN_AFTER) -> list[Signal]:
     """Everything that calls for attention at ``now``, the most urgent kinds first."""
-    return standing(state) + timed(state, now)
+    return standing(state) + timed(state, now, page_warn_after)
 
 
 def standing(state: IncidentState) -> list[Signal]:
@@ -67,8 +71,10 @@ def standing(state: IncidentState) -> list[Signal]:
     return out
 
 
-def timed(state: IncidentState, now: datetime) -> list[Signal]:
-    """The signals time itself brings (a step LATE, an ask whose time is up)."""
+def timed(state: IncidentState, now: datetime,
+          page_warn_after: timedelta = DEFAULT_WARN_AFTER) -> list[Signal]:
+    """The signals time itself brings (a step LATE, an ask whose time is up, a page nobody has
+    answered for ``page_warn_after``: ``[paging] ack_warn_after``)."""
     out: list[Signal] = []
     if state.resolved_at is not None:  # the clocks stopped: nothing is late any more
         return out
@@ -82,6 +88,11 @@ def timed(state: IncidentState, now: datetime) -> list[Signal]:
         out.append(Signal("ask", ("ask", ask.seq), "Ask-timer",
                           f"{printable(ask.handle, one_line=True)}: {printable(ask.task, one_line=True)}"
                           " — time is up. Check in, then acknowledge it in Team (3) with Enter on the ask."))
+    for page in unanswered(state, now, page_warn_after):
+        waited = int((now - page.at).total_seconds() // 60)
+        out.append(Signal("page", ("page", page.seq), "Paging",
+                          f"{printable(page.target, one_line=True)} paged {waited} min ago, no answer yet:"
+                          " page again or call someone else (Team, 3)"))
     return out
 
 
@@ -94,12 +105,14 @@ def summary(state: IncidentState, now: datetime, current: list[Signal] | None = 
     degraded = sum(1 for e in endpoints if e.state == "degraded")
     unknown = sum(1 for e in endpoints if e.state == "unknown")
     asks = kinds.count("ask")
+    pages = kinds.count("page")
     words = [word for count, word in (
         (kinds.count("down"), f"▼ {kinds.count('down')} down"),
         (degraded, f"◆ {degraded} degraded"),
         (kinds.count("firing"), f"{kinds.count('firing')} firing"),
         (kinds.count("late"), f"{kinds.count('late')} late"),
         (asks, f"{asks} ask{'s' if asks != 1 else ''} due"),
+        (pages, f"{pages} page{'s' if pages != 1 else ''} unanswered"),
     ) if count]
     if words:
         return " · ".join(words)
@@ -111,7 +124,8 @@ def summary(state: IncidentState, now: datetime, current: list[Signal] | None = 
 class Attention:
     """One seat's memory of the signals: which are new (to announce) and which are unseen."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, page_warn_after: timedelta = DEFAULT_WARN_AFTER) -> None:
+        self.page_warn_after = page_warn_after
         self._known: set[tuple[object, ...]] | None = None
         self._unseen: set[tuple[object, ...]] = set()
         self._current: list[Signal] = []
@@ -123,7 +137,7 @@ class Attention:
         the events decide is worked out again only when the state is another one."""
         if self._standing is None or self._standing[0] is not state:
             self._standing = (state, standing(state))
-        current = self._standing[1] + timed(state, now)
+        current = self._standing[1] + timed(state, now, self.page_warn_after)
         keys = {s.key for s in current}
         first = self._known is None
         known = self._known if self._known is not None else set()
@@ -158,4 +172,5 @@ def breakthrough(unseen: list[Signal]) -> str:
     return f"{unseen[0].text}" + (f"  (also {more})" if more else "")
 
 
-KIND_WORDS: dict[SignalKind, str] = {"down": "down", "firing": "firing", "late": "late", "ask": "ask due"}
+KIND_WORDS: dict[SignalKind, str] = {"down": "down", "firing": "firing", "late": "late", "ask": "ask due",
+                                     "page": "unanswered page"}

@@ -7,12 +7,15 @@ an order that never loses the update:
 
 1. records ``UpdatePosted`` through the incident screen's ``record`` (the session file is the
    record of truth);
-2. copies the text to the clipboard (OSC 52, so it works over SSH) for pasting anywhere;
-3. when ``[updates] webhook`` is set, posts it to the Slack-compatible webhook in a worker.
+2. sends the text to the terminal's clipboard (OSC 52, so it works over SSH) and says where it
+   went: a copy cannot be confirmed (:mod:`cockpit.ui.clipboard`), and ctrl+w saves the text to a
+   file instead;
+3. the seat delivers it to every destination of its audience (``[[updates.destinations]]``,
+   :mod:`cockpit.delivery`) in the background, retrying what fails.
 
-A failed post is shown with its reason and can be retried (ctrl+r); the update stays recorded
-whatever the webhook does. The screen dismisses with the recorded event, or None when closed
-before anything was sent.
+The composer closes as soon as the update is recorded: deliveries never hold the screen, and each
+one's outcome reaches the timeline (``update.delivered``) and, when it fails, a notice. The
+screen dismisses with the recorded event, or None when closed before anything was sent.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -29,11 +32,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextArea
 
 from cockpit.domain.events import Event, UpdatePosted
+from cockpit.drafts import draft_update
 from cockpit.session import Session
 from cockpit.settings import Config
-from cockpit.updates import (
-    WebhookError, draft_update, due_audience, post_update, resolve_webhook, update_cadence,
-)
+from cockpit.ui.clipboard import copy_text, save_and_say
+from cockpit.updates import due_audience, update_cadence
 
 AUDIENCES = ("internal", "external")
 
@@ -52,7 +55,7 @@ class UpdateComposer(ModalScreen[Event | None]):
 
     BINDINGS = [
         Binding("ctrl+s", "send", "send", priority=True),
-        Binding("ctrl+r", "retry", "retry post", priority=True),
+        Binding("ctrl+w", "save", "save to a file", priority=True),
         Binding("escape", "close", "close"),
         Binding("ctrl+q", "quit", "quit", show=False, priority=True),
     ]
@@ -86,15 +89,21 @@ class UpdateComposer(ModalScreen[Event | None]):
     """
 
     def __init__(self, session: Session, config: Config, record: Callable[[Event], Event | None],
-                 *, now: datetime | None = None) -> None:
-        """``record`` is the incident screen's: it says why when it cannot record."""
+                 *, now: datetime | None = None, follow: Callable[[], object] | None = None,
+                 audience: str | None = None, title: str = "Status update") -> None:
+        """``record`` is the incident screen's: it says why when it cannot record. ``follow``
+        reads what other seats appended, so an unedited draft is written again at sending from
+        the incident as it is then. ``audience`` opens on that audience (the all-clear opens one
+        composer per audience) instead of the one the protocol wants next."""
         super().__init__()
         self.session = session
         self.state = session.state
         self.opened_at = now or session.now()
         self.config = config
         self.record = record
-        self.audience = due_audience(self.state, self.opened_at)
+        self.follow = follow
+        self.box_title = title
+        self.audience = audience or due_audience(self.state, self.opened_at)
         self.recorded: Event | None = None
         self._draft = ""
         self._saved = ""
@@ -104,7 +113,7 @@ class UpdateComposer(ModalScreen[Event | None]):
     def compose(self) -> ComposeResult:
         minutes = self._cadence_minutes(self.audience)
         with Vertical() as box:
-            box.border_title = "Status update"
+            box.border_title = self.box_title
             with Horizontal(classes="composer-row"):
                 yield Static("Audience", classes="composer-label")
                 with RadioSet(id="composer-audience", compact=True):
@@ -119,12 +128,10 @@ class UpdateComposer(ModalScreen[Event | None]):
             yield TextArea(id="composer-text", soft_wrap=True, tab_behavior="focus")
             yield Static(self._hint(), id="composer-status", markup=False)
             with Horizontal(classes="composer-buttons"):
-                yield Button("Retry post  ctrl+r", id="composer-retry", variant="warning", compact=True)
                 yield Button("Send  ctrl+s", id="composer-send", variant="primary", compact=True)
                 yield Button("Close  esc", id="composer-close", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#composer-retry").display = False
         audiences = self.query_one(RadioSet)
         for _ in range(AUDIENCES.index(self.audience)):
             audiences.action_next_button()  # its cursor starts on the first button, not the chosen one
@@ -134,9 +141,10 @@ class UpdateComposer(ModalScreen[Event | None]):
         area.focus()
 
     def _hint(self) -> str:
-        if self.config.updates.webhook:
-            return "ctrl+s records the update, copies it to the clipboard and posts it to the webhook."
-        return "ctrl+s records the update and copies it to the clipboard."
+        if self.config.updates.targets:
+            return ("ctrl+s records it, sends it to the clipboard and delivers it to the destinations"
+                    " of its audience · ctrl+w saves it to a file.")
+        return "ctrl+s records the update and sends it to the clipboard · ctrl+w saves it to a file."
 
     # -- the draft follows the audience and the next-update time until the lead edits it ------
 
@@ -163,6 +171,15 @@ class UpdateComposer(ModalScreen[Event | None]):
                                    next_update_at=due)
         area.load_text(self._draft)
 
+    def _redraft_now(self) -> None:
+        """The lead sends the draft as written for them: write it again from the incident as it
+        is at this moment, other seats' events included."""
+        if self.follow is not None:
+            self.follow()
+        self.state = self.session.state
+        self.opened_at = self.session.now()
+        self._redraft(force=True)
+
     @on(RadioSet.Changed, "#composer-audience")
     def _audience_changed(self, event: RadioSet.Changed) -> None:
         self.audience = event.pressed.name or "internal"
@@ -179,10 +196,6 @@ class UpdateComposer(ModalScreen[Event | None]):
     def _send_pressed(self) -> None:
         self.action_send()
 
-    @on(Button.Pressed, "#composer-retry")
-    def _retry_pressed(self) -> None:
-        self.action_retry()
-
     @on(Button.Pressed, "#composer-close")
     def _close_pressed(self) -> None:
         self.action_close()
@@ -190,6 +203,8 @@ class UpdateComposer(ModalScreen[Event | None]):
     def action_send(self) -> None:
         if self.recorded is not None:
             return
+        if self.query_one(TextArea).text == self._draft:
+            self._redraft_now()
         text = self.query_one(TextArea).text.strip()
         if not text:
             self._status("Nothing to send: the update is empty.", failed=True)
@@ -205,43 +220,24 @@ class UpdateComposer(ModalScreen[Event | None]):
             return  # the app has said why: nothing was recorded, nothing to copy or post
         self.recorded = recorded or event
         self._lock_editing()
-        self.app.copy_to_clipboard(text)
+        where = copy_text(self.app, text, "status update")
         self._saved = f"Recorded as #{recorded.seq}" if recorded else "Waiting for the disk to record it"
-        if not self.config.updates.webhook:
-            self.app.notify(f"{self._saved}; copied to the clipboard.", title="Status update")
-            self.dismiss(self.recorded)
-            return
-        self._status(f"{self._saved}; copied to the clipboard. Posting to the webhook…")
-        self._post(text)
+        names = [d.name for d in self.config.updates.serving(self.audience)]
+        going = f"; delivering to {', '.join(names)}" if names and recorded else ""
+        self.app.notify(f"{self._saved}; {where}{going}.", title="Status update", markup=False)
+        self.dismiss(self.recorded)
+
+    def action_save(self) -> None:
+        """ctrl+w: the text as it stands, in a file (a copy the clipboard may not have taken)."""
+        text = self.query_one(TextArea).text.strip()
+        if text:
+            save_and_say(self.app, text, "status update")
 
     def _lock_editing(self) -> None:
         self.query_one(TextArea).read_only = True
         self.query_one("#composer-send", Button).disabled = True
         self.query_one(RadioSet).disabled = True
         self.query_one("#composer-minutes", Input).disabled = True
-
-    def action_retry(self) -> None:
-        if self.recorded is None or not self.query_one("#composer-retry").display:
-            return
-        self.query_one("#composer-retry").display = False
-        self._status("Posting to the webhook again…")
-        self._post(self.query_one(TextArea).text.strip())
-
-    @work(exclusive=True, group="webhook")
-    async def _post(self, text: str) -> None:
-        try:
-            url = resolve_webhook(self.config.updates.webhook or "")
-            await post_update(url, text)
-        except WebhookError as exc:
-            self._status(f"Post failed: {exc}. The update is recorded; ctrl+r retries.", failed=True)
-            retry = self.query_one("#composer-retry", Button)
-            retry.display = True
-            retry.focus()
-            self.app.notify(f"Webhook post failed: {exc}. Retry from the composer (ctrl+r).",
-                            title="Status update", severity="error", markup=False)
-            return
-        self.app.notify(f"{self._saved}; copied and posted to the webhook.", title="Status update")
-        self.dismiss(self.recorded)
 
     def _status(self, text: str, *, failed: bool = False) -> None:
         status = self.query_one("#composer-status", Static)
@@ -272,18 +268,11 @@ class UpdateComposer(ModalScreen[Event | None]):
             self.app.exit()
 
     def action_close(self) -> None:
-        """Close (asking first if edits would be lost); an update that did not reach the webhook
-        is still recorded and on the clipboard."""
+        """Close, asking first if edits would be lost."""
         if self.holds_typed_text:
             self._confirm_discard("Discard the edited update? (y / n)", self._close)
         else:
             self._close()
 
     def _close(self) -> None:
-        posting = any(w.node is self and w.group == "webhook" and w.is_running for w in self.workers)
-        if posting or self.query_one("#composer-retry").display:
-            self.workers.cancel_group(self, "webhook")
-            self.app.notify("The update is recorded and on the clipboard, but not posted to the "
-                            "webhook: paste it where it needs to go.", title="Status update",
-                            severity="warning", timeout=15)
         self.dismiss(self.recorded)

@@ -1,7 +1,9 @@
 """One timeline entry in full: the timeline shows one line per event and cuts long ones with "…".
 
 Enter or space on a timeline row opens this read-only view: when, who, what kind, and the whole
-text wrapped to the width, scrolling when it is longer than the screen. A text written over
+text wrapped to the width, scrolling when it is longer than the screen. ``c`` sends the entry (its
+heading and its text) to the terminal's clipboard and says where it went; ``w`` saves it to a
+file (:mod:`cockpit.ui.clipboard`). A text written over
 several lines (a posted status update) is also shown as written. Everything is plain ``Text``
 after ``printable``: words from people and endpoints never act as markup or escape sequences.
 """
@@ -51,7 +53,11 @@ class EntryDetail(PromptScreen[None]):
     EntryDetail #entry-heading { width: 100%; margin-bottom: 1; }
     EntryDetail VerticalScroll { height: auto; max-height: 70vh; }
     """
-    BINDINGS = [Binding("escape,enter,space", "close", "close", show=False)]
+    BINDINGS = [
+        Binding("escape,enter,space", "close", "close", show=False),
+        Binding("c", "copy", "copy", show=False),
+        Binding("w", "save", "save to a file", show=False),
+    ]
 
     def __init__(self, event: Event, steps: Mapping[str, str] | None = None) -> None:
         super().__init__()
@@ -60,10 +66,25 @@ class EntryDetail(PromptScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt-box") as box:
-            box.border_subtitle = Text("Esc or Enter to close · ↑↓ to scroll")
+            box.border_subtitle = Text("c copy · w save to a file · Esc or Enter to close · ↑↓ to scroll")
             yield Label(entry_heading(self.event), id="entry-heading")
             with VerticalScroll():
                 yield Static(entry_body(self.event, self.steps), id="entry-text")
+
+    def as_text(self) -> str:
+        """The entry as plain text: its heading line, then what it says (as written when longer)."""
+        return f"{entry_heading(self.event).plain}\n{entry_body(self.event, self.steps).plain}"
+
+    def action_copy(self) -> None:
+        from cockpit.ui.clipboard import copy_text
+
+        where = copy_text(self.app, self.as_text(), "timeline entry")
+        self.app.notify(f"The timeline entry was {where}.", title="Copy", markup=False, timeout=12)
+
+    def action_save(self) -> None:
+        from cockpit.ui.clipboard import save_and_say
+
+        save_and_say(self.app, self.as_text(), "timeline entry")
 
     def action_close(self) -> None:
         self.dismiss(None)

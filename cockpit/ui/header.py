@@ -68,6 +68,8 @@ class IncidentHeader(Widget):
         """The badge, the title, what follows the title (health, DRILL), the progress parts."""
         self.pending = 0
         """Entries typed here but not yet on disk (shown until they are saved)."""
+        self.offline = False
+        """The journal database is out of reach: entries are kept on this host until it is back."""
 
     def compose(self) -> ComposeResult:
         yield TickingText(id="header-identity")
@@ -212,6 +214,9 @@ class IncidentHeader(Widget):
         if self.pending:
             _gap(tail)
             tail.append(f"⚠ {self.pending} not saved yet", style=self._tone("bad"))
+        if self.offline:
+            _gap(tail)
+            tail.append("⚠ offline: recording on this host", style=self._tone("bad"))
         return status, clock, line, countdown, tail
 
 

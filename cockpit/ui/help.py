@@ -27,6 +27,7 @@ HELP_COLUMNS: tuple[tuple[Group, ...], ...] = (
             ("t", "status · resolve"),
             ("u", "status update"),
             ("c", "calm mode"),
+            ("l", "links · copy · add"),
         )),
         ("Panes", (
             ("1–6", "show a pane"),
@@ -53,6 +54,7 @@ HELP_COLUMNS: tuple[tuple[Group, ...], ...] = (
             ("r", "assign a role"),
             ("o", "hand over"),
             ("k", "ask-timer"),
+            ("p", "page person·role"),
         )),
         ("Health", (
             ("Enter", "endpoint detail"),
@@ -62,9 +64,13 @@ HELP_COLUMNS: tuple[tuple[Group, ...], ...] = (
         ("Timeline", (
             ("f", "filter"),
         )),
+        ("Postmortem", (
+            ("m", "mark key moment"),
+            ("i", "action item"),
+        )),
         ("Status update", (
             ("ctrl+s", "send"),
-            ("ctrl+r", "retry the post"),
+            ("ctrl+w", "save to a file"),
             ("tab", "next field"),
         )),
         ("Anywhere", (

@@ -44,6 +44,7 @@ from cockpit.text import printable
 from cockpit.ui.attention import Attention, Signal
 from cockpit.ui.header import IncidentHeader
 from cockpit.ui.opening import GRID, PANES, TOO_SMALL, keys_line, set_layout, tabs_line
+from cockpit.ui.paging import PageWanted, send_page
 from cockpit.ui.panes.calm import CalmPane
 from cockpit.ui.panes.describe import SEVERITY_WORDS, describe
 from cockpit.ui.panes.health import STATE_LABELS, STATE_TONES, HealthPane
@@ -106,6 +107,9 @@ class IncidentScreen(Screen[None]):
         Binding("t", "status", "status"),
         Binding("u", "update", "update"),
         Binding("c", "calm", "calm"),
+        Binding("l", "links", "links"),
+        Binding("m", "mark_moment", "key moment"),
+        Binding("i", "action_item", "action item"),
         Binding("question_mark", "help", "help"),
         *(Binding(str(i), f"show_pane('{name}')", title, show=False)
           for i, (name, title) in enumerate(PANES, 1)),
@@ -125,7 +129,7 @@ class IncidentScreen(Screen[None]):
         self.drill = drill
         self.clock = clock or session.clock
         self.active_pane = "impact"
-        self.attention = Attention()
+        self.attention = Attention(page_warn_after=config.paging.ack_warn_after)
         """What calls for the lead's attention: new (rings once), unseen (shown until seen)."""
         self._shown_version = -1
         self._shown_minute: datetime | None = None
@@ -143,7 +147,8 @@ class IncidentScreen(Screen[None]):
         panes = {
             "impact": ImpactPane(matrix=self.config.severity, id="impact"),
             "protocol": ProtocolPane(id="protocol"),
-            "team": TeamPane(limits=self.config.roster, roster=self.config.people, id="team"),
+            "team": TeamPane(limits=self.config.roster, roster=self.config.people,
+                             ack_warn_after=self.config.paging.ack_warn_after, id="team"),
             "health": HealthPane(watch_freshness=True, sparklines=not self.low_bandwidth, id="health"),
             "calm": CalmPane(handle=self.session.handle, id="calm"),
             "timeline": TimelinePane(id="timeline"),
@@ -162,6 +167,7 @@ class IncidentScreen(Screen[None]):
         self.query_one("#impact", ImpactPane).focus_pane()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.call_after_refresh(self._recolour))
         self.seat.start_following()
+        self.seat.start_delivering(self.config.updates)
         self.set_interval(TICK_LOW_BANDWIDTH if self.low_bandwidth else TICK, self.tick)
         self.call_after_refresh(self._start_polling)
 
@@ -255,6 +261,7 @@ class IncidentScreen(Screen[None]):
         if news:
             self._announce(news)
         header.pending = len(self.session.pending)
+        header.offline = self.seat.offline is not None
         header.show(state, now, drill=self.session.drill or self.drill is not None,
                     watchers=self.seat.watchers(), unseen=bool(self.attention.unseen),
                     signals=self.attention.current)
@@ -362,6 +369,17 @@ class IncidentScreen(Screen[None]):
             self.seat.record_together(list(message.events), basis=message.basis)
         self._push_now()  # what a person just did shows at once
 
+    def on_page_wanted(self, message: PageWanted) -> None:
+        """The Team pane asks for a page: sent in the background (cockpit.ui.paging)."""
+        if not self.refuse_read_only():
+            self.run_worker(send_page(self, message), group="paging")
+
+    def action_links(self) -> None:
+        """l: every link of the incident, to open, copy or add to (cockpit.ui.links)."""
+        from cockpit.ui.links import LinksScreen
+
+        self._push(LinksScreen(self), lambda _: self.push_state())
+
     async def on_unmount(self) -> None:
         await self.seat.leave()
 
@@ -397,7 +415,7 @@ class IncidentScreen(Screen[None]):
             if text:
                 self.record_and_show(ev.NoteAdded(text=text, tag=tag))
 
-        return self._push(TextPrompt(title, placeholder=placeholder), save)
+        return self._push(TextPrompt(title, placeholder=placeholder, multiline=True), save)
 
     async def open_typed_entry(self, first_key: str) -> TextPrompt | None:
         """The prompt of the entry a key pressed before this screen showed begins, once it is
@@ -467,6 +485,32 @@ class IncidentScreen(Screen[None]):
             return
         self.record_and_show(ev.StatusChanged(status=chosen), basis=state)
 
+    @work(exclusive=True, group="postmortem")
+    async def action_mark_moment(self) -> None:
+        """m: which key moment happened now (impact started, detected, mitigated, restored)."""
+        from cockpit.ui.postmortem_keys import ask_moment
+
+        if self.refuse_read_only():
+            return
+        moment = await ask_moment(self._ask, self.now())
+        if moment is not None:
+            self.record_and_show(moment)
+
+    @work(exclusive=True, group="postmortem")
+    async def action_action_item(self) -> None:
+        """i: an action item's owner, type, priority, due date, ticket and status."""
+        from cockpit.ui.postmortem_keys import NotAnUpdate, ask_action_item
+
+        if self.refuse_read_only():
+            return
+        try:
+            update = await ask_action_item(self._ask, self.session.state)
+        except NotAnUpdate as exc:
+            self.notify(str(exc), title="Action item", severity="warning", markup=False)
+            return
+        if update is not None:
+            self.record_and_show(update)
+
     @work(exclusive=True, group="status")
     async def action_resolve(self) -> None:
         if self.refuse_read_only():
@@ -479,16 +523,35 @@ class IncidentScreen(Screen[None]):
             return
         sure = await self._ask(ConfirmPrompt(
             "Resolve the incident? The clock stops and the protocol freezes. (y / n)"))
-        if sure:
-            self.record_and_show(ev.StatusChanged(status="resolved"), basis=basis)
+        if sure and self.record_and_show(ev.StatusChanged(status="resolved"), basis=basis):
+            self._all_clear(["external", "internal"])
+
+    def _all_clear(self, audiences: list[str]) -> None:
+        """Once resolved: the all-clear for each audience, one composer after the other (each
+        can be sent, edited or closed)."""
+        if not audiences:
+            return
+        self._compose_update(audiences[0], title=f"All-clear · {audiences[0]}",
+                             then=lambda: self._all_clear(audiences[1:]))
 
     def action_update(self) -> None:
         if self.refuse_read_only():
             return
+        self._compose_update()
+
+    def _compose_update(self, audience: str | None = None, *, title: str = "Status update",
+                        then: Any = None) -> None:
         from cockpit.ui.composer import UpdateComposer
 
-        self._push(UpdateComposer(self.session, self.config, self.record, now=self.now()),
-                   lambda _: self.push_state())
+        def closed(_: object) -> None:
+            self.push_state()
+            if then is not None:
+                then()
+
+        composer = UpdateComposer(self.session, self.config, self.record, now=self.now(),
+                                  follow=lambda: self.seat.follow(wait_for_lock=False),
+                                  audience=audience, title=title)
+        self._push(composer, closed)
 
     def action_calm(self) -> None:
         from cockpit.ui.calm_mode import CalmScreen

@@ -12,9 +12,13 @@ this module imports the settings and the session only inside the functions that 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cockpit.errors import UsageError
 
@@ -23,6 +27,8 @@ if TYPE_CHECKING:
     from cockpit.settings import Config
     from cockpit.ui.app import CockpitApp
     from cockpit.ui.incident import IncidentScreen
+
+T = TypeVar("T")
 
 RESET_TERMINAL = (
     "\x1b[?1049l"  # leave the alternate screen
@@ -120,15 +126,24 @@ def open_app(args: argparse.Namespace) -> CockpitApp:
     from cockpit.paths import resolve_session
     from cockpit.ui.app import CockpitApp
 
-    path = resolve_session(args.session)
+    if getattr(args, "journal", None) is None and os.path.isfile(os.path.expanduser(args.session)):
+        path: Any = resolve_session(args.session)  # a file: nothing more to load before the screen
+    else:
+        from cockpit.journals import configured, resolve
 
-    def open_incident(app: CockpitApp) -> IncidentScreen:
+        path = resolve(args.session, configured(args, args.session))  # or a journal elsewhere
+
+    def read() -> tuple[Any, Any]:
         from cockpit.session import Session
         from cockpit.settings import load_config
-        from cockpit.ui.incident import IncidentScreen
 
         config = load_config(getattr(args, "config", None))
-        session = Session.open(path, handle=args.handle, read_only=args.read_only)
+        return config, Session.open(path, handle=args.handle, read_only=args.read_only)
+
+    async def open_incident(app: CockpitApp) -> IncidentScreen:
+        config, session = await in_background(read)
+        from cockpit.ui.incident import IncidentScreen
+
         if getattr(args, "share_group", None):
             from cockpit.seats import share_with_group
 
@@ -137,8 +152,35 @@ def open_app(args: argparse.Namespace) -> CockpitApp:
                 app.notes_for_exit.append(note)
         return IncidentScreen(session, config=config, poll=True)
 
-    return CockpitApp(opener=open_incident, opening=path.name,
+    return CockpitApp(opener=open_incident, opening=str(getattr(path, "name", args.session)),
                       low_bandwidth=bool(getattr(args, "low_bandwidth", False)))
+
+
+async def in_background(work: Callable[[], T]) -> T:
+    """``work()`` in a daemon thread, awaited: the screen answers keys meanwhile, and ctrl+q ends
+    the process at once instead of waiting for a big session's fold to finish."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(value: Any, error: BaseException | None) -> None:
+        if future.done():  # the app quit meanwhile
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
+
+    def run() -> None:
+        value, error = None, None
+        try:
+            value = work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting opener
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the app has ended
+            loop.call_soon_threadsafe(settle, value, error)
+
+    threading.Thread(target=run, name="cockpit-open", daemon=True).start()
+    return await future
 
 
 def _run_polling(session: Session, config: Config, low_bandwidth: bool) -> int:

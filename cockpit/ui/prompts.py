@@ -36,6 +36,7 @@ PROMPT_CSS = """
 .prompt-title { width: 100%; margin-bottom: 1; text-style: bold; }
 .prompt-hint { width: 100%; color: $text-muted; margin-top: 1; }
 .prompt-hint.-needed { color: $text-warning; text-style: bold; }
+.prompt-lines { width: 100%; height: auto; }
 .prompt-box OptionList { height: auto; max-height: 16; border: none; padding: 0; }
 .prompt-buttons { height: auto; align-horizontal: right; margin-top: 1; }
 .prompt-buttons Button { margin-left: 2; min-width: 10; }
@@ -75,25 +76,40 @@ class TextPrompt(PromptScreen[str | None]):
     Without ``required`` an empty Enter cancels (a note nobody wrote loses nothing). With it the
     prompt stays open and says ``need`` ("a reason is needed"), so the next keys typed land in
     the field rather than on the cockpit's hotkeys.
+
+    With ``multiline`` (notes, briefings) the answer may span several lines: ctrl+j (or
+    shift+enter, where the terminal tells it apart) ends a line, which then shows above the field,
+    and ↑ takes the line above back into the field to edit; Enter answers with every line. The
+    field stays one line, so typing, the keys held while the incident opened and quitting work
+    as in any prompt.
     """
 
     BINDINGS = [
         Binding("escape", "cancel", "cancel", show=False),
         Binding("ctrl+q", "quit", "quit", show=False, priority=True),
+        Binding("ctrl+j,shift+enter", "new_line", "new line", show=False),
+        Binding("up", "edit_line_above", "edit the line above", show=False),
     ]
 
     def __init__(self, title: str, *, placeholder: str = "", value: str = "",
-                 required: bool = False, need: str = "a reason") -> None:
+                 required: bool = False, need: str = "a reason", multiline: bool = False) -> None:
         super().__init__()
         self.prompt_title = title
         self.placeholder = placeholder
         self.value = value
         self.required = required
         self.need = need
+        self.multiline = multiline
+        self.lines: list[str] = []
+        """The lines ended with ctrl+j, above the field."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt-box"):
             yield Label(Text(self.prompt_title), classes="prompt-title")
+            if self.multiline:
+                lines = Label(Text(), id="prompt-lines", classes="prompt-lines")
+                lines.display = False
+                yield lines
             # A prefilled value ("bob: ", the title to edit) is a start, not a thing to replace:
             # the cursor waits at its end and the first key typed adds to it.
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input",
@@ -101,6 +117,8 @@ class TextPrompt(PromptScreen[str | None]):
             yield Label(self._hint(), classes="prompt-hint", id="prompt-hint")
 
     def _hint(self) -> Text:
+        if self.multiline:
+            return Text("Enter to save · ctrl+j new line · Esc to cancel")
         return Text("Enter to save · Esc to cancel")
 
     def continue_typing(self, text: str) -> None:
@@ -112,13 +130,37 @@ class TextPrompt(PromptScreen[str | None]):
 
     @property
     def typed(self) -> str:
-        return self.query_one("#prompt-input", Input).value
+        """Everything typed: the lines above the field, then the field."""
+        return "\n".join([*self.lines, self.query_one("#prompt-input", Input).value])
 
     @property
     def holds_typed_text(self) -> bool:
         """True when quitting now would lose words the user typed (not just the prefilled value)."""
         typed = self.typed.strip()
         return bool(typed) and typed != self.value.strip()
+
+    def action_new_line(self) -> None:
+        """ctrl+j: the field's text becomes a line above it; the field is free for the next."""
+        if not self.multiline:
+            return
+        field = self.query_one("#prompt-input", Input)
+        self.lines.append(field.value.rstrip())
+        field.value = ""
+        self._show_lines()
+
+    def action_edit_line_above(self) -> None:
+        """↑ in an empty field: the line above comes back into it, to edit."""
+        field = self.query_one("#prompt-input", Input)
+        if not self.multiline or not self.lines or field.value:
+            return
+        field.value = self.lines.pop()
+        field.cursor_position = len(field.value)
+        self._show_lines()
+
+    def _show_lines(self) -> None:
+        shown = self.query_one("#prompt-lines", Label)
+        shown.update(Text("\n".join(self.lines)))
+        shown.display = bool(self.lines)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         hint = self.query_one("#prompt-hint", Label)
@@ -128,7 +170,7 @@ class TextPrompt(PromptScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        text = event.value.strip()
+        text = self.typed.strip()
         if not text and self.required:
             hint = self.query_one("#prompt-hint", Label)
             hint.update(Text(f"{self.need[:1].upper()}{self.need[1:]} is needed "

@@ -3,8 +3,10 @@
 A time bar under the header marks the key moments (◆) and retro notes (✎) and the cursor (█).
 Space plays at 1× to 600× (``+``/``-``), ←/→ step one event, ``[``/``]`` jump between key
 moments, Home/End go to either end, ``g`` goes to ``T+mm:ss`` or a UTC clock time, ``r``
-appends a retro note about the cursor's time. The incident's own events never change: retro
-notes are appended through the seat (``cockpit.seat.Seat``), the one recording policy.
+appends a retro note about the cursor's time (``went well: …`` places it in that section of the
+postmortem), ``m`` marks a key moment at the cursor's time and ``i`` updates an action item
+(cockpit.ui.postmortem_keys). The incident's own events never change: what a retrospective adds
+is appended through the seat (``cockpit.seat.Seat``), the one recording policy.
 
 The replay keys are bound with priority on the screen, so they work whichever pane has focus
 (the panes' own keys, e.g. ``r`` to reopen a step, would otherwise win); anything a pane
@@ -17,6 +19,7 @@ import argparse
 import asyncio
 import sys
 import time
+from bisect import bisect_right
 from datetime import datetime
 
 from rich.style import Style
@@ -34,8 +37,8 @@ from cockpit.domain import events as ev
 from cockpit.domain.durations import clock_time, format_offset
 from cockpit.seat import Notice, Seat
 from cockpit.narrate import Context, narrate
-from cockpit.retro.replay import NotATime, ReplayCursor, SavedSession, parse_goto
-from cockpit.retro.report import split_question
+from cockpit.retro.replay import NotATime, ReplayCursor, SavedSession, parse_goto, timeline_order
+from cockpit.domain.vocabulary import MOMENT_LABELS, RETRO_CATEGORY_LABELS
 from cockpit.session import default_handle
 from cockpit.settings import Config
 from cockpit.ui.header import IncidentHeader
@@ -46,6 +49,9 @@ from cockpit.ui.panes.protocol import ProtocolPane
 from cockpit.ui.panes.rows import Propose, TickingText, tone_style
 from cockpit.ui.panes.team import TeamPane
 from cockpit.ui.panes.timeline import TimelinePane
+from cockpit.ui.postmortem_keys import (
+    RETRO_PLACEHOLDER, NotAnUpdate, ask_action_item, ask_moment, split_category,
+)
 from cockpit.ui.prompts import TextPrompt
 
 PANES = (("impact", "Impact"), ("protocol", "Protocol"), ("team", "Team"), ("calm", "Calm"),
@@ -56,8 +62,8 @@ PLAY_INTERVAL = 0.1
 WIDE = (120, 36)
 SMALLEST = (80, 24)
 KEYS = ("space play/pause  ←/→ event  [/] key moment  Home/End  +/- speed  g go to  "
-        "r retro note  1-6 panes  ^q quit")
-KEYS_NARROW = "space play ←/→ event [/] key +/- speed g go to r retro note ^q quit"
+        "r retro note  m mark moment  i action item  1-6 panes  ^q quit")
+KEYS_NARROW = "space play ←/→ event [/] key +/- speed g go r note m moment i action ^q quit"
 
 
 class EventsUpTo:
@@ -162,6 +168,8 @@ class ReplayScreen(Screen[None]):
         Binding("minus", "speed(-1)", "slower", priority=True),
         Binding("g", "go_to", "go to a time", priority=True),
         Binding("r", "retro_note", "retro note", priority=True),
+        Binding("m", "mark_moment", "key moment", priority=True),
+        Binding("i", "action_item", "action item", priority=True),
         *(Binding(str(i), f"show_pane('{name}')", title, show=False)
           for i, (name, title) in enumerate(PANES, 1)),
     ]
@@ -171,13 +179,18 @@ class ReplayScreen(Screen[None]):
         self.saved = saved
         self.config = config or Config()
         self.cursor = ReplayCursor(saved.events)
-        self.upto = EventsUpTo(self.cursor.events)  # type: ignore[arg-type]
+        self._order()
         self.active_pane = "timeline"
         self._timer: Timer | None = None
         self._last_tick = 0.0
         self._opening: asyncio.Task[Seat] | None = None
         self._timeline_stale = True
         self.cursor.to_end()
+
+    def _order(self) -> None:
+        """The timeline's rows, retro notes at the time they are about (timeline_order)."""
+        rows, self._shows_from = timeline_order(self.cursor.events)
+        self.upto = EventsUpTo(rows)
 
     @property
     def origin(self) -> datetime:
@@ -239,9 +252,10 @@ class ReplayScreen(Screen[None]):
         for name in ("impact", "protocol", "team", "health", "calm"):
             self.query_one(f"#{name}").show(state, now)  # type: ignore[attr-defined]
         timeline = self.query_one("#timeline", TimelinePane)
-        if self.upto.length != self.cursor.position or self._timeline_stale:
+        shown = bisect_right(self._shows_from, self.cursor.position)
+        if self.upto.length != shown or self._timeline_stale:
             # playing moves time every tick, but the timeline only when an event is passed
-            self.upto.length = self.cursor.position
+            self.upto.length = shown
             current = self.cursor.current
             timeline.show_events(self.upto, highlight_seq=current.seq if current else None)  # type: ignore[arg-type]
             self._timeline_stale = False
@@ -327,22 +341,58 @@ class ReplayScreen(Screen[None]):
         self._pause()
         about = self.cursor.time
         offset = format_offset((about - self.origin).total_seconds())
-        if self._opening is None:  # the seat to write in opens while the note is typed
-            self._opening = asyncio.create_task(asyncio.to_thread(self.saved.seat))
+        self._open_seat()  # the seat to write in opens while the note is typed
         typed = await self.app.push_screen_wait(TextPrompt(
-            f"Retro note about {offset} ({clock_time(about)} UTC)",
-            placeholder="happening: / how: / impact: picks the question; plain text is a note"))
+            f"Retro note about {offset} ({clock_time(about)} UTC)", placeholder=RETRO_PLACEHOLDER))
         if not typed:
             return
-        question, text = split_question(typed)
-        note = ev.RetroNote(text=text, about=about, **({"question": question} if question else {}))
-        seat = await self._opening
-        seat.say = self._say
-        if seat.record(note) is None:  # the seat said why, and retries what the disk refused
+        category, text = split_category(typed)
+        note = ev.RetroNote(text=text, about=about, category=category)
+        placed = f" under {RETRO_CATEGORY_LABELS[category].rstrip('?')}" if category else ""
+        if await self._append(note):
+            self.notify(f"Retro note saved{placed}, about {offset}.", title="Retro note", markup=False)
+
+    @work(exclusive=True, group="replay-retro")
+    async def action_mark_moment(self) -> None:
+        """m: the key moment that happened at the cursor's time."""
+        self._pause()
+        self._open_seat()
+        moment = await ask_moment(self.app.push_screen_wait, self.cursor.time)
+        if moment is not None and await self._append(moment):
+            self.notify(f"Key moment marked: {MOMENT_LABELS[moment.moment]} at {clock_time(moment.at)} UTC.",
+                        title="Key moment", markup=False)
+
+    @work(exclusive=True, group="replay-retro")
+    async def action_action_item(self) -> None:
+        """i: an action item's owner, type, priority, due date, ticket and status."""
+        self._pause()
+        self._open_seat()
+        try:
+            update = await ask_action_item(self.app.push_screen_wait, self.cursor.final_state)
+        except NotAnUpdate as exc:
+            self.notify(str(exc), title="Action item", severity="warning", markup=False)
             return
+        if update is not None and await self._append(update):
+            self.notify(f"Action #{update.action} updated.", title="Action item", markup=False)
+
+    def _open_seat(self) -> None:
+        """Open the seat that appends, in the background, while the person types."""
+        if self._opening is None:
+            self._opening = asyncio.create_task(asyncio.to_thread(self.saved.seat))
+
+    async def _append(self, event: ev.Event) -> bool:
+        """Append ``event`` through the seat and show it; False when the seat could not (it
+        says why, and retries what the disk refused)."""
+        self._open_seat()
+        seat = await self._opening  # type: ignore[misc]
+        seat.say = self._say
+        if seat.record(event) is None:
+            return False
         self.cursor.extend(seat.session.events[len(self.cursor):])
-        self.notify(f"Retro note saved, about {offset}.", title="Retro note", markup=False)
+        self._order()
+        self._timeline_stale = True
         self.show_cursor()
+        return True
 
     def _say(self, notice: Notice) -> None:
         self.notify(notice.text, title=notice.title, severity=notice.tone, timeout=15, markup=False)
@@ -380,7 +430,7 @@ def run_replay(args: argparse.Namespace) -> int:
     from cockpit.retro.cli import read_saved
     from cockpit.settings import ConfigError, load_config
 
-    saved = read_saved(args.session, handle=getattr(args, "handle", None))
+    saved = read_saved(args.session, args, handle=getattr(args, "handle", None))
     if not saved.events:
         raise UsageError(f"{saved.path} holds no events yet: nothing to replay")
     try:

@@ -17,21 +17,23 @@ The app only chooses; it creates and opens nothing itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.content import Content
 from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from cockpit.domain.vocabulary import SEVERITIES
 from cockpit.settings import Config, ConfigError, available, read_toml
-from cockpit.summary import list_sessions
+from cockpit.listing import list_sessions
 from cockpit.text import printable
 from cockpit.ui.themes import preferred_theme, register_themes
 
@@ -97,7 +99,8 @@ class StartApp(App[StartChoice | None]):
     """Declare, resume, drill or replay: the one question asked when cockpit starts bare."""
 
     TITLE = "Cockpit"
-    BINDINGS = [Binding("ctrl+q", "quit", "quit", priority=True)]
+    BINDINGS = [Binding("ctrl+q", "quit", "quit", priority=True),
+                Binding("f2", "insights", "insights across incidents")]
     CSS = """
     Screen { padding: 0 1; }
     #start-title { color: $text-muted; height: 1; margin-bottom: 1; }
@@ -155,6 +158,17 @@ class StartApp(App[StartChoice | None]):
     def on_mount(self) -> None:
         self.theme = preferred_theme(register_themes(self, self.config), self.config)
         self.query_one("#start-name", Input).focus()
+
+    def action_insights(self) -> None:
+        """Figures across every saved incident and drill, with charts (cockpit.ui.insights)."""
+        from cockpit.ui.insights import InsightsScreen
+
+        self.push_screen(InsightsScreen(self.config))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Insights across incidents", "Figures and charts over the saved incidents"
+                            " and drills", self.action_insights)
 
     @on(Input.Submitted, "#start-name")
     def _declare(self, event: Input.Submitted) -> None:

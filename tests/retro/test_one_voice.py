@@ -67,6 +67,17 @@ def sample(cls: type[ev.Event]) -> ev.Event:
         "alert.resolved": {"fingerprint": "5e1f", "alertname": "HighErrorRate", "severity": "critical",
                            "summary": "checkout 5xx above 5%", "starts_at": T0,
                            "ends_at": T0 + timedelta(minutes=9)},
+        "page.sent": {"handle": "carol", "service": "pagerduty", "message": "SEV2 checkout errors",
+                      "dedup_key": "cockpit-checkout-carol", "detail": "Event processed"},
+        "page.acknowledged": {"handle": "carol", "dedup_key": "cockpit-checkout-carol",
+                              "detail": "joined"},
+        "link.added": {"url": "https://meet.example.com/checkout", "label": "War room",
+                       "link_kind": "bridge"},
+        "update.delivered": {"update": 20, "destination": "status-page", "ok": True,
+                             "detail": "HTTP 201 from api.statuspage.io"},
+        "moment.marked": {"moment": "impact_started"},
+        "action.updated": {"action": 16, "owner": "bob", "type": "prevent", "status": "done"},
+        "review.updated": {"owner": "alice", "reviewers": "bob, carol", "date": "2026-11-30"},
     }
     kind = cls.model_fields["kind"].default
     assert kind in fields, f"add a sample of {kind} to this table"
@@ -144,7 +155,7 @@ def test_the_timeline_the_report_and_the_drill_printer_say_the_same_words():
     assert said["severity.changed"] == "severity → SEV1 (critical) because all checkouts fail"
     assert said["step.done"] == "step done: Declare the incident"
     assert said["health.changed"] == "payments-api up → down (timeout after 2.0s)"
-    assert said["update.posted"] == "external update (next by 04:40): Payments timing out; rolling back"
+    assert said["update.posted"] == "external update (next by 04:40): Payments timing out; ↵ rolling back"
     assert said["ask.done"] == "ask #15 answered (bob: check replica lag)"
     assert said["session.configured"] == ("configured: protocol major-incident (3 steps), 2 people on the "
                                           "roster, 1 endpoint watched")
@@ -160,7 +171,7 @@ def test_replay_key_moments_are_named_in_the_same_words():
         narrate(e, context) for e in events
         if e.kind in ("incident.declared", "severity.changed", "status.changed", "role.assigned",
                       "role.released", "health.changed", "alert.firing", "alert.resolved",
-                      "update.posted")
+                      "update.posted", "moment.marked")
         or (e.kind == "note.added" and e.tag == "decision")]
 
 
@@ -185,7 +196,7 @@ def test_what_people_and_endpoints_typed_cannot_reach_the_terminal_as_control():
         words = narrate(event)
         assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", words), words
         assert "\n" not in words
-    assert narrate(events[0]) == "hello red world"
+    assert narrate(events[0]) == "hello red ↵ world"  # its two lines, said as two
 
 
 def test_a_handover_shows_its_briefing_once_on_the_assignment():

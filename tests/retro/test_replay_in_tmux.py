@@ -41,4 +41,4 @@ def test_replay_scrub_note_and_quit(terminals: Terminals, incident: Path, tmp_pa
     assert after.startswith(before)
     note = Session.open(incident, read_only=True).events[-1]
     assert (note.kind, note.by, note.text) == ("retro.note", "erin", "nobody watched the payments dashboard")
-    assert note.model_extra["question"] == "happening"
+    assert note.category == "happening"

@@ -14,16 +14,19 @@ from cockpit.retro.markdown import md
 from cockpit.session import Session
 
 JSON_KEYS = {"incident", "metrics", "alerts", "responders", "timeline", "protocol", "updates", "decisions",
-             "followups", "retro_notes", "suggestions"}
+             "followups", "action_items", "retro_notes", "suggestions", "objectives", "postmortem"}
 
 
 def test_markdown_has_every_section_in_template_order(incident, capsys):
     assert main(["report", str(incident)]) == 0
     out = capsys.readouterr().out
     headings = [line for line in out.splitlines() if line.startswith("## ")]
-    assert headings == ["## Summary", "## Impact", "## Alerts", "## Key metrics", "## Responders",
-                        "## Timeline (UTC)", "## Protocol adherence", "## Decisions", "## Follow-up actions", "## Retro notes",
-                        "## Suggested protocol changes", "## Postmortem meeting"]
+    assert headings == ["## Summary", "## Impact", "## Detection", "## Root cause", "## Trigger",
+                        "## Contributing factors", "## Resolution", "## Alerts", "## Key metrics",
+                        "## Responders", "## Timeline (UTC)", "## Protocol adherence",
+                        "## Status updates and deliveries", "## Action items", "## Lessons learned",
+                        "## Supporting information", "## Retro notes", "## Suggested protocol changes",
+                        "## Postmortem meeting", "## What the record does not say yet"]
     assert out.startswith("# Postmortem: Checkout API returning 500s\n")
     assert "| Time to acknowledge (declared → commander assigned) | 2m 00s |" in out
     assert "| SEV1 | 30m 00s |" in out

@@ -1,4 +1,4 @@
-"""The status update composer: drafted from the state, recorded first, copied, then posted.
+"""The status update composer: drafted from the state, recorded first, copied, then delivered.
 
 Behaviour runs in the real CockpitApp against a real webhook server on 127.0.0.1. The snapshots
 use a bare host app with the same attributes, so they show this screen and nothing that other
@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 from aiohttp import web
 from textual.app import App
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextArea
+from textual.widgets import Input, RadioButton, RadioSet, Static, TextArea
 
 from cockpit.domain import events as ev
 from cockpit.journal import JournalWriteError
@@ -101,10 +101,10 @@ async def test_u_opens_a_draft_from_the_state(incident):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("u")
         text = composer(app).query_one(TextArea).text
-        assert text.startswith("[SEV2] Checkout API returning 500s — INVESTIGATING")
+        assert text.startswith("Checkout API returning 500s · internal update")
         assert "- Endpoints down: payments-api (timeout after 2.0s)" in text
         assert "- 04:22 decision: roll back deploy 2026.11.27-3 (bob)" in text
-        assert "- On it: alice (Incident Commander)" in text
+        assert "- alice: Incident Commander" in text
         assert text.endswith("Next update by 04:52 UTC.")  # internal cadence: 30 minutes
         assert composer(app).query_one("#composer-minutes", Input).value == "30"
 
@@ -116,16 +116,20 @@ async def test_send_records_first_copies_and_posts_json(incident, webhook, clock
         area = composer(app).query_one(TextArea)
         area.load_text("SEV2 checkout: rolling back deploy 3. Next update 04:52 UTC.")
         await pilot.press("ctrl+s")
-        await asyncio.wait_for(webhook.arrived.wait(), 5)
-        await app.workers.wait_for_complete()
         await pilot.pause()
-        assert not isinstance(app.screen, UpdateComposer)
+        assert not isinstance(app.screen, UpdateComposer)  # closed at once: delivery is the seat's
         assert app.clipboard == "SEV2 checkout: rolling back deploy 3. Next update 04:52 UTC."
+        await asyncio.wait_for(webhook.arrived.wait(), 5)
+        await app.screen.seat.deliveries.settled()
+        assert any("delivering to webhook" in n.message for n in app._notifications)
     assert webhook.received == [{"text": "SEV2 checkout: rolling back deploy 3. Next update 04:52 UTC."}]
     [update] = updates_on_disk(incident)
     assert update.text == "SEV2 checkout: rolling back deploy 3. Next update 04:52 UTC."
     assert update.audience == "internal"
     assert update.next_update_at == clock.now() + timedelta(minutes=30)
+    [delivered] = [e for e in Session.open(incident.path, read_only=True).events
+                   if isinstance(e, ev.UpdateDelivered)]
+    assert (delivered.update, delivered.destination, delivered.ok) == (update.seq, "webhook", True)
 
 
 async def test_opens_on_the_audience_the_protocol_asks_for_first(make_session, clock):
@@ -137,7 +141,7 @@ async def test_opens_on_the_audience_the_protocol_asks_for_first(make_session, c
         screen = composer(app)
         assert screen.query_one(RadioSet).pressed_button.name == "external"
         assert screen.query_one("#composer-minutes", Input).value == "20"
-        assert "(status update)" in screen.query_one(TextArea).text
+        assert "We are investigating the cause." in screen.query_one(TextArea).text
         shapes = [str(button.render()).split()[0] for button in screen.query(RadioButton)]
         assert shapes == ["▐○▌", "▐●▌"]  # the choice reads by shape, not by colour alone
 
@@ -152,7 +156,7 @@ async def test_external_audience_redrafts_with_its_cadence(incident):
         await pilot.pause()
         text = screen.query_one(TextArea).text
         assert screen.query_one("#composer-minutes", Input).value == "20"
-        assert "(status update)" in text and "bob" not in text
+        assert "We are investigating the cause." in text and "bob" not in text
         assert text.endswith("Next update by 04:42 UTC.")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -172,31 +176,20 @@ async def test_edited_text_survives_an_audience_change(incident):
         assert screen.query_one(TextArea).text == "my own words"
 
 
-async def test_failed_post_is_shown_and_retried_without_recording_twice(incident, webhook):
-    webhook.status = 500
+async def test_failed_delivery_is_a_notice_and_the_update_stays_recorded(incident, webhook):
+    webhook.status = 404  # Slack's no_service: no retry can change it
     app = CockpitApp(incident, config=with_webhook(webhook.url))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("u", "ctrl+s")
         await asyncio.wait_for(webhook.arrived.wait(), 5)
-        await app.workers.wait_for_complete()
+        await app.screen.seat.deliveries.settled()
         await pilot.pause()
-        status = status_text(app)
-        assert "Post failed: 127.0.0.1:" in status and "answered HTTP 500: [b]no_service" in status
-        [failed] = [n for n in app._notifications if "Webhook post failed" in n.message]
-        assert "[b]no_service" in failed.message and not failed.markup  # shown literally
-        assert "The update is recorded; ctrl+r retries." in status
-        assert "s3cr3t" not in status
-        assert composer(app).query_one("#composer-retry", Button).display
-        assert len(updates_on_disk(incident)) == 1  # recorded before the post was tried
-
-        webhook.status, webhook.arrived = 200, asyncio.Event()
-        await pilot.press("ctrl+r")
-        await asyncio.wait_for(webhook.arrived.wait(), 5)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert not isinstance(app.screen, UpdateComposer)
-    assert len(webhook.received) == 2 and webhook.received[0] == webhook.received[1]
-    assert len(updates_on_disk(incident)) == 1
+        [failed] = [n for n in app._notifications if n.title == "Update not delivered"]
+        assert "HTTP 404 from 127.0.0.1:" in failed.message and "[b]no_service" in failed.message
+        assert not failed.markup and failed.severity == "error"  # shown literally
+        assert "s3cr3t" not in failed.message
+    assert len(webhook.received) == 1
+    assert len(updates_on_disk(incident)) == 1  # recorded before the post was tried
 
 
 async def test_refused_connection_keeps_the_update(incident):
@@ -206,12 +199,15 @@ async def test_refused_connection_keeps_the_update(incident):
     app = CockpitApp(incident, config=with_webhook(closed))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("u", "ctrl+s")
-        await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "cannot connect to 127.0.0.1:" in status_text(app)
-        await pilot.press("escape")
         assert not isinstance(app.screen, UpdateComposer)
-        assert any("not posted to the webhook" in n.message for n in app._notifications)
+        deliveries = app.screen.seat.deliveries
+        deliveries.backoff = (0.01,)
+        await deliveries.settled()
+        await pilot.pause()
+        assert any("cannot connect to 127.0.0.1:" in n.message and "Trying again" in n.message
+                   for n in app._notifications)
+        assert any(n.title == "Update not delivered" for n in app._notifications)
     assert len(updates_on_disk(incident)) == 1
 
 
@@ -220,9 +216,10 @@ async def test_webhook_secret_missing_from_environment_is_explained(incident, mo
     app = CockpitApp(incident, config=with_webhook("env:COCKPIT_WEBHOOK"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("u", "ctrl+s")
-        await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "$COCKPIT_WEBHOOK is empty or not set" in status_text(app)
+        await app.screen.seat.deliveries.settled()
+        await pilot.pause()
+        assert any("$COCKPIT_WEBHOOK is empty or not set" in n.message for n in app._notifications)
     [update] = updates_on_disk(incident)
     assert "COCKPIT_WEBHOOK" not in str(update.to_record())
 

@@ -202,7 +202,7 @@ async def test_retro_note_is_appended_about_the_cursor_time(recorded):
     notes = [e for e in Session.open(recorded, read_only=True).events if e.kind == "retro.note"]
     assert len(notes) == 1
     note = notes[0]
-    assert (note.text, note.model_extra["question"], note.by) == ("the deploy skipped canary", "how", "dan")
+    assert (note.text, note.category, note.by) == ("the deploy skipped canary", "how", "dan")
     assert note.about == T0 + timedelta(minutes=3)
 
 

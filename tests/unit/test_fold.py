@@ -63,7 +63,7 @@ def test_declaration_and_updates_tick_their_steps():
                   (4, ev.UpdatePosted(text="u1", audience="external")),
                   (30, ev.UpdatePosted(text="u2", audience="external")))
     assert state.steps["declare"].state == "done"
-    assert state.steps["ext"].done_times == (T0 + timedelta(minutes=4), T0 + timedelta(minutes=30))
+    assert tuple(state.steps["ext"].done_times) == (T0 + timedelta(minutes=4), T0 + timedelta(minutes=30))
 
 
 def test_handover_releases_the_previous_holder():

@@ -17,15 +17,15 @@ __all__ = ["SEVERITY_WORDS", "TIMELINE_GROUPS", "Context", "describe", "matches_
 TIMELINE_GROUPS: dict[str, tuple[str, ...]] = {
     "people's entries": ("note.added", "update.posted", "retro.note"),
     "decisions": ("note.added:decision",),
-    "actions": ("note.added:action",),
+    "actions": ("note.added:action", "action.updated"),
     "hypotheses": ("note.added:hypothesis",),
     "health": ("health.changed",),
     "severity and status": ("incident.declared", "incident.retitled", "severity.changed",
-                            "status.changed", "impact.assessed"),
+                            "status.changed", "impact.assessed", "moment.marked"),
     "protocol": ("step.done", "step.skipped", "step.reopened", "protocol.added"),
     "team": ("role.assigned", "role.released", "member.joined", "member.status", "ask.started",
              "ask.done", "seat.joined", "seat.left"),
-    "updates": ("update.posted",),
+    "updates": ("update.posted", "update.delivered"),
     "drill injects": ("drill.inject",),
     "health summaries": ("health.summary",),
 }

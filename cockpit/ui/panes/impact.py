@@ -18,7 +18,9 @@ from cockpit.domain.severity import HealthFacts, SeverityMatrix, suggest_severit
 from cockpit.domain.state import IncidentState
 from cockpit.domain.vocabulary import IMPACT_CHOICES, IMPACT_FIELDS, IMPACT_LABELS, severity_rank
 from cockpit.text import printable
+from cockpit.domain.links import every_link
 from cockpit.ui.panes.describe import SEVERITY_WORDS
+from cockpit.ui.panes.links import link_line
 from cockpit.ui.panes.rows import Pane, Propose, Row, RowList
 from cockpit.ui.prompts import ChoicePrompt, TextPrompt
 
@@ -90,6 +92,20 @@ class ImpactPane(Pane):
             rows.append(Row(Text.assemble(" " * LABEL_WIDTH, ("s to change it", self.tone("dim")))))
             if suggestion.severity and severity_rank(suggestion.severity) < severity_rank(state.severity):
                 rows.append(Row(Text("▲ the suggestion is higher: review with s", style=self.tone("warn"))))
+        rows += self._link_rows(state)
+        return rows
+
+    def _link_rows(self, state: IncidentState) -> list[Row]:
+        """At the foot: the bridge and the channel first (where responders go), as hyperlinks
+        with their URLs, then how many links there are in all (``l`` lists them)."""
+        links = every_link(state)
+        if not links:
+            return []
+        first = [link for link in links if link.kind in ("bridge", "channel")][:3] or links[:1]
+        rows = [Row(Text(""))]
+        rows += [Row(link_line(link, self.width, dim=self.tone("dim"))) for link in first]
+        more = f"l  all {len(links)} links: open, copy, add" if len(links) > len(first) else "l  links: open, copy, add"
+        rows.append(Row(Text(more, style=self.tone("dim"))))
         return rows
 
     def on_row_list_activated(self, event: RowList.Activated) -> None:

@@ -24,7 +24,7 @@ from textual.widgets import Static
 
 from cockpit.domain.durations import format_clock
 from cockpit.domain.events import ProtocolAdded, StepDone, StepReopened, StepSkipped
-from cockpit.domain.protocol import StepView
+from cockpit.domain.protocol import StepView, protocol_version
 from cockpit.domain.state import IncidentState
 from cockpit.text import printable
 from cockpit.ui.panes.rows import Pane, Propose, Row, RowList, cells, changed_span
@@ -356,4 +356,5 @@ class ProtocolPane(Pane):
         except ConfigError as exc:
             self.app.notify(str(exc), title="Cannot load that protocol", severity="error")
             return
-        self.post_message(Propose(ProtocolAdded(protocol=protocol.name, steps=protocol.steps)))
+        self.post_message(Propose(ProtocolAdded(protocol=protocol.name, steps=protocol.steps,
+                                                version=protocol_version(protocol.steps))))

@@ -4,13 +4,15 @@ One row per person (roles, status, time engaged), the core roles nobody holds ye
 ask-timers ("bob: check replica lag, back in 10 min") counting down, and the roster warnings.
 Enter acts on the row (change a person's status, fill an empty role, acknowledge an ask); ``+``
 adds a person from the roster or by hand, ``r`` gives the selected person a role, ``o`` hands a
-role over with a short briefing, ``k`` starts an ask-timer.
+role over with a short briefing, ``k`` starts an ask-timer, ``p`` pages the selected person or
+role (``[paging]``). Under a person paged, the page's state: "paged 4 min ago, no ack", a warning
+past ``ack_warn_after``, then when and how it was answered.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.text import Text
 from textual import work
@@ -18,14 +20,16 @@ from textual.binding import Binding
 
 from cockpit.domain.durations import format_clock, hours_minutes
 from cockpit.domain.events import (
-    AskDone, AskStarted, MemberJoined, MemberStatusChanged, RoleAssigned, RoleReleased,
+    AskDone, AskStarted, MemberJoined, MemberStatusChanged, PageAcknowledged, RoleAssigned, RoleReleased,
 )
+from cockpit.domain.paging import DEFAULT_WARN_AFTER, page_status
 from cockpit.domain.roster import RosterLimits, roster_warnings
-from cockpit.domain.state import Ask, IncidentState
+from cockpit.domain.state import Ask, IncidentState, Page
 from cockpit.domain.vocabulary import MEMBER_STATUSES, ROLE_TITLES, ROLES
 from cockpit.text import printable
+from cockpit.ui.paging import PageWanted
 from cockpit.ui.panes.rows import Pane, Propose, Row, RowList, cells
-from cockpit.ui.prompts import ChoicePrompt, TextPrompt
+from cockpit.ui.prompts import ChoicePrompt, ConfirmPrompt, TextPrompt
 
 CORE_ROLES = ("commander", "deputy", "scribe", "ops", "comms")
 """Roles every major incident should have filled: an empty one is shown as a row to fill."""
@@ -91,12 +95,18 @@ class TeamPane(Pane):
         Binding("r", "assign_role", "assign role"),
         Binding("o", "hand_over", "hand over"),
         Binding("k", "ask", "ask-timer"),
+        Binding("p", "page", "page"),
     ]
 
     def __init__(self, *, limits: RosterLimits | None = None, roster: tuple = (),
+                 ack_warn_after: timedelta = DEFAULT_WARN_AFTER,
                  id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.limits = limits or RosterLimits()
+        self.ack_warn_after = ack_warn_after
+        """``[paging] ack_warn_after``: a page waiting longer is shown as a warning."""
+        self._warned: set[int] = set()
+        """Pages (by seq) already drawn as overdue: the tick redraws only when one turns overdue."""
         self.roster = roster
         """People from the config in force, offered when adding someone (besides the session's)."""
         self.state = IncidentState()
@@ -110,8 +120,10 @@ class TeamPane(Pane):
         self.rows.set_rows(self.render_rows(state, now))
 
     def tick(self, state: IncidentState, now: datetime) -> None:
-        """The asks count down by the second; the rest of the rows change by the minute."""
-        if state.open_asks():
+        """The asks count down by the second, and a page turns into a warning the second it has
+        waited ``ack_warn_after``; the rest of the rows change by the minute."""
+        if state.open_asks() or any(now - p.at >= self.ack_warn_after and p.seq not in self._warned
+                                    for p in state.waiting_pages()):
             self.show(state, now)
 
     def render_rows(self, state: IncidentState, now: datetime) -> list[Row]:
@@ -129,6 +141,9 @@ class TeamPane(Pane):
             line.append(" " + cells(member.status, 8))
             line.append(hours_minutes(state.engaged_for(member.handle, now).total_seconds()).rjust(6))
             rows.append(Row(line, key=f"member:{member.handle}"))
+            page = state.page_for(handle=member.handle)
+            if page is not None:
+                rows.append(self._page_row(page, state, now, key=f"member:{member.handle}"))
         if state.declared_at and not state.resolved_at:
             for role in CORE_ROLES:
                 if not state.holders(role):
@@ -138,6 +153,10 @@ class TeamPane(Pane):
                     line.append("unassigned · Enter" if self.records_here else "unassigned",
                                 style=self.tone("dim"))
                     rows.append(Row(line, key=f"role:{role}"))
+        for role in ROLES:
+            page = state.page_for(role=role)
+            if page is not None and (page.waiting or not page.ok):
+                rows.append(self._page_row(page, state, now, key=f"role:{role}", role=role))
         for ask in sorted(state.open_asks(), key=lambda a: a.due_at):
             countdown, expired = ask_text(ask, state, now)
             line = Text()
@@ -149,6 +168,20 @@ class TeamPane(Pane):
         for warning in roster_warnings(state, now, self.limits):
             rows.append(Row(Text("⚠ " + printable(warning.text, one_line=True), style=self.tone("warn"))))
         return rows
+
+    def _page_row(self, page: Page, state: IncidentState, now: datetime, *, key: str, role: str = "") -> Row:
+        """``  ◌ paged 4 min ago, no ack`` under the person (or the role's own row): a warning,
+        with ⚠, once it has waited ``ack_warn_after`` or when it never went out."""
+        status = page_status(page, state.clock_time(now), self.ack_warn_after)
+        warn = status.warn and state.resolved_at is None
+        if warn:
+            self._warned.add(page.seq)
+        line = Text()
+        line.append("  ⚠ " if warn else "  ◌ ", style=self.tone("warn") if warn else self.tone("dim"))
+        if role:
+            line.append(f"role {role}: ", style="bold")
+        line.append(printable(status.text, one_line=True), style=self.tone("warn") if warn else self.tone("dim"))
+        return Row(line, key=key)
 
     # -- acting ------------------------------------------------------------------------------------
 
@@ -201,11 +234,53 @@ class TeamPane(Pane):
     @work(exclusive=True, group="team-prompt")
     async def change_status(self, handle: str) -> None:
         member = self.state.members.get(handle)
+        page = self.state.page_for(handle=handle)
+        options = [(s, s) for s in MEMBER_STATUSES]
+        if page is not None and page.waiting:
+            options.insert(0, ("ack", f"answered the page ({page.at:%H:%M}): acknowledge it"))
         status = await self.app.push_screen_wait(ChoicePrompt(
-            f"{handle} is now…", [(s, s) for s in MEMBER_STATUSES],
-            selected=member.status if member else None))
-        if status and (member is None or status != member.status):
+            f"{handle} is now…", options, selected=member.status if member else None))
+        if status == "ack" and page is not None:
+            self.post_message(Propose(PageAcknowledged(handle=handle, dedup_key=page.dedup_key,
+                                                       service=page.service, detail="acknowledged")))
+        elif status and (member is None or status != member.status):
             self.post_message(Propose(MemberStatusChanged(handle=handle, status=status)))
+
+    @work(exclusive=True, group="team-prompt")
+    async def action_page(self) -> None:
+        """Page the selected person or role, or one chosen from the roster and the roles."""
+        if not self.records_here:  # a replay: the record, and the people, stay as they were
+            self.app.notify("This is a replay: nobody is paged from here.", title="Read-only",
+                            severity="warning")
+            return
+        if not self.may_record():
+            return
+        handle, role = self._selected("member"), self._selected("role")
+        if handle is None and role is None:
+            options = [(f"member:{h}", label) for h, label in self._people_options()]
+            options += [(f"role:{r}", f"role: {ROLE_TITLES[r]}" + (f"  (now {', '.join(self.state.holders(r))})"
+                                                                      if self.state.holders(r) else ""))
+                        for r in ROLES]
+            options.append(("member:", "someone else… (type a handle)"))
+            choice = await self.app.push_screen_wait(ChoicePrompt("Page whom?", options))
+            if choice is None:
+                return
+            kind, _, target = choice.partition(":")
+            if kind == "member" and not target:
+                typed = await self.app.push_screen_wait(TextPrompt(
+                    "Their handle?", placeholder="e.g. erin", required=True, need="a handle"))
+                target = printable(typed, one_line=True).replace(" ", "") if typed else ""
+                if not target:
+                    return
+            handle, role = (target, None) if kind == "member" else (None, target)
+        who = handle if handle is not None else ROLE_TITLES.get(str(role), str(role))
+        message = await self.app.push_screen_wait(TextPrompt(
+            f"Page {who}: a line for them (Enter to page, Esc to cancel)",
+            placeholder="e.g. checkout is down, join the bridge"))
+        if message is None and not await self.app.push_screen_wait(
+                ConfirmPrompt(f"Page {who} without a message? (y / n)")):
+            return
+        self.post_message(PageWanted(handle=handle, role=role, message=message or ""))
 
     async def _choose_role(self, title: str, roles: list[str]) -> str | None:
         options = [(r, f"{ROLE_TITLES[r]}" + (f"  (now {', '.join(self.state.holders(r))})"
@@ -253,7 +328,7 @@ class TeamPane(Pane):
         briefing = await self.app.push_screen_wait(TextPrompt(
             f"Briefing for {taker} (what they need to know)",
             placeholder="e.g. rollback in progress, next update 04:52", required=True,
-            need="a briefing"))
+            need="a briefing", multiline=True))
         if briefing is None:
             return
         self.post_message(Propose(RoleReleased(role=role, handle=giver, briefing=briefing),

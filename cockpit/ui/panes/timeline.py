@@ -147,13 +147,15 @@ class TimelinePane(Pane):
         self._retitle()
 
     def highlight(self, seq: int) -> None:
-        """Put the cursor on the event with ``seq`` (or the last one before it)."""
+        """Put the cursor on the event with ``seq`` (or the last one before it). Rows need not
+        be in seq order: a replay shows a retro note at the time it is about."""
         index = None
         for position, event in enumerate(self._shown):
-            if event.seq <= seq:
+            if event.seq == seq:
                 index = position
-            else:
                 break
+            if event.seq < seq:
+                index = position
         if index is not None:
             self.rows._move_to(index)
 

@@ -1,0 +1,1 @@
+"""Insight across incidents: digests of the saved sessions, cached, and the figures built from them."""
