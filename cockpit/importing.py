@@ -35,7 +35,7 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, get_args
 
@@ -43,12 +43,12 @@ from pydantic import ValidationError
 
 from cockpit.domain import events as ev
 from cockpit.domain.clock import SystemClock, utc_ms
+from cockpit.domain.durations import MomentProblem, read_moment
 from cockpit.domain.links import LINK_KINDS
 from cockpit.domain.vocabulary import IMPACT_LABELS, MOMENT_LABELS, RETRO_CATEGORY_LABELS, ROLE_TITLES
 from cockpit.errors import EXIT_OK, UsageError
 from cockpit.journal import Journal, JournalWriteError
 from cockpit.paths import new_session_path
-from cockpit.records import EARLIEST, LATEST
 from cockpit.session import default_handle
 from cockpit.settings import load_config
 from cockpit.text import handle_problem, printable
@@ -73,7 +73,6 @@ adherence is not assessed rather than judging a response by a runbook it never f
 
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
              ".md": "md", ".markdown": "md"}
-_OFFSET = re.compile(r"^T\+(?:(\d+):)?(\d{1,3}):(\d{2})(?:\.(\d{1,3}))?$")
 _MD_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _MD_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -99,29 +98,17 @@ class Imported:
 def parse_time(text: str, origin: datetime | None, line: int) -> datetime:
     """A UTC time with its zone, or ``T+MM:SS`` from ``origin``; the message names the line."""
     text = text.strip()
-    offset = _OFFSET.match(text)
-    if offset:
-        if origin is None:
-            raise ImportProblem(f"line {line}: at = {text!r} counts from the first row's time, and"
-                                " there is none before it; give a UTC time such as 2026-11-27T04:10:00Z")
-        hours, minutes, seconds, millis = offset.groups()
-        return origin + timedelta(hours=int(hours or 0), minutes=int(minutes), seconds=int(seconds),
-                                  milliseconds=int((millis or "0").ljust(3, "0")))
     try:
-        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" and text else text)
-    except ValueError:
-        raise ImportProblem(f"line {line}: at = {printable(text, one_line=True)!r} is not a time; give"
-                            " a UTC time such as 2026-11-27T04:10:00Z") from None
-    if moment.tzinfo is None:
-        raise ImportProblem(f"line {line}: at = {text!r} has no zone; end it with Z for UTC (or give"
-                            " its offset), so it means one moment wherever it is read")
-    try:
-        moment = moment.astimezone(timezone.utc)
-    except OverflowError:
-        moment = LATEST
-    if not EARLIEST <= moment < LATEST:
-        raise ImportProblem(f"line {line}: at = {text!r} is not a plausible time")
-    return utc_ms(moment)
+        return utc_ms(read_moment(text, origin))
+    except MomentProblem as problem:
+        raise ImportProblem({
+            "no-origin": f"line {line}: at = {text!r} counts from the first row's time, and"
+                         " there is none before it; give a UTC time such as 2026-11-27T04:10:00Z",
+            "not-a-time": f"line {line}: at = {printable(text, one_line=True)!r} is not a time;"
+                          " give a UTC time such as 2026-11-27T04:10:00Z",
+            "no-zone": f"line {line}: at = {text!r} has no zone; end it with Z for UTC (or give"
+                       " its offset), so it means one moment wherever it is read",
+        }.get(problem.reason, f"line {line}: at = {text!r} is not a plausible time")) from None
 
 
 # -- JSON lines -------------------------------------------------------------------------------------

@@ -10,14 +10,14 @@ its place in time in every view.
 from __future__ import annotations
 
 import argparse
-import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from cockpit.domain import events as ev
 from cockpit.domain.clock import utc_ms
+from cockpit.domain.durations import MomentProblem, read_moment
 from cockpit.domain.state import IncidentState
 from cockpit.errors import UsageError
 from cockpit.journals import database, target_for_new
@@ -27,7 +27,6 @@ from cockpit.text import handle_problem, printable
 
 NOT_RECORDED_BY_HAND = {"session.configured", "seat.joined", "seat.left", "health.summary"}
 """Kinds only the cockpit itself records: the configuration in force, presence, health windows."""
-_OFFSET = re.compile(r"^T\+(?:(\d+):)?(\d{1,3}):(\d{2})(?:\.(\d{1,3}))?$")
 
 
 def recordable_kinds() -> list[str]:
@@ -37,25 +36,17 @@ def recordable_kinds() -> list[str]:
 def parse_moment(text: str, declared_at: datetime | None) -> datetime:
     """A UTC time (``2015-10-21T15:01:00Z``) or ``T+MM:SS`` / ``T+H:MM:SS`` from the declaration."""
     text = text.strip()
-    offset = _OFFSET.match(text)
-    if offset:
-        if declared_at is None:
-            raise UsageError(f"--at {text}: T+ counts from the declaration, and this session has"
-                             " none yet; give a UTC time such as 2026-11-27T04:10:00Z")
-        hours, minutes, seconds, millis = offset.groups()
-        return declared_at + timedelta(hours=int(hours or 0), minutes=int(minutes),
-                                       seconds=int(seconds), milliseconds=int((millis or "0").ljust(3, "0")))
     try:
-        moment = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        raise UsageError(f"--at {text!r} is not a time: give a UTC time such as"
-                         " 2026-11-27T04:10:00Z, or T+12:30 from the declaration") from None
-    if moment.tzinfo is None:
-        raise UsageError(f"--at {text}: say the zone (end with Z for UTC), so the record means"
-                         " one moment wherever it is read")
-    if not datetime(1970, 1, 1, tzinfo=timezone.utc) <= moment < datetime(9000, 1, 1, tzinfo=timezone.utc):
-        raise UsageError(f"--at {text} is not a plausible time")
-    return utc_ms(moment)
+        return utc_ms(read_moment(text, declared_at))
+    except MomentProblem as problem:
+        raise UsageError({
+            "no-origin": f"--at {text}: T+ counts from the declaration, and this session has"
+                         " none yet; give a UTC time such as 2026-11-27T04:10:00Z",
+            "not-a-time": f"--at {text!r} is not a time: give a UTC time such as"
+                          " 2026-11-27T04:10:00Z, or T+12:30 from the declaration",
+            "no-zone": f"--at {text}: say the zone (end with Z for UTC), so the record means"
+                       " one moment wherever it is read",
+        }.get(problem.reason, f"--at {text} is not a plausible time")) from None
 
 
 def parse_fields(pairs: list[str]) -> dict[str, Any]:

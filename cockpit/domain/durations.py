@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
@@ -175,3 +175,43 @@ FLAP_WINDOW = timedelta(minutes=5)
 """The default flapping rule: this many state changes within this window."""
 UpdateCadence = bounded("1m", "7d")
 """How often a status update is due."""
+
+
+_T_PLUS = re.compile(r"^T\+(?:(\d+):)?(\d{1,3}):(\d{2})(?:\.(\d{1,3}))?$")
+_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
+class MomentProblem(ValueError):
+    """Why a written time is no moment: ``no-origin``, ``not-a-time``, ``no-zone`` or
+    ``implausible``; each caller says it in its own words (``--at``, an imported row)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def read_moment(text: str, origin: datetime | None) -> datetime:
+    """A UTC time with its zone (``2015-10-21T15:01:00Z``), or ``T+MM:SS`` / ``T+H:MM:SS[.mmm]``
+    after ``origin`` (the declaration, an import's first row), in UTC; raises MomentProblem."""
+    text = text.strip()
+    offset = _T_PLUS.match(text)
+    if offset:
+        if origin is None:
+            raise MomentProblem("no-origin")
+        hours, minutes, seconds, millis = offset.groups()
+        return origin + timedelta(hours=int(hours or 0), minutes=int(minutes), seconds=int(seconds),
+                                  milliseconds=int((millis or "0").ljust(3, "0")))
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" and text else text)
+    except ValueError:
+        raise MomentProblem("not-a-time") from None
+    if moment.tzinfo is None:
+        raise MomentProblem("no-zone")
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise MomentProblem("implausible") from None
+    if not _EARLIEST <= moment < _LATEST:
+        raise MomentProblem("implausible")
+    return moment

@@ -24,15 +24,15 @@ accept connections and never answer.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+from tests.loopback import LoopbackService
 
 OPSGENIE_KEY = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 PD_SEVERITIES = {"critical", "error", "warning", "info"}
@@ -47,31 +47,16 @@ class Received:
     body: Any
 
 
-class Receivers:
+class Receivers(LoopbackService):
     """Both services on one port; ``url("pagerduty")`` / ``url("opsgenie")`` say where."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.received: list[Received] = []
         self._scripted: dict[str, deque[int]] = defaultdict(deque)
         self._hanging: set[str] = set()
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self.port = 0
 
     # -- driving it from a test ----------------------------------------------------------------
-
-    def start(self) -> Receivers:
-        self._thread.start()
-        if not self._ready.wait(30):
-            raise RuntimeError("the receivers did not start")
-        return self
-
-    def close(self) -> None:
-        if self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
 
     def url(self, service: str) -> str:
         path = {"pagerduty": "/v2/enqueue", "opsgenie": "/v2/alerts"}[service]
@@ -88,24 +73,10 @@ class Receivers:
 
     # -- the services ---------------------------------------------------------------------------
 
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._main())
-
-    async def _main(self) -> None:
-        self._stop = asyncio.Event()
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/v2/enqueue", self._pagerduty)
         app.router.add_post("/v2/alerts", self._opsgenie_create)
         app.router.add_post("/v2/alerts/{identifier}/acknowledge", self._opsgenie_acknowledge)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self._ready.set()
-        await self._stop.wait()
-        await runner.cleanup()
 
     async def _arrived(self, service: str, request: web.Request) -> tuple[Any, web.Response | None]:
         """Record the request; a scripted status or a hang comes before the service's own answer."""

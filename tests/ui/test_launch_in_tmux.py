@@ -163,6 +163,7 @@ def test_a_crash_leaves_the_shell_usable_and_rescues_what_was_typed(shell, full_
     shell.type("shell", "rollback started at 04:31")
     shell.keys("shell", "Enter")
     shell.wait_for("shell", "not saved yet")  # the disk is full: the note is kept in memory
+    shell.wait_for("shell", lambda screen: "what you see or hear" not in screen)  # prompt gone
     shell.keys("shell", "z")
     shell.wait_for("shell", "exit=1")
     said = shell.screen("shell")  # back on the shell's own screen, where Textual printed the error

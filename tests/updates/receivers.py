@@ -34,6 +34,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.loopback import LoopbackService
+
 SLACK_TOKEN = "xoxb-s3cr3t-token"
 TEAMS_ID = "a1b2c3d4"
 PAGE_ID = "kctbh9vrtdwd"
@@ -53,34 +55,19 @@ class Received:
     body: Any
 
 
-class Receivers:
+class Receivers(LoopbackService):
     """Every receiver on one port; ``url(service)`` says where each listens."""
 
     def __init__(self, *, webhook_token: str | None = None) -> None:
+        super().__init__()
         self.webhook_token = webhook_token
         self.received: list[Received] = []
         self.incidents: dict[str, dict[str, Any]] = {}
         self._scripted: dict[str, deque[Answer]] = defaultdict(deque)
         self._hanging: set[str] = set()
         self._arrivals = threading.Condition()
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self.port = 0
 
     # -- driving it from a test ----------------------------------------------------------------
-
-    def start(self) -> Receivers:
-        self._thread.start()
-        if not self._ready.wait(30):
-            raise RuntimeError("the receivers did not start")
-        return self
-
-    def close(self) -> None:
-        if self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
 
     def url(self, service: str, *, token: str = SLACK_TOKEN) -> str:
         path = {"slack": f"/services/T0/B0/{token}",
@@ -196,24 +183,9 @@ class Receivers:
 
     # -- serving ---------------------------------------------------------------------------------
 
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._main())
-
-    async def _main(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/services/{team}/{bot}/{token}", self._slack)
         app.router.add_post("/workflows/{id}/triggers/manual/paths/invoke", self._teams)
         app.router.add_post("/hook", self._webhook)
         app.router.add_post("/v1/pages/{page}/incidents", self._statuspage)
         app.router.add_patch("/v1/pages/{page}/incidents/{id}", self._statuspage)
-        runner = web.AppRunner(app, handler_cancellation=True)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = runner.addresses[0][1]
-        self._stop = asyncio.Event()
-        self._ready.set()
-        await self._stop.wait()
-        await runner.shutdown()
-        await runner.cleanup()
