@@ -912,6 +912,18 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
     return config.model_copy(update={"source": path})
 
 
+def config_if_readable(explicit: str | os.PathLike[str] | None = None) -> Config | None:
+    """The config in force for a command that can do without one (a report, insight, a revised
+    protocol): a broken file found by the search must not stop it, one named with ``--config``
+    must be good (ConfigError)."""
+    try:
+        return load_config(explicit)
+    except ConfigError:
+        if explicit:
+            raise
+        return None
+
+
 def search_dirs(kind: str, config: Config | None = None) -> list[Path]:
     """Where files of a kind (``protocols``, ``scenarios``, ``themes``) are looked for, in order."""
     dirs = []

@@ -15,7 +15,7 @@ from cockpit.files import replace_private
 from cockpit.insights.markdown import render_markdown
 from cockpit.insights.model import build, gather
 from cockpit.paths import saved_sessions
-from cockpit.settings import Config, ConfigError, load_config
+from cockpit.settings import Config, config_if_readable
 from cockpit.text import printable
 
 
@@ -29,15 +29,6 @@ def parse_since(text: str | None) -> date | None:
                          " e.g. 2026-01-01") from None
 
 
-def _config(args: argparse.Namespace) -> Config | None:
-    try:
-        return load_config(getattr(args, "config", None))
-    except ConfigError:
-        if getattr(args, "config", None):
-            raise
-        return None
-
-
 def insights_document(*, config: Config | None, since: date | None,
                       now: datetime | None = None) -> dict[str, Any]:
     """The document over every saved session (the cache spares the unchanged ones)."""
@@ -48,7 +39,7 @@ def insights_document(*, config: Config | None, since: date | None,
 
 def run_insights(args: argparse.Namespace) -> int:
     since = parse_since(args.since)
-    config = _config(args)
+    config = config_if_readable(getattr(args, "config", None))
     if args.ui:
         from cockpit.ui.insights import run_insights_screen  # only the screen pays for Textual
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
-from cockpit.paging.page import Delivery, PageFailed, PageRequest, host_of, retry_after, said, secret
+from cockpit.paging.page import Delivery, PageFailed, PageRequest, exchange, retry_after, said, secret
 from cockpit.settings import OpsgenieSettings
 
 MESSAGE_LIMIT = 130
@@ -73,18 +73,7 @@ async def acknowledge(client: httpx.AsyncClient, request: PageRequest, settings:
 
 
 async def _post(client: httpx.AsyncClient, url: str, body: dict[str, Any], key: str, alias: str) -> Delivery:
-    host = host_of(url)
-    try:
-        response = await client.post(url, json=body, headers={"Authorization": f"GenieKey {key}"})
-    except httpx.TimeoutException:
-        raise PageFailed(f"{host} did not answer in time", retry=True) from None
-    except httpx.HTTPError as exc:
-        raise PageFailed(f"cannot reach {host} ({type(exc).__name__})", retry=True) from None
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = {}
-    answer = answer if isinstance(answer, dict) else {}
+    host, response, answer = await exchange(client, url, body, {"Authorization": f"GenieKey {key}"})
     if response.is_success:
         result = said(answer.get("result") or "accepted", key)
         request_id = said(answer.get("requestId") or "", key)

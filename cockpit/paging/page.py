@@ -150,6 +150,27 @@ def said(text: object, *secrets_: str) -> str:
     return line[:DETAIL_LIMIT]
 
 
+async def exchange(client: Any, url: str, body: dict[str, Any],
+                   headers: dict[str, str] | None = None) -> tuple[str, Any, dict[str, Any]]:
+    """POST ``body`` to a pager service: its host (what errors may name), the response, and its
+    JSON answer (empty when it is not a JSON object). No answer in time, or no connection, is a
+    PageFailed worth retrying; what the service said is the caller's to judge."""
+    import httpx
+
+    host = host_of(url)
+    try:
+        response = await client.post(url, json=body, headers=headers)
+    except httpx.TimeoutException:
+        raise PageFailed(f"{host} did not answer in time", retry=True) from None
+    except httpx.HTTPError as exc:
+        raise PageFailed(f"cannot reach {host} ({type(exc).__name__})", retry=True) from None
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = {}
+    return host, response, answer if isinstance(answer, dict) else {}
+
+
 def retry_after(headers: Any) -> float | None:
     """Seconds a 429 asks us to wait (``Retry-After`` in seconds), if it says."""
     value = headers.get("retry-after") if headers is not None else None

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from cockpit.paging.page import Delivery, PageFailed, PageRequest, host_of, retry_after, said, secret
+from cockpit.paging.page import Delivery, PageFailed, PageRequest, exchange, retry_after, said, secret
 from cockpit.settings import PagerDutySettings
 
 SEVERITIES = {"SEV1": "critical", "SEV2": "error", "SEV3": "warning", "SEV4": "info", "SEV5": "info"}
@@ -68,18 +68,7 @@ async def acknowledge(client: httpx.AsyncClient, request: PageRequest, settings:
 
 
 async def _post(client: httpx.AsyncClient, url: str, body: dict[str, Any], key: str) -> Delivery:
-    host = host_of(url)
-    try:
-        response = await client.post(url, json=body)
-    except httpx.TimeoutException:
-        raise PageFailed(f"{host} did not answer in time", retry=True) from None
-    except httpx.HTTPError as exc:
-        raise PageFailed(f"cannot reach {host} ({type(exc).__name__})", retry=True) from None
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = {}
-    answer = answer if isinstance(answer, dict) else {}
+    host, response, answer = await exchange(client, url, body)
     if response.status_code == 202 or response.is_success:
         message = said(answer.get("message") or "accepted", key)
         return Delivery(f"{host}: {message}", said(answer.get("dedup_key") or body["dedup_key"], key))

@@ -12,21 +12,8 @@ from cockpit.journals import configured, snapshot
 from cockpit.retro.markdown import render_markdown
 from cockpit.retro.replay import SavedSession
 from cockpit.retro.report import render_json, report_for_session
-from cockpit.settings import Config, ConfigError, load_config
+from cockpit.settings import config_if_readable
 from cockpit.text import printable
-
-
-def _config(args: argparse.Namespace) -> Config | None:
-    """The config in force, to find a protocol the session names without its steps.
-
-    A broken config file must not stop a report of a session that does not need it.
-    """
-    try:
-        return load_config(getattr(args, "config", None))
-    except ConfigError:
-        if getattr(args, "config", None):
-            raise
-        return None
 
 
 def read_saved(spec: str, args: argparse.Namespace | None = None, **kwargs: object) -> SavedSession:
@@ -41,7 +28,8 @@ def read_saved(spec: str, args: argparse.Namespace | None = None, **kwargs: obje
 
 
 def run_report(args: argparse.Namespace) -> int:
-    report = report_for_session(read_saved(args.session, args), config=_config(args))
+    config = config_if_readable(getattr(args, "config", None))  # a broken one need not stop a report
+    report = report_for_session(read_saved(args.session, args), config=config)
     text = render_json(report) + "\n" if args.format == "json" else render_markdown(report)
     if not args.output:
         sys.stdout.write(text)

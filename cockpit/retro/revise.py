@@ -42,7 +42,7 @@ from cockpit.domain.vocabulary import SEVERITIES, severity_rank
 from cockpit.errors import EXIT_OK, RuntimeFailure, UsageError
 from cockpit.files import create_private, replace_private
 from cockpit.paths import slugify
-from cockpit.settings import Config, ConfigError, ProtocolFile, find_named, load_config, load_model
+from cockpit.settings import ConfigError, config_if_readable, ProtocolFile, find_named, load_model
 from cockpit.text import printable
 from cockpit.tomlfmt import parse_toml, toml_string, toml_value
 
@@ -366,20 +366,11 @@ def unified_diff(revision: Revision, target: str) -> str:
 # -- the command --------------------------------------------------------------------------------
 
 
-def _config(args: argparse.Namespace) -> Config | None:
-    try:
-        return load_config(getattr(args, "config", None))
-    except ConfigError:
-        if getattr(args, "config", None):
-            raise
-        return None
-
-
 def run_revise(args: argparse.Namespace) -> int:
     from cockpit.retro.cli import read_saved
     from cockpit.retro.report import report_for_session
 
-    config = _config(args)
+    config = config_if_readable(getattr(args, "config", None))
     saved = [read_saved(spec) for spec in args.sessions]
     reports = [report_for_session(one, config=config) for one in saved]
     names = {name for r in reports for name in r["protocol"]["names"][:1]}
