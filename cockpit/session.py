@@ -182,7 +182,10 @@ class Session:
         return True
 
     def _read_whole(self, keep_events: bool) -> None:
-        """Fold the file from its start, a piece at a time; in memory, only what is kept."""
+        """Fold the file from its start, a piece at a time; in memory, only what is kept (a small
+        file's events are always kept: reading them again later would cost more)."""
+        info = _stat(self.journal.path)
+        keep_events = keep_events or info is None or info.st_size < checkpoint.WORTH_KEEPING
         digest = hashlib.sha256()
         kept: list[ev.Event] = []
         in_order = True
@@ -200,7 +203,6 @@ class Session:
                     continue
                 self.state, self.newest = apply(self.state, event), event
 
-        info = _stat(self.journal.path)
         loaded = self.journal.load(each=take, digest=digest)
         self.header, self.recovery, self.problems = loaded.header, loaded.recovery, loaded.problems
         if keep_events or not in_order:

@@ -37,6 +37,7 @@ from cockpit.domain.durations import clock_time
 from cockpit.domain.vocabulary import SEVERITIES, STATUSES, severity_rank
 from cockpit.domain.severity import HealthFacts, suggest_severity
 from cockpit.domain.state import IncidentState
+from cockpit.journal import JournalError
 from cockpit.seat import READ_ONLY_MESSAGE, Notice, Seat
 from cockpit.session import Session
 from cockpit.settings import Config
@@ -169,7 +170,22 @@ class IncidentScreen(Screen[None]):
         self.seat.start_following()
         self.seat.start_delivering(self.config.updates)
         self.set_interval(TICK_LOW_BANDWIDTH if self.low_bandwidth else TICK, self.tick)
+        self.run_worker(self._read_earlier(), group="earlier-events")
         self.call_after_refresh(self._start_polling)
+
+    async def _read_earlier(self) -> None:
+        """A big session opens from its checkpoint with its newest events only: the panes are
+        whole at once, and the timeline's earlier part is read in the background, then shown."""
+        from cockpit.ui.background import in_background
+
+        try:
+            earlier = await in_background(self.session.earlier_events)
+        except JournalError as exc:
+            self.seat.say(Notice("Timeline", str(exc), "error"))
+            return
+        if earlier:
+            self.session.adopt_earlier(earlier)
+            self.push_state()
 
     def _start_polling(self) -> None:
         """Once the incident is on screen: a monitor built here loads the HTTP stack."""
@@ -278,7 +294,7 @@ class IncidentScreen(Screen[None]):
             self.query_one(f"#{name}").show(state, now)  # type: ignore[attr-defined]
         timeline.show(state, now)
         if self.session.version != self._shown_version:
-            timeline.show_events(self.session.events)
+            timeline.show_events(self.session.in_memory)  # all, once the earlier part is read
             self._shown_version = self.session.version
         self._draw_strip()
         self._draw_keys()
@@ -297,7 +313,7 @@ class IncidentScreen(Screen[None]):
             line.append(" ")
             line.append(printable(worst.name, one_line=True), style=Style(bold=True))
             line.append("  │ ")
-        newest = next((e for e in reversed(self.session.events)
+        newest = next((e for e in reversed(self.session.in_memory)
                        if e.kind not in ("health.summary", "seat.joined", "seat.left")), None)
         if newest is not None:
             line.append(f"{clock_time(newest.at)} ", style=Style(dim=True))

@@ -12,13 +12,9 @@ this module imports the settings and the session only inside the functions that 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import os
 import sys
-import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import UsageError
 
@@ -27,8 +23,6 @@ if TYPE_CHECKING:
     from cockpit.settings import Config
     from cockpit.ui.app import CockpitApp
     from cockpit.ui.incident import IncidentScreen
-
-T = TypeVar("T")
 
 RESET_TERMINAL = (
     "\x1b[?1049l"  # leave the alternate screen
@@ -138,9 +132,12 @@ def open_app(args: argparse.Namespace) -> CockpitApp:
         from cockpit.settings import load_config
 
         config = load_config(getattr(args, "config", None))
-        return config, Session.open(path, handle=args.handle, read_only=args.read_only)
+        return config, Session.open(path, handle=args.handle, read_only=args.read_only,
+                                    keep_events=False)  # the timeline's earlier part follows
 
     async def open_incident(app: CockpitApp) -> IncidentScreen:
+        from cockpit.ui.background import in_background
+
         config, session = await in_background(read)
         from cockpit.ui.incident import IncidentScreen
 
@@ -154,33 +151,6 @@ def open_app(args: argparse.Namespace) -> CockpitApp:
 
     return CockpitApp(opener=open_incident, opening=str(getattr(path, "name", args.session)),
                       low_bandwidth=bool(getattr(args, "low_bandwidth", False)))
-
-
-async def in_background(work: Callable[[], T]) -> T:
-    """``work()`` in a daemon thread, awaited: the screen answers keys meanwhile, and ctrl+q ends
-    the process at once instead of waiting for a big session's fold to finish."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[T] = loop.create_future()
-
-    def settle(value: Any, error: BaseException | None) -> None:
-        if future.done():  # the app quit meanwhile
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(value)
-
-    def run() -> None:
-        value, error = None, None
-        try:
-            value = work()
-        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting opener
-            error = exc
-        with contextlib.suppress(RuntimeError):  # the loop is closed: the app has ended
-            loop.call_soon_threadsafe(settle, value, error)
-
-    threading.Thread(target=run, name="cockpit-open", daemon=True).start()
-    return await future
 
 
 def _run_polling(session: Session, config: Config, low_bandwidth: bool) -> int:
