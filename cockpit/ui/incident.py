@@ -17,6 +17,7 @@ once the first frame is on screen.
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import ExitStack
 from datetime import datetime
 from typing import Any
@@ -133,6 +134,7 @@ class IncidentScreen(Screen[None]):
         self.attention = Attention(page_warn_after=config.paging.ack_warn_after)
         """What calls for the lead's attention: new (rings once), unseen (shown until seen)."""
         self._shown_version = -1
+        self._record_changed = asyncio.Event()
         self._shown_minute: datetime | None = None
         """The minute the panes' rows were last drawn in (a tick within it redraws no rows)."""
         self._push_pending = False
@@ -172,6 +174,10 @@ class IncidentScreen(Screen[None]):
         self.set_interval(TICK_LOW_BANDWIDTH if self.low_bandwidth else TICK, self.tick)
         self.run_worker(self._read_earlier(), group="earlier-events")
         self.call_after_refresh(self._start_polling)
+
+    async def record_changed(self) -> None:
+        """Return once the record on screen has changed: an event recorded here or followed."""
+        await self._record_changed.wait()
 
     async def _read_earlier(self) -> None:
         """A big session opens from its checkpoint with its newest events only: the panes are
@@ -296,6 +302,8 @@ class IncidentScreen(Screen[None]):
         if self.session.version != self._shown_version:
             timeline.show_events(self.session.in_memory)  # all, once the earlier part is read
             self._shown_version = self.session.version
+            self._record_changed.set()  # whoever waits for the record (a page's answer) looks
+            self._record_changed = asyncio.Event()
         self._draw_strip()
         self._draw_keys()
 

@@ -16,9 +16,6 @@ from typing import Any
 
 from textual.message import Message
 
-ANSWER_CHECK = 1.0
-"""Seconds between looks at the record for the answer to a page this seat sent (a look reads
-the state in memory, nothing more)."""
 ANSWER_WAIT = 24 * 3600.0
 """How long a seat waits for that answer: past a day, the page is the service's business alone."""
 
@@ -66,13 +63,19 @@ async def send_page(screen: Any, wanted: PageWanted) -> None:
 
 
 async def _forward_the_answer(screen: Any, pager: Any, dedup_key: str) -> None:
-    """Once the record shows the page answered, acknowledge it at the service."""
-    for _ in range(int(ANSWER_WAIT / ANSWER_CHECK)):
-        page = next((p for p in screen.session.state.pages if p.dedup_key == dedup_key), None)
-        if page is None or page.acked_at is not None:
-            break
-        await asyncio.sleep(ANSWER_CHECK)
-    if page is None or page.acked_at is None:
+    """Once the record shows the page answered, acknowledge it at the service: looked at each
+    time the record changes (the answer is an event, recorded here or followed), for a day."""
+
+    def page_now() -> Any:
+        return next((p for p in screen.session.state.pages if p.dedup_key == dedup_key), None)
+
+    try:
+        async with asyncio.timeout(ANSWER_WAIT):
+            while (page := page_now()) is not None and page.acked_at is None:
+                await screen.record_changed()
+    except TimeoutError:
+        return
+    if page is None:
         return
     problem = await pager.acknowledge(page, screen.session.handle)
     if problem:
