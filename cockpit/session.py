@@ -237,6 +237,11 @@ class Session:
         return self._events
 
     @property
+    def all_in_memory(self) -> bool:
+        """Whether ``in_memory`` holds every event (else ``earlier_events`` reads the rest)."""
+        return self._unread is None
+
+    @property
     def in_memory(self) -> list[ev.Event]:
         """The events at hand without reading the file again: all of them, or the newest ones."""
         return self._events

@@ -192,6 +192,9 @@ class IncidentScreen(Screen[None]):
         if earlier:
             self.session.adopt_earlier(earlier)
             self.push_state()
+            rows = self.query_one("#timeline", TimelinePane).rows
+            if rows.cursor is not None and rows.cursor >= len(rows.rows) - 1:  # following the newest
+                rows.call_after_refresh(rows.scroll_end, animate=False, immediate=True)
 
     def _start_polling(self) -> None:
         """Once the incident is on screen: a monitor built here loads the HTTP stack."""
@@ -300,6 +303,7 @@ class IncidentScreen(Screen[None]):
             self.query_one(f"#{name}").show(state, now)  # type: ignore[attr-defined]
         timeline.show(state, now)
         if self.session.version != self._shown_version:
+            timeline.reading_earlier = not self.session.all_in_memory
             timeline.show_events(self.session.in_memory)  # all, once the earlier part is read
             self._shown_version = self.session.version
             self._record_changed.set()  # whoever waits for the record (a page's answer) looks

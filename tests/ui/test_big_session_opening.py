@@ -32,3 +32,8 @@ async def test_the_timeline_fills_in_after_the_incident_is_on_screen(tmp_path):
                     "the earlier events read in the background")
         await until(pilot, lambda: timeline._seen == count, "the timeline showing every event")
         assert [e.seq for e in session.in_memory] == [e.seq for e in whole.events]
+        rows = timeline.rows
+        await until(pilot, lambda: rows.scroll_y == rows.max_scroll_y > 0,
+                    "the timeline at its newest entry, as a session opened whole is")
+        assert rows.cursor == len(rows.rows) - 1
+        assert "reading the earlier" not in str(timeline.border_title)

@@ -95,6 +95,8 @@ class TimelinePane(Pane):
         self._shown: list[Event] = []
         self._rows: TimelineRows | None = None
         self._step_texts: dict[str, str] = {}
+        self.reading_earlier = False
+        """True while a big session's earlier events are read in the background: said in the title."""
         self.steps = Context()
         """Step ids to their text, from the protocols in force, and the events shown: what the
         narrator needs to name a step's evidence and say a handover's briefing once."""
@@ -120,6 +122,8 @@ class TimelinePane(Pane):
     def _retitle(self) -> None:
         count = len(self._shown)
         title = f"Timeline · {count:,} entr{'y' if count == 1 else 'ies'}"
+        if self.reading_earlier:
+            title += " · reading the earlier ones…"
         if self.filter != ALL:
             title += f" · showing {self.filter} · f for all"
         self.set_title(title)
