@@ -140,7 +140,7 @@ class CockpitApp(App[int]):
         await self._take_pending_input()
         held = self._held_keys if self._held_keys is not None else []  # the list still filling
         await self.push_screen(incident)  # the layout stays below it, never shown again
-        prompt = await incident.open_typed_entry(held[0].key) if held else None
+        prompt = incident.open_typed_entry(held[0].key) if held else None
         await self._take_pending_input()  # what was typed while the prompt opened, too
         self._held_keys = None
         incident.resume_typing([(key.key, key.character) for key in held], prompt)

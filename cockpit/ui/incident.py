@@ -28,8 +28,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.css.query import NoMatches
+from textual.reactive import Reactive
 from textual.screen import ModalScreen, Screen
-from textual.widget import AwaitMount
 from textual.widgets import Static
 
 from cockpit.domain import events as ev
@@ -44,6 +45,7 @@ from cockpit.session import Session
 from cockpit.settings import Config
 from cockpit.text import printable
 from cockpit.ui.attention import Attention, Signal
+from cockpit.ui.entry_bar import EntryBar
 from cockpit.ui.header import IncidentHeader
 from cockpit.ui.opening import GRID, PANES, TOO_SMALL, keys_line, set_layout, tabs_line
 from cockpit.ui.paging import PageWanted, send_page
@@ -103,6 +105,11 @@ def begun_entry(keys: list[tuple[str, str | None]]) -> tuple[str, str, int] | No
 class IncidentScreen(Screen[None]):
     """The live cockpit of one incident."""
 
+    focused: Reactive[Any] = Reactive(None, repaint=False)
+    """As Textual's, without repainting the whole screen when the focus moves: the widgets that
+    gain and lose it redraw themselves (their focus styles), so Tab to the next pane or opening
+    the entry bar sends those widgets, not every cell of the screen again."""
+
     BINDINGS = [
         *(Binding(key, f"note('{tag}')", tag) for key, tag in ENTRY_KEYS.items()),
         Binding("s", "severity", "severity"),
@@ -113,6 +120,7 @@ class IncidentScreen(Screen[None]):
         Binding("m", "mark_moment", "key moment"),
         Binding("i", "action_item", "action item"),
         Binding("question_mark", "help", "help"),
+        Binding("ctrl+q", "quit_asking", "quit", show=False, priority=True),
         *(Binding(str(i), f"show_pane('{name}')", title, show=False)
           for i, (name, title) in enumerate(PANES, 1)),
     ]
@@ -138,6 +146,10 @@ class IncidentScreen(Screen[None]):
         self._shown_minute: datetime | None = None
         """The minute the panes' rows were last drawn in (a tick within it redraws no rows)."""
         self._push_pending = False
+        self._drawn: dict[str, tuple[datetime, object]] = {}
+        """Per pane, the minute and the parts of the state its rows were last drawn from
+        (``Pane.drawn_from``): a note followed from another seat redraws the timeline, not the
+        steps, the health and the impact again (most of the cost of showing it)."""
 
     def now(self) -> datetime:
         return utc_ms(self.clock.now())
@@ -162,6 +174,7 @@ class IncidentScreen(Screen[None]):
         yield TickingText(id="strip")
         yield TickingText(id="keys")
         yield Static(TOO_SMALL, id="too-small")
+        yield EntryBar(id="entry-bar")
 
     def on_mount(self) -> None:
         self.seat.join()
@@ -219,6 +232,7 @@ class IncidentScreen(Screen[None]):
 
     def _recolour(self) -> None:
         """Rows carry their colours: draw them again in the new theme's."""
+        self._drawn.clear()
         self.query_one("#timeline", TimelinePane).reshow()
         self.push_state()
 
@@ -278,8 +292,9 @@ class IncidentScreen(Screen[None]):
     def _look(self, now: datetime) -> IncidentHeader | None:
         """What calls for attention at ``now`` (announced once), and the header: its clocks and
         countdowns. None while the app shuts down (a timer firing when the panes are gone)."""
-        header = next(iter(self.query(IncidentHeader)), None)
-        if header is None:
+        try:  # by id: Textual keeps the answer; a query by type walks the whole screen each second
+            header = self.query_one("#header", IncidentHeader)
+        except NoMatches:
             return None
         state = self.session.state
         news = self.attention.observe(state, now)
@@ -300,7 +315,11 @@ class IncidentScreen(Screen[None]):
         self._shown_minute = minute_of(now)
         timeline = self.query_one("#timeline", TimelinePane)
         for name in ("impact", "protocol", "team", "health", "calm"):
-            self.query_one(f"#{name}").show(state, now)  # type: ignore[attr-defined]
+            pane = self.query_one(f"#{name}")
+            drawn = (self._shown_minute, pane.drawn_from(state))  # type: ignore[attr-defined]
+            if drawn[1] is None or self._drawn.get(name) != drawn:
+                self._drawn[name] = drawn
+                pane.show(state, now)  # type: ignore[attr-defined]
         timeline.show(state, now)
         if self.session.version != self._shown_version:
             timeline.reading_earlier = not self.session.all_in_memory
@@ -433,36 +452,56 @@ class IncidentScreen(Screen[None]):
         """The answer to a prompt opened in one frame (``_push``)."""
         return await self._push(screen, wait=True)
 
-    def _open_note(self, tag: str) -> AwaitMount | None:
-        """The prompt of ``tag``, pushed; None on a seat that cannot record."""
+    def _open_note(self, tag: str) -> EntryBar | TextPrompt | None:
+        """Where an entry of ``tag`` is typed: the entry bar at the foot of this screen, or, when
+        another screen is over it (the palette run from calm mode or help), a prompt over that
+        one. None on a seat that cannot record."""
         if self.refuse_read_only():
             return None
         title, placeholder = NOTE_PROMPTS[tag]
+        if self.app.screen is self:
+            bar = self.query_one(EntryBar)
+            bar.open(tag, title, placeholder)
+            return bar
 
         def save(text: str | None) -> None:
             if text:
                 self.record_and_show(ev.NoteAdded(text=text, tag=tag))
 
-        return self._push(TextPrompt(title, placeholder=placeholder, multiline=True), save)
+        prompt = TextPrompt(title, placeholder=placeholder, multiline=True)
+        self._push(prompt, save)
+        return prompt
 
-    async def open_typed_entry(self, first_key: str) -> TextPrompt | None:
-        """The prompt of the entry a key pressed before this screen showed begins, once it is
-        open; None when the key begins none (or this seat cannot record)."""
+    def on_entry_bar_saved(self, message: EntryBar.Saved) -> None:
+        """Enter in the entry bar: on disk at once, and on screen."""
+        message.stop()
+        self.record_and_show(ev.NoteAdded(text=message.text, tag=message.tag))
+
+    @property
+    def holds_typed_text(self) -> bool:
+        """Words typed in the entry bar that quitting would lose (the app asks first)."""
+        return self.query_one(EntryBar).holds_typed_text
+
+    def action_quit_asking(self) -> None:
+        """ctrl+q while the entry bar holds words (the app's own ctrl+q steps aside): asks
+        first, even when the keys have wandered off the bar (a click on a pane)."""
+        self.query_one(EntryBar).field.action_quit()
+
+    def open_typed_entry(self, first_key: str) -> EntryBar | None:
+        """The entry bar, open, when a key pressed before this screen showed begins an entry;
+        None when the key begins none (or this seat cannot record)."""
         tag = ENTRY_KEYS.get(first_key)
-        opening = self._open_note(tag) if tag else None
-        if opening is None:
-            return None
-        await opening
-        return self.app.screen if isinstance(self.app.screen, TextPrompt) else None
+        opened = self._open_note(tag) if tag else None
+        return opened if isinstance(opened, EntryBar) else None
 
-    def resume_typing(self, keys: list[tuple[str, str | None]], prompt: TextPrompt | None) -> None:
+    def resume_typing(self, keys: list[tuple[str, str | None]], prompt: EntryBar | None) -> None:
         """Keys pressed before this screen showed: the text of the entry they began goes into its
         ``prompt``, for the person to finish and save; the rest are not acted on, and that is
         said: a letter meant for a note must never become a command."""
         begun = begun_entry(keys) if prompt is not None else None
         if begun is not None:
             _, text, used = begun
-            prompt.continue_typing(text)  # type: ignore[union-attr]
+            prompt.continue_typing(text)  # type: ignore[union-attr] - begun only with a prompt
             keys = keys[used:]
         if keys:
             self.notify("Keys pressed while the incident was opening were not used; press them "

@@ -4,6 +4,12 @@ Every prompt dismisses with its answer (``None`` when cancelled with Escape), so
 them in a worker with ``await app.push_screen_wait(...)``. Titles and options are rendered as
 plain ``Text``: user-supplied words never go through markup.
 
+Text is typed in an :class:`EntryField`, here and in the entry bar (:mod:`cockpit.ui.entry_bar`),
+so an answer is edited the same way wherever it is typed: with ``multiline``, ctrl+j (or
+shift+enter, where the terminal tells it apart) ends a line, which then shows above the field,
+and ↑ in an empty field takes the line above back to edit; ctrl+q while words are typed asks
+before they are lost.
+
 Prompts are see-through: the cockpit stays visible, dimmed, behind them, so health and the
 timeline can be watched while typing. A prompt never lets a keystroke fall through to the
 cockpit's hotkeys by closing unexpectedly: a required answer keeps the prompt open on an empty
@@ -23,6 +29,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+
 PROMPT_CSS = """
 .prompt-box {
     width: 72;
@@ -36,7 +43,6 @@ PROMPT_CSS = """
 .prompt-title { width: 100%; margin-bottom: 1; text-style: bold; }
 .prompt-hint { width: 100%; color: $text-muted; margin-top: 1; }
 .prompt-hint.-needed { color: $text-warning; text-style: bold; }
-.prompt-lines { width: 100%; height: auto; }
 .prompt-box OptionList { height: auto; max-height: 16; border: none; padding: 0; }
 .prompt-buttons { height: auto; align-horizontal: right; margin-top: 1; }
 .prompt-buttons Button { margin-left: 2; min-width: 10; }
@@ -70,68 +76,68 @@ class PromptScreen(ModalScreen[Answer]):
         self.styles.background = backdrop.with_alpha(SEE_THROUGH)
 
 
-class TextPrompt(PromptScreen[str | None]):
-    """Ask for one line of text. Enter answers, Escape cancels.
+class EntryField(Vertical):
+    """The typed lines (``#prompt-lines``) above the one-line field (``#prompt-input``)."""
 
-    Without ``required`` an empty Enter cancels (a note nobody wrote loses nothing). With it the
-    prompt stays open and says ``need`` ("a reason is needed"), so the next keys typed land in
-    the field rather than on the cockpit's hotkeys.
-
-    With ``multiline`` (notes, briefings) the answer may span several lines: ctrl+j (or
-    shift+enter, where the terminal tells it apart) ends a line, which then shows above the field,
-    and ↑ takes the line above back into the field to edit; Enter answers with every line. The
-    field stays one line, so typing, the keys held while the incident opened and quitting work
-    as in any prompt.
+    DEFAULT_CSS = """
+    EntryField { width: 100%; height: auto; }
+    EntryField #prompt-lines { width: 100%; height: auto; }
     """
 
     BINDINGS = [
-        Binding("escape", "cancel", "cancel", show=False),
         Binding("ctrl+q", "quit", "quit", show=False, priority=True),
         Binding("ctrl+j,shift+enter", "new_line", "new line", show=False),
         Binding("up", "edit_line_above", "edit the line above", show=False),
     ]
 
-    def __init__(self, title: str, *, placeholder: str = "", value: str = "",
-                 required: bool = False, need: str = "a reason", multiline: bool = False) -> None:
+    def __init__(self, *, value: str = "", placeholder: str = "", multiline: bool = False,
+                 compact: bool = False) -> None:
+        """``compact``: the field without its frame, one row high (in the entry bar)."""
         super().__init__()
-        self.prompt_title = title
-        self.placeholder = placeholder
+        self.compact = compact
         self.value = value
-        self.required = required
-        self.need = need
+        """The prefilled answer: a start, not words typed (quitting does not ask for it)."""
+        self.placeholder = placeholder
         self.multiline = multiline
         self.lines: list[str] = []
         """The lines ended with ctrl+j, above the field."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="prompt-box"):
-            yield Label(Text(self.prompt_title), classes="prompt-title")
-            if self.multiline:
-                lines = Label(Text(), id="prompt-lines", classes="prompt-lines")
-                lines.display = False
-                yield lines
-            # A prefilled value ("bob: ", the title to edit) is a start, not a thing to replace:
-            # the cursor waits at its end and the first key typed adds to it.
-            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input",
-                        select_on_focus=False)
-            yield Label(self._hint(), classes="prompt-hint", id="prompt-hint")
-
-    def _hint(self) -> Text:
         if self.multiline:
-            return Text("Enter to save · ctrl+j new line · Esc to cancel")
-        return Text("Enter to save · Esc to cancel")
+            lines = Label(Text(), id="prompt-lines")
+            lines.display = False
+            yield lines
+        # A prefilled value ("bob: ", the title to edit) is a start, not a thing to replace: the
+        # cursor waits at its end and the first key typed adds to it.
+        yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input",
+                    select_on_focus=False, compact=self.compact)
+
+    @property
+    def input(self) -> Input:
+        return self.query_one("#prompt-input", Input)
+
+    def start(self, *, value: str = "", placeholder: str = "") -> None:
+        """Empty again, for the next answer (the entry bar is one field reused)."""
+        self.value, self.placeholder = value, placeholder
+        self.lines.clear()
+        if self.multiline:
+            self._show_lines()
+        field = self.input
+        field.placeholder = placeholder
+        field.value = value
+        field.cursor_position = len(value)
 
     def continue_typing(self, text: str) -> None:
-        """``text`` typed before the prompt could open, at the cursor: the next key adds to it
+        """``text`` typed before the field could open, at the cursor: the next key adds to it
         (nothing is selected), and quitting asks first, as for anything typed here."""
-        field = self.query_one("#prompt-input", Input)
+        field = self.input
         field.focus()
         field.insert_text_at_cursor(text)
 
     @property
     def typed(self) -> str:
         """Everything typed: the lines above the field, then the field."""
-        return "\n".join([*self.lines, self.query_one("#prompt-input", Input).value])
+        return "\n".join([*self.lines, self.input.value])
 
     @property
     def holds_typed_text(self) -> bool:
@@ -143,14 +149,14 @@ class TextPrompt(PromptScreen[str | None]):
         """ctrl+j: the field's text becomes a line above it; the field is free for the next."""
         if not self.multiline:
             return
-        field = self.query_one("#prompt-input", Input)
+        field = self.input
         self.lines.append(field.value.rstrip())
         field.value = ""
         self._show_lines()
 
     def action_edit_line_above(self) -> None:
         """↑ in an empty field: the line above comes back into it, to edit."""
-        field = self.query_one("#prompt-input", Input)
+        field = self.input
         if not self.multiline or not self.lines or field.value:
             return
         field.value = self.lines.pop()
@@ -162,11 +168,68 @@ class TextPrompt(PromptScreen[str | None]):
         shown.update(Text("\n".join(self.lines)))
         shown.display = bool(self.lines)
 
+    def action_quit(self) -> None:
+        """ctrl+q: quit at once when nothing typed would be lost, else ask first."""
+        if not self.holds_typed_text:
+            self.app.exit()
+            return
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.app.exit()
+            else:
+                self.input.focus()
+
+        self.app.push_screen(ConfirmPrompt("Discard what you typed and quit? (y / n)"), answered)
+
+
+class TextPrompt(PromptScreen[str | None]):
+    """Ask for one line of text. Enter answers, Escape cancels.
+
+    Without ``required`` an empty Enter cancels (a note nobody wrote loses nothing). With it the
+    prompt stays open and says ``need`` ("a reason is needed"), so the next keys typed land in
+    the field rather than on the cockpit's hotkeys. With ``multiline`` the answer may span
+    several lines (:class:`EntryField`).
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "cancel", show=False)]
+
+    def __init__(self, title: str, *, placeholder: str = "", value: str = "",
+                 required: bool = False, need: str = "a reason", multiline: bool = False) -> None:
+        super().__init__()
+        self.prompt_title = title
+        self.placeholder = placeholder
+        self.value = value
+        self.required = required
+        self.need = need
+        self.multiline = multiline
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="prompt-box"):
+            yield Label(Text(self.prompt_title), classes="prompt-title")
+            yield EntryField(value=self.value, placeholder=self.placeholder,
+                             multiline=self.multiline)
+            yield Label(Text(typing_hint(self.multiline)), classes="prompt-hint", id="prompt-hint")
+
+    @property
+    def field(self) -> EntryField:
+        return self.query_one(EntryField)
+
+    def continue_typing(self, text: str) -> None:
+        self.field.continue_typing(text)
+
+    @property
+    def typed(self) -> str:
+        return self.field.typed
+
+    @property
+    def holds_typed_text(self) -> bool:
+        return self.field.holds_typed_text
+
     def on_input_changed(self, event: Input.Changed) -> None:
         hint = self.query_one("#prompt-hint", Label)
         if hint.has_class("-needed") and event.value.strip():
             hint.remove_class("-needed")
-            hint.update(self._hint())
+            hint.update(Text(typing_hint(self.multiline)))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -183,19 +246,12 @@ class TextPrompt(PromptScreen[str | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def action_quit(self) -> None:
-        """ctrl+q: quit at once when nothing typed would be lost, else ask first."""
-        if not self.holds_typed_text:
-            self.app.exit()
-            return
 
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.app.exit()
-            else:
-                self.query_one("#prompt-input", Input).focus()
-
-        self.app.push_screen(ConfirmPrompt("Discard what you typed and quit? (y / n)"), answered)
+def typing_hint(multiline: bool) -> str:
+    """The keys of a text answer, said under it."""
+    if multiline:
+        return "Enter to save · ctrl+j new line · Esc to cancel"
+    return "Enter to save · Esc to cancel"
 
 
 class ChoiceList(OptionList):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from cockpit.domain import events as ev
 from cockpit.session import Session
+from cockpit.ui.entry_bar import EntryBar
 from cockpit.ui.prompts import TextPrompt
 from tests.paging.conftest import ROUTING_KEYS, pagerduty
 from tests.paging.receivers import Receivers
@@ -70,7 +71,7 @@ async def test_keys_answer_while_the_service_hangs(cockpit_with, receivers: Rece
         await until(pilot, lambda: receivers.of("pagerduty"), "the page to reach the hanging service")
         await until(pilot, lambda: not isinstance(app.screen, TextPrompt), "the prompt to close")
         await pilot.press("n")  # the screen is not waiting for the page
-        await until(pilot, lambda: isinstance(app.screen, TextPrompt), "the note prompt")
+        await until(pilot, lambda: app.incident.query_one(EntryBar).is_open, "the entry bar")
         await pilot.press(*"still waiting on bob", "enter")
         await until(pilot, lambda: any(n.text == "still waiting on bob" for n in app.incident.session.state.notes),
                     "the note to be recorded")

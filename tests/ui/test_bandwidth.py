@@ -62,7 +62,7 @@ async def test_a_tick_behind_an_open_prompt_sends_nothing(cockpit, clock):
     app = cockpit()
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot, app.incident, clock, 1)
-        await pilot.press("n")
+        await pilot.press("s")  # the severity picker: a see-through modal
         await pilot.pause()
         sizes = written(app)
         await settle(pilot, app.incident, clock, 3)
@@ -70,6 +70,32 @@ async def test_a_tick_behind_an_open_prompt_sends_nothing(cockpit, clock):
         await pilot.press("escape")
         await pilot.pause()
         assert "T+00:00:04" in app.incident.query_one("#header").text  # caught up on closing
+
+
+async def test_the_entry_bar_sends_its_lines_not_the_screen_and_the_clocks_go_on(cockpit, clock):
+    from cockpit.ui.entry_bar import EntryBar
+
+    app = cockpit()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app.incident, clock, 1)
+        app.incident.refresh()
+        sizes = written(app)
+        await pilot.pause()
+        screen = sum(sizes)
+        sizes.clear()
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.incident.query_one(EntryBar).is_open
+        assert sizes and sum(sizes) < screen / 2  # the bar and the pane it took the keys from
+        sizes.clear()
+        await settle(pilot, app.incident, clock, 1)
+        assert "T+00:00:02" in app.incident.query_one("#header").text  # still ticking
+        assert sizes and max(sizes) < screen / 4
+        sizes.clear()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.incident.query_one(EntryBar).is_open
+        assert sizes and sum(sizes) < screen / 2
 
 
 async def test_low_bandwidth_from_config_drops_sparklines_and_stills_the_pacer(make_session, clock,
@@ -89,7 +115,7 @@ async def test_low_bandwidth_from_config_drops_sparklines_and_stills_the_pacer(m
     assert Config().ui.low_bandwidth is False
 
 
-async def test_opening_the_note_prompt_costs_about_one_frame(cockpit, clock):
+async def test_opening_a_prompt_costs_about_one_frame(cockpit, clock):
     app = cockpit()
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot, app.incident, clock, 1)
@@ -98,10 +124,10 @@ async def test_opening_the_note_prompt_costs_about_one_frame(cockpit, clock):
         await pilot.pause()
         frame = sum(sizes)
         sizes.clear()
-        await pilot.press("n")
+        await pilot.press("s")
         await pilot.pause()
         await pilot.pause()
-        assert "Enter to save" in str(app.screen.query_one("#prompt-hint").render())
+        assert "Enter to choose" in str(app.screen.query_one(".prompt-hint").render())
         assert 0 < sum(sizes) <= 1.5 * frame  # was two full frames and more
 
 

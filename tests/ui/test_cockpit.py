@@ -8,6 +8,7 @@ from textual.widgets import Input, OptionList
 from cockpit.domain import events as ev
 from cockpit.seat import Seat
 from cockpit.session import Session
+from cockpit.ui.entry_bar import EntryBar
 from cockpit.ui.prompts import ChoicePrompt, ConfirmPrompt, TextPrompt
 from tests.waiting import until
 
@@ -20,13 +21,18 @@ def kinds(session: Session, kind: str) -> list[ev.Event]:
 
 
 async def type_text(pilot, text: str) -> None:
-    """Type ``text`` into the prompt on top once its field has the keys, then Enter; done when
-    the prompt has closed and its answer has been handled (a prompt may come from a worker)."""
+    """Type ``text`` into the prompt on top (or the entry bar) once its field has the keys, then
+    Enter; done when the prompt has closed and its answer has been handled (a prompt may come
+    from a worker)."""
     await until(pilot, lambda: isinstance(pilot.app.focused, Input), "a text field with the keys")
+    bars = [node for node in pilot.app.focused.ancestors if isinstance(node, EntryBar)]
     prompt = pilot.app.screen
     await pilot.press(*text)
     await pilot.press("enter")
-    await until(pilot, lambda: prompt not in pilot.app.screen_stack, f"{prompt} to close")
+    if bars:
+        await until(pilot, lambda: not bars[0].is_open, "the entry bar to close")
+    else:
+        await until(pilot, lambda: prompt not in pilot.app.screen_stack, f"{prompt} to close")
     await pilot.pause()
 
 
@@ -70,7 +76,8 @@ async def test_quick_entries_are_recorded_on_enter(cockpit):
     async with app.run_test(size=WIDE) as pilot:
         for key, tag in (("n", "note"), ("d", "decision"), ("a", "action"), ("h", "hypothesis")):
             await pilot.press(key)
-            assert isinstance(app.screen, TextPrompt)
+            assert app.screen is app.incident and app.incident.query_one(EntryBar).is_open
+            assert app.incident.query_one(EntryBar).tag == tag
             await type_text(pilot, f"{tag} one")
             recorded = kinds(app.incident.session, "note.added")[-1]  # on disk the moment Enter was pressed
             assert (recorded.text, recorded.tag) == (f"{tag} one", tag)
@@ -353,6 +360,7 @@ async def test_read_only_seat_records_nothing_and_is_seen_watching(cockpit, make
             await pilot.press(key)
             await pilot.pause()
             assert not isinstance(app.screen, (TextPrompt, ChoicePrompt)), key  # refused up front
+            assert not app.incident.query_one(EntryBar).is_open, key
         assert any("read-only" in n.message for n in app._notifications)
         await lead.leave()
     assert [e.kind for e in Session.open(session.path).events[known:]] == [

@@ -7,6 +7,7 @@ from textual.widgets import Input
 
 from cockpit.domain import events as ev
 from cockpit.session import Session
+from cockpit.ui.entry_bar import EntryBar
 from cockpit.ui.prompts import TextPrompt
 from tests.waiting import until
 
@@ -17,9 +18,8 @@ async def test_a_note_over_several_lines_is_recorded_and_shown_readably(cockpit)
     app = cockpit()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n")
-        await until(pilot, lambda: isinstance(app.screen, TextPrompt) and isinstance(app.focused, Input),
-                    "the note prompt")
-        prompt = app.screen
+        prompt = app.screen.query_one(EntryBar)
+        await until(pilot, lambda: prompt.is_open and isinstance(app.focused, Input), "the entry bar")
         await pilot.press(*"replica lag on db-2", "ctrl+j", *"failing ovr")
         assert prompt.query_one("#prompt-lines").render().plain == "replica lag on db-2"
         await pilot.press("ctrl+j", "up")  # an empty line, then back to the one above to mend it
@@ -27,7 +27,7 @@ async def test_a_note_over_several_lines_is_recorded_and_shown_readably(cockpit)
         await pilot.press("backspace", "backspace", *"ver to db-3", "ctrl+j", *"watching EU errors")
         assert prompt.holds_typed_text
         await pilot.press("enter")
-        await until(pilot, lambda: prompt not in app.screen_stack, "the prompt to close")
+        await until(pilot, lambda: not prompt.is_open, "the entry bar to close")
         rows = [row.text.plain for row in app.query_one("#timeline").rows.rows]
         assert any("replica lag on db-2 ↵ failing over to db-3 ↵ watching EU errors" in row for row in rows)
     raw = app.incident.session.path.read_text()

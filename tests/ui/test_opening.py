@@ -20,7 +20,7 @@ from cockpit.ui.incident import IncidentScreen, begun_entry
 from cockpit.ui.launch import open_app
 from cockpit.ui.opening import GRID, OpeningScreen
 from cockpit.ui.panes.rows import PaneFrame
-from cockpit.ui.prompts import TextPrompt
+from cockpit.ui.entry_bar import EntryBar
 
 from tests.waiting import opened
 
@@ -76,15 +76,16 @@ async def test_an_entry_typed_while_opening_opens_filled_in_and_nothing_else_act
     app = CockpitApp(opener=opener, opening="incident.toml")
     async with app.run_test(size=WIDE) as pilot:
         await opened(pilot)
-        assert isinstance(app.screen, TextPrompt)  # not the severity picker, not the palette
-        assert app.screen.query_one(Input).value == "rollback started"
+        bar = app.incident.query_one(EntryBar)
+        assert app.screen is app.incident and bar.is_open  # not the severity picker, not the palette
+        assert bar.query_one(Input).value == "rollback started"
         assert kinds(session, "note.added") == []  # the person checks it first
         assert any("were not used" in n.message for n in app._notifications)
         await pilot.press(*(key for key, _ in keys_of(" on payments")))  # goes on, nothing replaced
-        assert app.screen.query_one(Input).value == "rollback started on payments"
+        assert bar.query_one(Input).value == "rollback started on payments"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen is app.incident
+        assert app.screen is app.incident and not bar.is_open
         await pilot.press("ctrl+p")  # the palette works once the incident is on screen
         await pilot.pause()
         assert app.screen.__class__.__name__ == "CommandPalette"

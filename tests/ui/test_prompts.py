@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cockpit.domain import events as ev
 from cockpit.session import Session
+from cockpit.ui.entry_bar import EntryBar
 from cockpit.ui.prompts import ChoicePrompt, ConfirmPrompt, TextPrompt
 
 WIDE = (160, 48)
@@ -78,8 +79,8 @@ async def test_ctrl_q_with_typed_text_asks_and_no_keeps_the_text(cockpit):
         assert "Discard what you typed" in guarded.screen.question
         await pilot.press("n")
         await pilot.pause()
-        assert isinstance(guarded.screen, TextPrompt)
-        assert guarded.screen.typed == "roll back 4.2"
+        bar = guarded.incident.query_one(EntryBar)
+        assert guarded.screen is guarded.incident and bar.field.typed == "roll back 4.2"
         await pilot.press("enter")
         await pilot.pause()
         assert guarded.is_running
@@ -110,9 +111,9 @@ async def test_ctrl_q_on_an_empty_prompt_quits_at_once(cockpit):
 async def test_the_cockpit_stays_visible_behind_a_prompt(cockpit):
     app = cockpit()
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("n")
+        await pilot.press("t")  # the status picker
         await pilot.pause()
-        assert isinstance(app.screen, TextPrompt)
+        assert isinstance(app.screen, ChoicePrompt)
         backdrop = app.screen.styles.background
         assert 0 < backdrop.a < 1
         app.theme = "high-contrast"  # the backdrop follows a theme changed under the prompt
