@@ -120,6 +120,8 @@ SHOTS: tuple[Shot, ...] = (
     ("main-80x24-health", (80, 24), None, lambda pilot: _press(pilot, "5")),
     ("calm-mode", (160, 48), None, lambda pilot: _press(pilot, "c")),
     ("composer", (160, 48), None, lambda pilot: _press(pilot, "u")),
+    ("entry-bar", (160, 48), None, lambda pilot: _press(
+        pilot, "d", *"roll back payments-api to 4.2", "ctrl+j", *"then watch the card error rate")),
 )
 THEMES = ("calm", "high-contrast", "colour-blind-safe")
 
