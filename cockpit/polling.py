@@ -50,7 +50,8 @@ def endpoints_to_poll(session: Session, config: Config) -> tuple[list[EndpointCo
 
 def live_monitor(session: Session, config: Config, on_event: Any,
                  warn: Callable[[str], object] = lambda text: None) -> Any:
-    """A Monitor for the session's endpoints that the config in force knows how to probe.
+    """A Monitor for the session's endpoints that the config in force knows how to probe, on
+    a thread of its own (``cockpit.health.threaded``: the screen's keys never wait for a check).
 
     Each health change passes through ``health_news`` before ``on_event``: a seat taking over the
     polling starts from "unknown" and must not record "unknown -> up" for what the file shows up.
@@ -64,8 +65,10 @@ def live_monitor(session: Session, config: Config, on_event: Any,
     if not endpoints:
         return None
     from cockpit.health.monitor import Monitor
+    from cockpit.health.threaded import MonitorThread
 
-    return Monitor(endpoints, news_only(session, on_event), clock=session.clock)
+    return MonitorThread(lambda report: Monitor(endpoints, report, clock=session.clock),
+                         news_only(session, on_event))
 
 
 def news_only(session: Session, record: Any) -> Any:
