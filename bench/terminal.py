@@ -36,7 +36,8 @@ Textual apps in the same harness (``bench/wire/apps.py``).
 KB are 1,000 bytes. The machine is shared: read the ratios and the medians. ``--quick`` runs a
 short version (fewer presses, shorter windows, fewer seats) in about a minute.
 
-Run: ``.venv/bin/python bench/terminal.py [--quick]``. It exits 0 even when goals are missed.
+Run: ``.venv/bin/python bench/terminal.py [--quick] [--only seats]``; ``--only seats`` runs figures
+4 and 5 alone. It exits 0 even when goals are missed.
 """
 
 from __future__ import annotations
@@ -511,11 +512,26 @@ def seats_and_appends(lab: Lab, plan: Plan, report: Report, drill: list[Endpoint
                    "p99 ≤ 50 ms", p(seen, .99) <= 0.050)
 
 
+def all_but_seats(lab: Lab, plan: Plan, report: Report, drill: list[EndpointConfig]) -> None:
+    """Figures 1, 2, 3 and 6."""
+    progress("writing the sessions (1,000 and 50,000 events)")
+    sessions = {"1,000 events": lab.session("thousand", drill, filler=1_000),
+                "50,000 events": lab.session("big", drill, filler=50_000)}
+    base = quiet_screens(lab, plan, report, drill)
+    hanging_destination(lab, plan, report, base, drill)
+    two_hundred_endpoints(lab, plan, report, base)
+    big_session(lab, plan, report, base, sessions["50,000 events"])
+    first_frames(lab, plan, report, sessions)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="a short run: fewer presses, seats "
                         "and appends, shorter windows")
-    plan = QUICK if parser.parse_args(argv).quick else FULL
+    parser.add_argument("--only", choices=["seats"], help="only these figures: seats = 4 and 5 "
+                        "(idle seats' CPU, append → another seat), for working on them")
+    options = parser.parse_args(argv)
+    plan = QUICK if options.quick else FULL
     report = Report()
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="cockpit-terminal-bench-") as scratch:
@@ -523,20 +539,16 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with fleet("drill") as served:
                 drill = served.endpoints
-                progress("writing the sessions (1,000 and 50,000 events)")
-                sessions = {"1,000 events": lab.session("thousand", drill, filler=1_000),
-                            "50,000 events": lab.session("big", drill, filler=50_000)}
-                base = quiet_screens(lab, plan, report, drill)
-                hanging_destination(lab, plan, report, base, drill)
-                two_hundred_endpoints(lab, plan, report, base)
-                big_session(lab, plan, report, base, sessions["50,000 events"])
-                first_frames(lab, plan, report, sessions)
+                if options.only != "seats":
+                    all_but_seats(lab, plan, report, drill)
                 seats_and_appends(lab, plan, report, drill)
         except RuntimeError as exc:
             report.failures.append(str(exc))
         finally:
             lab.close()
-    print(f"\nbench/terminal.py{' --quick' if plan is QUICK else ''}: what the terminal receives "
+    said = " ".join(o for o in ("--quick" if plan is QUICK else "",
+                                "--only seats" if options.only else "") if o)
+    print(f"\nbench/terminal.py{' ' + said if said else ''}: what the terminal receives "
           f"(took {time.monotonic() - began:.0f} s; 160x48 unless said; reference = minimal "
           "Textual app in the same pty)\n")
     report.print()

@@ -5,6 +5,7 @@ in the first frame drawn after it is read."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -143,3 +144,40 @@ async def test_a_followed_append_is_on_screen_in_the_first_frame_after_it_is_rea
         await until(pilot, lambda: bool(sent), "a frame")
         assert "zebra crossing" in sent[0]
         assert timeline.rows.scroll_y == timeline.rows.max_scroll_y
+
+
+async def test_a_ticking_pane_title_sends_its_border_line_not_its_rows(cockpit, make_session,
+                                                                       config, clock):
+    session = make_session(config=config)
+    session.record(ev.HealthChanged(endpoint="payments-api", from_="unknown", to="up"))
+    clock.advance(200)  # no seat polls: "STALE: last news 3:20 ago" moves by the second
+    app = cockpit(session)
+    async with app.run_test(size=WIDE) as pilot:
+        health = app.incident.query_one("#health")
+        await until(pilot, lambda: "STALE" in health.heading, "the stale health")
+        await to_second(pilot, app, clock, 2)
+        sent = frames(app)
+        clock.advance(1)
+        app.incident.tick()
+        await until(pilot, lambda: bool(sent), "a frame")
+        words = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", "".join(sent))  # escape sequences out
+        assert f"last news {health.heading.split('last news ')[1][:4]}" in words  # the title moved on
+        assert "payments-api" not in words  # and the endpoints' rows were not sent again
+
+
+async def test_a_followed_note_draws_the_timeline_and_no_other_pane_again(
+        cockpit, make_session, config, clock, monkeypatch):
+    session = make_session(config=config)
+    app = cockpit(session)
+    other = Session.open(session.path, clock=clock, handle="bob")
+    async with app.run_test(size=WIDE) as pilot:
+        await to_second(pilot, app, clock, 2)
+        drawn = count_row_drawing(monkeypatch)
+        other.record(ev.NoteAdded(text="zebra crossing", tag="note"))
+        await until(pilot, lambda: "timeline" in drawn, "the note drawn")
+        assert set(drawn) <= {"timeline", "calm"}  # the steps, health, impact and team are as they were
+        drawn.clear()
+        other.record(ev.StepDone(step="open-bridge"))  # a part of the state the steps are drawn from
+        await until(pilot, lambda: "protocol" in drawn, "the step drawn")
+        assert any(row.key == "open-bridge" and row.text.plain.startswith("✔")
+                   for row in app.incident.query_one("#protocol").rows.rows)

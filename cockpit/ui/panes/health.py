@@ -145,6 +145,10 @@ class HealthPane(Pane):
         endpoints = self._retitle(state, now)
         self.rows.set_rows(self.render_rows(endpoints, now))
 
+    def drawn_from(self, state: IncidentState) -> tuple[object, ...]:
+        """The endpoints and the alerts; the title's staleness moves on the tick."""
+        return state.endpoints, state.alerts
+
     def tick(self, state: IncidentState, now: datetime) -> None:
         """The title's "STALE: last news 2:05 ago" moves by the second; the rows (firing for
         12m) by the minute."""

@@ -56,6 +56,12 @@ class ImpactPane(Pane):
         self.state = state
         self.rows.set_rows(self.render_rows(state))
 
+    def drawn_from(self, state: IncidentState) -> tuple[object, ...]:
+        """The size-up, the severity, health (the suggestion, what fails) and the links (the
+        people's, the steps' runbooks, the endpoints' dashboards)."""
+        return (state.impact, state.severity, state.endpoints, state.alerts, state.links,
+                state.protocols)
+
     def render_rows(self, state: IncidentState) -> list[Row]:
         rows = []
         for field in IMPACT_FIELDS:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
@@ -141,9 +143,15 @@ class TimingColumn(Widget):
                 if (region := changed_span(old[y], texts[y], self.size.width)) is not None:
                     self.refresh(region.translate((0, y - top)))
 
+    _base_style: Style | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base_style = self.rich_style  # once per paint: it walks every ancestor's styles
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         index = int(self.steps.scroll_y) + y
-        width, style = self.size.width, self.rich_style
+        width, style = self.size.width, self._base_style or self.rich_style
         if index >= len(self.texts):
             return Strip.blank(width, style)
         rows = self.steps.rows
@@ -191,6 +199,12 @@ class ProtocolPane(Pane):
         self.query_one(TimingColumn).set_texts(timings)
         self._describe_selected()
         self._shown_shape = (state, step_shape(views, now))
+
+    def drawn_from(self, state: IncidentState) -> tuple[object, ...]:
+        """The steps (``step_views``: protocols, progress, declaration, severity, resolution) and
+        who holds the roles that own them; the countdowns move on the tick."""
+        return (state.protocols, state.steps, state.declared_at, state.severity,
+                state.resolved_at, state.roles)
 
     def tick(self, state: IncidentState, now: datetime) -> None:
         """A second passed: only the timing column moves, unless a step changed its symbol (it

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -94,10 +94,26 @@ def changed_span(old: Text | Content, new: Text | Content, width: int) -> Region
     last (within ``width``), as a one-line region at y 0; None when it draws the same. One region
     a line: Textual sends each region of a widget from the widget's left edge, so two regions on
     one line would send its start twice."""
+    a_plain, b_plain = old.plain, new.plain
+    if (getattr(old, "style", None) == getattr(new, "style", None) and old.spans == new.spans
+            and cell_len(a_plain) == len(a_plain) and cell_len(b_plain) == len(b_plain)):
+        # A ticking clock: the same styles over the same places, one cell a character; only
+        # the characters can differ, so they are compared as they are, not cell by cell.
+        return _changed_characters(a_plain, b_plain, width)
     a, b = _cells(old), _cells(new)
     changed = [x for x in range(min(max(len(a), len(b)), width))
                if (a[x] if x < len(a) else None) != (b[x] if x < len(b) else None)]
     return Region(changed[0], 0, changed[-1] + 1 - changed[0], 1) if changed else None
+
+
+def _changed_characters(a: str, b: str, width: int) -> Region | None:
+    """``changed_span`` for two lines drawn in the same styles, one cell a character."""
+    end = min(max(len(a), len(b)), width)
+    first = next((x for x in range(end) if a[x:x + 1] != b[x:x + 1]), None)
+    if first is None:
+        return None
+    last = next(x for x in range(end - 1, first - 1, -1) if a[x:x + 1] != b[x:x + 1])
+    return Region(first, 0, last + 1 - first, 1)
 
 
 def same_text(a: object, b: object) -> bool:
@@ -193,6 +209,10 @@ class RowList(ScrollView, can_focus=True):
         self._rows: Sequence[Row] = ()
         self._count = 0
         self._base_style: Style | None = None
+        self._drawn: dict[int, tuple[Row, Style, int, Strip]] = {}
+        """The rows on screen as last drawn, by index, with the style and width they were drawn
+        in: when the list scrolls by a row (the timeline following a new entry) the other rows
+        are the same objects and are not drawn again."""
         self.cursor: int | None = None
         self.follow_tail = follow_tail
         """Keep the newest row in view while the cursor is on the last row (the timeline)."""
@@ -324,7 +344,10 @@ class RowList(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._base_style = self.rich_style  # once per paint, not once per line
-        return super().render_lines(crop)
+        lines = super().render_lines(crop)
+        top = int(self.scroll_y)  # only the rows on screen stay drawn
+        self._drawn = {i: d for i, d in self._drawn.items() if top <= i < top + self.size.height}
+        return lines
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
@@ -332,15 +355,21 @@ class RowList(ScrollView, can_focus=True):
         base = self._base_style or self.rich_style
         if index >= len(self._rows):
             return Strip.blank(width, base)
-        text = self._rows[index].text
+        row = self._rows[index]
+        style = base
+        if index == self.cursor and self.has_focus and row.key is not None:
+            style = base + self.get_component_rich_style("rowlist--cursor")
+        drawn = self._drawn.get(index)
+        if drawn is not None and drawn[0] is row and drawn[2] == width and drawn[1] == style:
+            return drawn[3]
+        text = row.text
         if cell_len(text.plain) > width:
             text = text.copy()
             text.truncate(width, overflow="ellipsis")
-        style = base
-        if index == self.cursor and self.has_focus and self._rows[index].key is not None:
-            style = base + self.get_component_rich_style("rowlist--cursor")
         strip = Strip(list(text.render(self.app.console, end=""))).apply_style(style)
-        return strip.crop_extend(0, width, style)
+        strip = strip.crop_extend(0, width, style)
+        self._drawn[index] = (row, style, width, strip)
+        return strip
 
 
 def cells(text: str, width: int) -> str:
@@ -425,14 +454,38 @@ class Pane(PaneFrame):
         return self._title
 
     def set_title(self, title: str) -> None:
-        """Change the border title (as plain text: names in it never act as markup)."""
+        """Change the border title (as plain text: names in it never act as markup). Only the
+        top border line is repainted: Textual repaints the whole pane for a new title, and a
+        title that ticks ("STALE: last news 2:05 ago") would send every row again each second."""
         title = printable(title, one_line=True)
         if self._title != title:
             self._title = title
-            self.border_title = Text(title)
+            self._retitling = True
+            try:
+                self.border_title = Text(title)
+            finally:
+                self._retitling = False
+
+    _retitling = False
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        """While the title changes (``set_title``), the repaint Textual asks for the whole pane
+        is narrowed to the top border line."""
+        if self._retitling and not regions and repaint and not layout and not recompose:
+            top = self.content_offset
+            regions = (Region(-top.x, -top.y, self.outer_size.width, 1),)
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def focus_pane(self) -> None:
         self.rows.focus()
+
+    def drawn_from(self, state: Any) -> tuple[object, ...] | None:
+        """The parts of ``state`` this pane's rows are drawn from, or None (the default: it is
+        drawn again whenever the state changes). The screen does not draw a pane again within a
+        minute while these are equal: the fold keeps a part that an event leaves alone as the
+        same object, so the comparison costs next to nothing."""
+        return None
 
     def tick(self, state: Any, now: Any) -> None:
         """A second passed and nothing was recorded: redraw what ticks here. Nothing, unless a

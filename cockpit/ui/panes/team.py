@@ -119,6 +119,12 @@ class TeamPane(Pane):
         self.set_title(f"Team · {people} {'person' if people == 1 else 'people'} · {engaged} engaged")
         self.rows.set_rows(self.render_rows(state, now))
 
+    def drawn_from(self, state: IncidentState) -> tuple[object, ...]:
+        """The people, their roles, pages and asks, the roster they come from, and the
+        declaration and resolution the engaged times and warnings are read against."""
+        return (state.members, state.roles, state.pages, state.asks, state.people,
+                state.declared_at, state.resolved_at)
+
     def tick(self, state: IncidentState, now: datetime) -> None:
         """The asks count down by the second, and a page turns into a warning the second it has
         waited ``ack_warn_after``; the rest of the rows change by the minute."""
