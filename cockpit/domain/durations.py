@@ -94,6 +94,23 @@ def format_clock(seconds: float) -> str:
     return f"{sign}{minutes}:{secs:02d}"
 
 
+def to_the_minute(seconds: float, *, left: bool = False) -> str:
+    """``42s`` within a minute, then ``27m``, ``1h 05m``: how long until or since, on screen.
+
+    Only the incident clock moves by the second. Every other time on screen (LATE by, due in,
+    an ask's time left, the last news) moves by the minute once past its first: a lead reads
+    ``LATE 27m`` at a glance, and an idle screen redraws one line a second, not one per step.
+    ``left``: time still to go, rounded up (never less than there is); else time gone by,
+    rounded down."""
+    whole = math.ceil(seconds) if left else int(seconds)
+    whole = max(whole, 0)
+    if whole < 60:
+        return f"{whole}s"
+    minutes = math.ceil(whole / 60) if left else whole // 60
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+
+
 def format_offset(seconds: float) -> str:
     """``T+4:10`` after the origin, ``T-0:05`` before it."""
     return f"T{'-' if seconds < 0 else '+'}{format_clock(abs(seconds))}"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from cockpit.domain.durations import format_clock
+from cockpit.domain.durations import to_the_minute
 from cockpit.domain.paging import DEFAULT_WARN_AFTER, unanswered
 from cockpit.domain.state import IncidentState
 from cockpit.text import printable
@@ -82,7 +82,7 @@ def timed(state: IncidentState, now: datetime,
         if view.overdue is not None:
             owner = f" ({printable(view.step.owner, one_line=True)})" if view.step.owner else ""
             out.append(Signal("late", ("late", view.step.id, view.due_at), "Protocol",
-                              f"LATE {format_clock(view.overdue.total_seconds())}: "
+                              f"LATE {to_the_minute(view.overdue.total_seconds())}: "
                               f"{printable(view.step.text, one_line=True)}{owner}"))
     for ask in state.asks_due(now):
         out.append(Signal("ask", ("ask", ask.seq), "Ask-timer",

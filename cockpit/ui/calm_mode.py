@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from cockpit.domain.durations import format_clock, incident_clock
+from cockpit.domain.durations import incident_clock, to_the_minute
 from cockpit.domain.protocol import StepView
 from cockpit.domain.roster import roster_warnings
 from cockpit.domain.state import IncidentState
@@ -49,20 +49,23 @@ def most_urgent_step(views: Iterable[StepView]) -> StepView | None:
     return open_views[0]
 
 
-def clock_line(state: IncidentState, now: datetime) -> Content:
-    """``T+00:42:13 · next update in 6:40`` (or ``LATE``), the two times that matter."""
+def clock_line(state: IncidentState, now: datetime, *, to_the_second: bool = True) -> Content:
+    """``T+00:42:13 · next update in 7m`` (or ``LATE``), the two times that matter. Without
+    ``to_the_second`` (the Calm pane, under the header's ticking clock) ``T+42m``."""
     elapsed = state.elapsed(now)  # on the incident's clock: it stops at the resolution
     if elapsed is None:
         return Content("not declared yet")
-    parts: list[str | tuple[str, str]] = [(f"T+{incident_clock(elapsed.total_seconds())}", "bold")]
+    seconds = elapsed.total_seconds()
+    clock = incident_clock(seconds) if to_the_second else to_the_minute(seconds)
+    parts: list[str | tuple[str, str]] = [(f"T+{clock}", "bold")]
     due = state.next_update_due(now)
     if state.resolved_at is not None:
         parts.append("  ·  resolved")
     elif due is not None:
         left = (due - now).total_seconds()
         parts.append("  ·  ")
-        parts.append(f"next update in {format_clock(left)}" if left >= 0
-                     else (f"next update LATE {format_clock(-left)}", "bold $error"))
+        parts.append(f"next update in {to_the_minute(left, left=True)}" if left >= 0
+                     else (f"next update LATE {to_the_minute(-left)}", "bold $error"))
     return Content.assemble(*parts)
 
 
@@ -76,9 +79,9 @@ def step_line(state: IncidentState, now: datetime) -> Content:
     if view.stopped:
         pass
     elif view.overdue is not None:
-        parts.append((f"! LATE {format_clock(view.overdue.total_seconds())}  ", "bold $error"))
+        parts.append((f"! LATE {to_the_minute(view.overdue.total_seconds())}  ", "bold $error"))
     elif view.due_in is not None:
-        parts.append(f"due in {format_clock(view.due_in.total_seconds())}  ")
+        parts.append(f"due in {to_the_minute(view.due_in.total_seconds(), left=True)}  ")
     parts.append(printable(view.step.text, one_line=True))
     if view.step.owner:
         holders = state.holders(view.step.owner)

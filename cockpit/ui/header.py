@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
 
-from cockpit.domain.durations import format_clock, incident_clock
+from cockpit.domain.durations import incident_clock, to_the_minute
 from cockpit.domain.state import IncidentState
 from cockpit.text import printable
 from cockpit.ui.attention import Signal, summary
@@ -202,9 +202,9 @@ class IncidentHeader(Widget):
             _gap(line)
             line.append(f"next {audience} update {due:%H:%M} ")
             if left >= 0:
-                countdown.append(f"(in {format_clock(left)})")
+                countdown.append(f"(in {to_the_minute(left, left=True)})")
             else:
-                countdown.append(f"LATE {format_clock(-left)}", style=self._tone("bad"))
+                countdown.append(f"LATE {to_the_minute(-left)}", style=self._tone("bad"))
         others = [w for w in watchers if w]
         if others:
             _gap(tail)

@@ -35,9 +35,9 @@ async def test_c_opens_calm_mode_and_escape_returns(make_session, clock):
         main = app.screen
         await pilot.press("c")
         screen = calm(app)
-        assert line(screen, "#calm-clock") == "T+00:07:05  ·  next update LATE 2:05"
+        assert line(screen, "#calm-clock") == "T+00:07:05  ·  next update LATE 2m"
         step = line(screen, "#calm-step")
-        assert step == ("Next step  ! LATE 4:05  Name one incident commander and say it out loud"
+        assert step == ("Next step  ! LATE 4m  Name one incident commander and say it out loud"
                         " on the bridge (Incident Commander, unassigned)")
         shown = [str(w.render()) for w in screen.query(".calm-question")]
         assert shown == list(QUESTIONS)
@@ -58,7 +58,7 @@ async def test_calm_mode_follows_the_clock_and_the_state(make_session, clock):
                                        next_update_at=clock.now() + timedelta(minutes=3)))
         clock.advance(seconds=30)
         await pilot.pause(1.1)  # the screen redraws on its own one-second tick
-        assert line(screen, "#calm-clock") == "T+00:00:30  ·  next update in 2:30"
+        assert line(screen, "#calm-clock") == "T+00:00:30  ·  next update in 3m"
         assert "Post the first external status update" not in line(screen, "#calm-step")
         assert str(pacer.render()) != pacer_text(0)
 

@@ -188,11 +188,11 @@ async def test_protocol_rows_say_late_by_how_much(cockpit, clock):
         app.incident.tick()
         await pilot.pause()
         rows = app.query_one("#protocol").row_texts()
-        assert rows["assign-commander"].startswith("!") and "LATE 1:00" in rows["assign-commander"]
+        assert rows["assign-commander"].startswith("!") and "LATE 1m" in rows["assign-commander"]
         assert rows["declare"].startswith("✔")
         assert "next in" in rows["external-update"]
         notes = [n.message for n in app._notifications]
-        assert any("LATE 1:00" in m and "commander" in m for m in notes)
+        assert any("LATE 1m" in m and "commander" in m for m in notes)
         app.incident.tick()  # once per step and deadline, not every second
         assert len(app._notifications) == len(notes)
 
@@ -253,12 +253,12 @@ async def test_ask_timer_counts_down_expires_and_is_acknowledged(cockpit, clock)
         assert (ask.handle, ask.task, ask.minutes) == ("bob", "check replica lag", 10)
         team = app.query_one("#team")
         row = next(r for r in team.rows.rows if r.key == f"ask:{ask.seq}")
-        assert "10:00 left" in row.text.plain
+        assert "10m left" in row.text.plain
         clock.advance(minutes=11)
         app.incident.tick()
         await pilot.pause()
         row = next(r for r in team.rows.rows if r.key == f"ask:{ask.seq}")
-        assert "time is up (1:00 ago)" in row.text.plain
+        assert "time is up (1m ago)" in row.text.plain
         assert any("check replica lag — time is up" in n.message for n in app._notifications)
         team.rows._move_to(team.rows.rows.index(row))
         await pilot.press("enter")
@@ -429,7 +429,7 @@ async def test_calm_pane_nudges_after_a_long_stretch(cockpit, clock):
         app.incident.tick()
         await pilot.pause()
         assert "ask for support, or hand over" in calm.nudge(app.incident.session.state, app.incident.now())
-        assert "T+01:35:00" in str(calm.query_one("#calm-pane-clock").render())
+        assert "T+1h 35m" in str(calm.query_one("#calm-pane-clock").render())
 
 
 def test_every_event_kind_is_described():
@@ -460,13 +460,14 @@ async def test_timeline_follows_new_entries_and_stays_put_when_scrolled(cockpit)
     async with app.run_test(size=WIDE) as pilot:
         for i in range(60):
             app.incident.record(ev.NoteAdded(text=f"entry {i}"))
-        await pilot.pause()
         timeline = app.query_one("#timeline").rows
+        await until(pilot, lambda: len(timeline.rows) > 60 and timeline.max_scroll_y > 0,
+                    "the 60 entries on the timeline")
         assert timeline.cursor == len(timeline.rows) - 1
-        assert timeline.scroll_y == timeline.max_scroll_y > 0
+        await until(pilot, lambda: timeline.scroll_y == timeline.max_scroll_y, "the newest in view")
         await pilot.press("6", "home")
         app.incident.record(ev.NoteAdded(text="later"))
-        await pilot.pause()
+        await until(pilot, lambda: timeline.rows[-1].text.plain.endswith("later"), "the later entry")
         assert timeline.cursor == 0 and timeline.scroll_y == 0
 
 

@@ -73,7 +73,7 @@ async def test_after_resolution_nothing_counts_on(cockpit, make_session, config,
     clock.advance(minutes=3)
     session.record(ev.UpdatePosted(text="on it", audience="external"))  # next external due 23:00
     clock.advance(minutes=17)
-    session.record(ev.StatusChanged(status="resolved"))  # at 20:00: internal update LATE 5:00
+    session.record(ev.StatusChanged(status="resolved"))  # at 20:00: internal update LATE 5m
     app = cockpit(session)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("2")
@@ -86,7 +86,7 @@ async def test_after_resolution_nothing_counts_on(cockpit, make_session, config,
             assert rows(app) == at_resolution
             assert app.query_one("#header")._parts[1].plain == header
     assert "stopped" in at_resolution["external-update"] and "-" not in at_resolution["external-update"].split()[-1]
-    assert "LATE 5:00" in at_resolution["internal-update"]
+    assert "LATE 5m" in at_resolution["internal-update"]
     assert "not done" in at_resolution["verify-recovery"]
     assert "T+00:20:00" in header and "next" not in header
 

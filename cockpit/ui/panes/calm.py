@@ -2,9 +2,11 @@
 
 The incident clock and the countdown to the next update, the box-breathing pacer, the three
 size-up questions, and — after a long stretch at the wheel — a nudge to ask for support or hand
-over. ``c`` opens the same things full screen (calm mode), where the pacer moves; here it is a
-still line, so the main screen sends nothing for it. Only the clock's changed cells are
-repainted each second, without relayout; a stopped clock (resolved) sends nothing.
+over. ``c`` opens the same things full screen (calm mode), where the pacer moves and the clock
+ticks by the second; here the pacer is a still line and the clock moves by the minute (the
+header's, right above, ticks by the second), so the main screen sends next to nothing for it.
+Only the clock's changed cells are repainted, without relayout; a stopped clock (resolved)
+sends nothing.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class CalmPane(Vertical):
         self.focus()
 
     def show(self, state: IncidentState, now: datetime) -> None:
-        self.query_one("#calm-pane-clock", TickingText).set_text(clock_line(state, now))
+        self._show_clock(state, now)
         nudge = self.nudge(state, now)
         if nudge != self._nudge:
             self._nudge = nudge
@@ -68,8 +70,13 @@ class CalmPane(Vertical):
         return None
 
     def tick(self, state: IncidentState, now: datetime) -> None:
-        """The clock moves by the second; the nudge (after a long stretch) by the minute."""
-        self.query_one("#calm-pane-clock", TickingText).set_text(clock_line(state, now))
+        """The clock moves by the minute here (the header's ticks by the second, right above),
+        the countdown by the second in its last minute; the nudge by the minute."""
+        self._show_clock(state, now)
+
+    def _show_clock(self, state: IncidentState, now: datetime) -> None:
+        self.query_one("#calm-pane-clock", TickingText).set_text(
+            clock_line(state, now, to_the_second=False))
 
     def nudge(self, state: IncidentState, now: datetime) -> str:
         """Empty until this seat's person has been engaged a long stretch (or a warning says so)."""

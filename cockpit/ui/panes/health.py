@@ -26,7 +26,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from cockpit.domain.durations import format_clock
+from cockpit.domain.durations import to_the_minute
 from cockpit.domain.state import Alert, EndpointStatus, IncidentState
 from cockpit.text import printable
 from cockpit.ui.panes.rows import LazyRows, Pane, Row, RowList, cells
@@ -118,7 +118,7 @@ def stale_note(endpoints: Sequence[EndpointStatus], now: datetime) -> str:
     age = now - newest
     if age <= FRESH_FOR:
         return ""
-    return f" · ⚠ STALE: last news {format_clock(age.total_seconds())} ago, no seat is polling"
+    return f" · ⚠ STALE: last news {to_the_minute(age.total_seconds())} ago, no seat is polling"
 
 
 class HealthPane(Pane):

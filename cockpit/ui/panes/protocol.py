@@ -24,7 +24,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from cockpit.domain.durations import format_clock
+from cockpit.domain.durations import format_clock, to_the_minute
 from cockpit.domain.events import ProtocolAdded, StepDone, StepReopened, StepSkipped
 from cockpit.domain.protocol import StepView, protocol_version
 from cockpit.domain.state import IncidentState
@@ -58,7 +58,7 @@ def step_timing(view: StepView, now: datetime, declared_at: datetime | None) -> 
     if not view.applies:
         return f"only at {', '.join(view.step.when)}"
     if view.overdue is not None:
-        return f"LATE {format_clock(view.overdue.total_seconds())}"
+        return f"LATE {to_the_minute(view.overdue.total_seconds())}"
     if view.state == "skipped" and not view.step.recurring:
         at = view.progress.at
         return f"skipped {at:%H:%M}" if at else "skipped"
@@ -69,7 +69,7 @@ def step_timing(view: StepView, now: datetime, declared_at: datetime | None) -> 
     if view.stopped:  # resolved: no cadence runs and no deadline comes any more
         return "stopped" if view.step.recurring else "not done"
     if view.due_in is not None:
-        left = format_clock(view.due_in.total_seconds())
+        left = to_the_minute(view.due_in.total_seconds(), left=True)
         if view.step.recurring:
             return f"next in {left}"
         return f"due in {left}"

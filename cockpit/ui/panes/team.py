@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding
 
-from cockpit.domain.durations import format_clock, hours_minutes
+from cockpit.domain.durations import hours_minutes, to_the_minute
 from cockpit.domain.events import (
     AskDone, AskStarted, MemberJoined, MemberStatusChanged, PageAcknowledged, RoleAssigned, RoleReleased,
 )
@@ -81,11 +81,11 @@ def ask_text(ask: Ask, state: IncidentState, now: datetime) -> tuple[str, bool]:
     still open at the resolution stops counting there."""
     left = state.ask_left(ask, now).total_seconds()
     if state.resolved_at is not None:
-        return (f"stopped at resolution, {format_clock(left)} left" if left >= 0
-                else f"stopped at resolution, {format_clock(-left)} over"), False
+        return (f"stopped at resolution, {to_the_minute(left, left=True)} left" if left >= 0
+                else f"stopped at resolution, {to_the_minute(-left)} over"), False
     if left >= 0:
-        return f"{format_clock(left)} left", False
-    return f"time is up ({format_clock(-left)} ago): Enter to acknowledge", True
+        return f"{to_the_minute(left, left=True)} left", False
+    return f"time is up ({to_the_minute(-left)} ago): Enter to acknowledge", True
 
 
 class TeamPane(Pane):
