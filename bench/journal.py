@@ -8,7 +8,9 @@ printed and the exit code is 1 when one fails):
   and `cockpit --version` (the interpreter's start); goal: the 100k log within 2x the 1k one;
 - `cockpit status`, 1,000 vs 100,000 events, warm (a checkpoint) and cold (none), beside the rtoml
   parse of the file (the parser the code uses); goals: warm 100k <= 2x the 1k one, cold <= 2x the
-  parse; and the peak memory of a cold `status` on the 100k session;
+  parse; the same cold ratio in processor time, which others' work on a shared machine does not
+  stretch the way it stretches wall time (said beside it, not a goal of its own); and the peak
+  memory of a cold `status` on the 100k session;
 - `cockpit sessions` over 200 saved sessions, warm; goal < 1 s.
 
 Machines are noisy: every figure is the median of several runs.
@@ -17,6 +19,7 @@ Machines are noisy: every figure is the median of several runs.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -86,12 +89,24 @@ def make_big_session(path: Path, count: int) -> None:
 
 
 def best_of(fn, runs: int = 5) -> float:
-    times = []
+    return timed_of(fn, runs)[0]
+
+
+def timed_of(fn, runs: int = 5) -> tuple[float, float]:
+    """The median wall time of ``fn`` and the median processor time (user + system) it used, in
+    this process and in the processes it waited for."""
+    walls, processor = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        before, start = _processor_time(), time.perf_counter()
         fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        processor.append(_processor_time() - before)
+    return statistics.median(walls), statistics.median(processor)
+
+
+def _processor_time() -> float:
+    mine, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime
 
 
 COCKPIT = [sys.executable, "-m", "cockpit"]
@@ -141,15 +156,17 @@ def main() -> int:
         sizes = {1_000: folder / "s1k.toml", 100_000: folder / "s100k.toml"}
         for count, path in sizes.items():
             make_big_session(path, count)
-        parse = {n: best_of(lambda p=p: rtoml.loads(p.read_text()), runs=3) for n, p in sizes.items()}
-        start_up = best_of(lambda: command("--version", env=env), runs=5)
+        parse_timed = {n: timed_of(lambda p=p: rtoml.loads(p.read_text()), runs=3) for n, p in sizes.items()}
+        parse = {n: wall for n, (wall, _) in parse_timed.items()}
+        start_up, start_up_processor = timed_of(lambda: command("--version", env=env), runs=5)
         print(f"reference: python + `cockpit --version` {start_up * 1000:.0f} ms;"
               f" {PARSER} parse 1k {parse[1_000] * 1000:.0f} ms, 100k {parse[100_000] * 1000:.0f} ms"
               f" ({sizes[100_000].stat().st_size / 1e6:.1f} MB)")
 
-        cold = {n: best_of(lambda p=p: (shutil.rmtree(folder / "cache", ignore_errors=True),
-                                        command("status", str(p), env=env)), runs=3)
-                for n, p in sizes.items()}
+        cold_timed = {n: timed_of(lambda p=p: (shutil.rmtree(folder / "cache", ignore_errors=True),
+                                               command("status", str(p), env=env)), runs=3)
+                      for n, p in sizes.items()}
+        cold = {n: wall for n, (wall, _) in cold_timed.items()}
         memory = peak_kb("status", str(sizes[100_000]), env=env)  # warm now: compare below
         shutil.rmtree(folder / "cache", ignore_errors=True)
         cold_memory = peak_kb("status", str(sizes[100_000]), env=env)
@@ -163,6 +180,9 @@ def main() -> int:
         cold_ratio = (cold[100_000] - start_up) / parse[100_000]
         print(f"  cold 100k (less start-up) / {PARSER} parse = {cold_ratio:.2f}x"
               f"  (goal <= 2x: {goals.check(cold_ratio <= 2, 'status cold')})")
+        cold_processor = cold_timed[100_000][1] - start_up_processor
+        print(f"  in processor time: cold 100k less start-up {cold_processor * 1000:.0f} ms / {PARSER} parse"
+              f" {parse_timed[100_000][1] * 1000:.0f} ms = {cold_processor / parse_timed[100_000][1]:.2f}x")
         if memory is not None and cold_memory is not None:
             print(f"  peak memory, 100k: cold {cold_memory / 1024:.0f} MB, warm {memory / 1024:.0f} MB")
 

@@ -35,10 +35,12 @@ import hashlib
 import hmac
 import io
 import json
+import operator
 import os
 import pickle
 import secrets
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -174,34 +176,45 @@ def _plain_timezone(tz: Any) -> tuple[Any, tuple[Any, ...]]:
     return timezone, (tz.utcoffset(datetime(2000, 1, 1, tzinfo=tz)),)  # a fixed offset
 
 
-class _Pickler(pickle.Pickler):
-    """Slotted dataclasses (entries, health points: most of a big state) pickled as a call to
-    their class with their values: unpickling them through the generated ``__init__`` is about
-    three times faster than through ``dataclasses``' own ``__setstate__``."""
-
-    def reducer_override(self, obj: Any) -> Any:
-        kind = type(obj)
-        names = _SLOTTED.get(kind)
-        if names is None:
-            if not (dataclasses.is_dataclass(obj) and "__slots__" in kind.__dict__
-                    and all(f.init for f in dataclasses.fields(obj))):
-                return NotImplemented
-            names = _SLOTTED[kind] = tuple(f.name for f in dataclasses.fields(obj))
-        return kind, tuple(getattr(obj, name) for name in names)
+def _as_call(kind: type) -> Callable[[Any], tuple[Any, ...]] | None:
+    """For a slotted dataclass built from all its fields, what pickles an instance as a call to
+    its class with its values (unpickling through the generated ``__init__`` is about three times
+    faster than through ``dataclasses``' own ``__setstate__``); None for any other type."""
+    if not (dataclasses.is_dataclass(kind) and "__slots__" in kind.__dict__
+            and all(f.init for f in dataclasses.fields(kind))):
+        return None
+    values = operator.attrgetter(*(f.name for f in dataclasses.fields(kind)))
+    if len(dataclasses.fields(kind)) == 1:  # ``attrgetter`` of one name gives the value itself
+        return lambda obj: (kind, (values(obj),))
+    return lambda obj: (kind, values(obj))
 
 
-_SLOTTED: dict[type, tuple[str, ...]] = {}
+@lru_cache(maxsize=1)
+def _dispatch_table() -> dict[type, Any]:
+    """How a checkpoint pickles what ``copyreg`` does not say: the parser's own time zones as
+    plain ones (they do not pickle), and the domain's slotted dataclasses (entries, health points:
+    most of a big state) by ``_as_call``. A table rather than ``reducer_override``, which pickle
+    calls for every object, each datetime too: the table costs only the types it names."""
+    from cockpit.tomlfmt import foreign_timezones
+
+    table = copyreg.dispatch_table.copy()
+    for kind in foreign_timezones():
+        table[kind] = _plain_timezone
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("cockpit.domain."):
+            continue
+        for kind in vars(module).values():
+            reduce = _as_call(kind) if isinstance(kind, type) and kind.__module__ == name else None
+            if reduce is not None:
+                table[kind] = reduce
+    return table
 
 
 def _pickle(payload: Any) -> bytes:
-    """The payload pickled, the parser's own time zones as plain ones (they do not pickle)."""
-    from cockpit.tomlfmt import foreign_timezones
-
+    """The payload pickled the way ``_dispatch_table`` says."""
     buffer = io.BytesIO()
-    pickler = _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = copyreg.dispatch_table.copy()
-    for kind in foreign_timezones():
-        pickler.dispatch_table[kind] = _plain_timezone
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _dispatch_table()
     pickler.dump(payload)
     return buffer.getvalue()
 

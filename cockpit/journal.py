@@ -209,7 +209,7 @@ class Journal:
         """The records ready to fold, and every problem met (the parse's and the records')."""
         problems = list(parsed.problems)
         records = []
-        previous = self._last_seq
+        previous = highest = self._last_seq
         for item in rec.checked(parsed.records):
             if isinstance(item, str):
                 problems.append(item)
@@ -219,8 +219,10 @@ class Journal:
                 problems.append(f"seq {seq} follows seq {previous}: the seqs are not increasing"
                                 " (every event is still read; new events take the next number)")
             previous = seq
-            self._last_seq = max(self._last_seq, seq)
+            if seq > highest:
+                highest = seq
             records.append(item)
+        self._last_seq = highest
         return records, problems
 
     def read_new(self, *, wait_for_lock: bool = True) -> list[dict[str, Any]]:
@@ -248,7 +250,7 @@ class Journal:
             # holds the lock for one write + fsync (a few ms), so wait that long; a lock held
             # longer (a hung disk) must not freeze the seat's screen, and just means "next time".
             if not _lock_shared_briefly(handle.fileno(), attempts=10 if wait_for_lock else 1):
-                self.caught_up = self.locked_out = False
+                self.caught_up, self.locked_out = False, True
                 return []
             handle.seek(self._offset)
             chunk = handle.read(READ_AT_ONCE + 1)
@@ -388,12 +390,15 @@ def _identity(stat: os.stat_result) -> tuple[int, int]:
 
 
 def _lock_shared_briefly(fd: int, attempts: int = 10, pause: float = 0.002) -> bool:
-    for _ in range(attempts):
+    """The shared lock within ``attempts`` tries, ``pause`` apart; one attempt never sleeps (a
+    seat's event loop asks that way, and waits for the writer there)."""
+    for attempt in range(attempts):
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
             return True
         except BlockingIOError:
-            time.sleep(pause)
+            if attempt < attempts - 1:
+                time.sleep(pause)
     return False
 
 

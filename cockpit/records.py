@@ -223,6 +223,12 @@ def _problem(record: dict[str, Any]) -> str | None:
         if at.tzinfo is None:  # a local date-time: read as UTC, the only zone the format uses
             at = at.replace(tzinfo=timezone.utc)
             record["at"] = at
+        elif at.tzinfo is not timezone.utc:
+            # The same moment in UTC, with the standard library's zone: the parser's own zone
+            # objects (one per value) make every comparison of two times call back into the
+            # parser, the fold compares times on every event, and a checkpoint pickled each zone.
+            at = at.astimezone(timezone.utc)
+            record["at"] = at
         if not EARLIEST <= at < LATEST:
             return f"at = {at.isoformat()} is not a plausible time"
         for name in ("by", "id"):  # text fields of every event: kept, as text

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit import checkpoint
 from cockpit.domain import events as ev
@@ -33,8 +33,10 @@ from cockpit.domain.vocabulary import COCKPIT
 from cockpit.errors import RuntimeFailure, UsageError
 from cockpit.journal import Journal, JournalError, JournalWriteError, Recovery
 from cockpit.paths import new_session_path
-from cockpit.settings import Config, ProtocolFile
 from cockpit.text import handle_problem
+
+if TYPE_CHECKING:  # only ``new_incident`` reads them; ``status`` and ``log`` never build the config models
+    from cockpit.settings import Config, ProtocolFile
 
 
 class ReadOnlySession(UsageError):
@@ -192,16 +194,18 @@ class Session:
 
         def take(records: list[dict[str, Any]]) -> None:
             nonlocal in_order
+            state, newest = self.state, self.newest
             for record in records:
                 event = ev.parse_event(record)
                 if keep_events or not in_order:
                     kept.append(event)
                     continue
-                if self.newest is not None and fold_key(event) < fold_key(self.newest):
+                if newest is not None and fold_key(event) < fold_key(newest):
                     in_order = False  # a back-filled event: fold again, in order, below
                     kept.append(event)
                     continue
-                self.state, self.newest = apply(self.state, event), event
+                state, newest = apply(state, event), event
+            self.state, self.newest = state, newest
 
         loaded = self.journal.load(each=take, digest=digest)
         self.header, self.recovery, self.problems = loaded.header, loaded.recovery, loaded.problems

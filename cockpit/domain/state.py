@@ -8,8 +8,9 @@ run this one fold, so they can never disagree.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -65,8 +66,11 @@ class RoleTerm:
         return self.released_at is None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Member:
+    """One person in the incident. Not slotted: the fold copies a member on every change of
+    status, and ``evolve`` copies an instance's ``__dict__`` at C speed (a handful per incident)."""
+
     handle: str
     name: str
     status: str
@@ -136,8 +140,11 @@ class HealthPoint:
     ok_ratio: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EndpointStatus:
+    """Not slotted, like :class:`Member`: health events are most of a long session, and each
+    copies the endpoint it changes with ``evolve`` (there are a few dozen endpoints, not more)."""
+
     name: str
     service: str = ""
     url: str = ""
@@ -414,17 +421,11 @@ class IncidentState:
 
     def all_steps(self) -> list[tuple[str, Step]]:
         """Every step of every protocol in force, first definition of an id winning."""
-        seen: set[str] = set()
-        out = []
-        for spec in self.protocols:
-            for step in spec.steps:
-                if step.id not in seen:
-                    seen.add(step.id)
-                    out.append((spec.name, step))
-        return out
+        return list(_steps_by_id(self.protocols).values())
 
     def find_step(self, step_id: str) -> Step | None:
-        return next((s for _, s in self.all_steps() if s.id == step_id), None)
+        found = _steps_by_id(self.protocols).get(step_id)
+        return found[1] if found is not None else None
 
     def step_views(self, now: datetime) -> list[StepView]:
         """Every step at ``now``; once resolved, exactly as it stood at the resolution."""
@@ -493,7 +494,25 @@ class IncidentState:
         return [p for p in latest.values() if p.waiting]
 
 
-_FIELDS = tuple(f.name for f in fields(IncidentState))
+_last_steps: tuple[tuple[ProtocolSpec, ...], dict[str, tuple[str, Step]]] = ((), {})
+
+
+def _steps_by_id(protocols: tuple[ProtocolSpec, ...]) -> dict[str, tuple[str, Step]]:
+    """Each step id in force, with its protocol's name and its first definition, in order.
+
+    Kept for the last ``protocols`` asked about (states share that tuple until a protocol is
+    added), since the fold asks on every ``step.done``: building it again cost a fifth of a long
+    session's fold. The pair is replaced whole, so a thread folding another session at the same
+    time reads either the old pair or the new one, each right for its own tuple."""
+    global _last_steps
+    known, index = _last_steps
+    if known is not protocols:
+        index = {}
+        for spec in protocols:
+            for step in spec.steps:
+                index.setdefault(step.id, (spec.name, step))
+        _last_steps = (protocols, index)
+    return index
 
 
 # -- steps the record proves done ------------------------------------------------------------
@@ -560,13 +579,17 @@ def proven_steps(state: IncidentState) -> list[tuple[str, int]]:
     return proven
 
 
-def evolve(state: IncidentState, **changes: object) -> IncidentState:
+_Plain = TypeVar("_Plain", IncidentState, EndpointStatus, Member)
+
+
+def evolve(value: _Plain, **changes: object) -> _Plain:
     """``dataclasses.replace`` without its per-field checks: the fold's hot path, once per event.
 
-    The state is a plain (not slotted) dataclass so that this is one copy of its ``__dict__``, at C
-    speed, whatever the number of fields (field by field cost five times as much at forty)."""
-    new = object.__new__(IncidentState)
-    object.__setattr__(new, "__dict__", {**state.__dict__, **changes})
+    The state (and the endpoints and members it copies on most events) are plain (not slotted)
+    dataclasses so that this is one copy of their ``__dict__``, at C speed, whatever the number of
+    fields (field by field cost five times as much at forty)."""
+    new = object.__new__(type(value))
+    object.__setattr__(new, "__dict__", {**value.__dict__, **changes})
     return new
 
 
@@ -588,11 +611,11 @@ def apply(state: IncidentState, event: ev.Event) -> IncidentState:
     """The state after ``event``. Unknown and raw events only advance the counters."""
     handler = _HANDLERS.get(type(event))
     new = handler(state, event) if handler is not None else state
-    counters = {"event_count": state.event_count + 1, "last_seq": event.seq, "last_at": event.at}
     if new is state:
-        return evolve(state, **counters)
-    for name, value in counters.items():  # ``new`` was built by the handler and is seen by no one yet
-        object.__setattr__(new, name, value)
+        return evolve(state, event_count=state.event_count + 1, last_seq=event.seq, last_at=event.at)
+    # ``new`` was built by the handler and is seen by no one yet: its counters are set in place
+    values = new.__dict__
+    values["event_count"], values["last_seq"], values["last_at"] = state.event_count + 1, event.seq, event.at
     return new
 
 
@@ -622,8 +645,8 @@ def _set_member_status(member: Member, status: str, at: datetime) -> Member:
         engaged_since = None
     elif member.engaged_since is None and status == "engaged":
         engaged_since = at
-    return replace(member, status=status, status_since=at, engaged_since=engaged_since,
-                   engaged_before=before)
+    return evolve(member, status=status, status_since=at, engaged_since=engaged_since,
+                  engaged_before=before)
 
 
 @_on(ev.SessionConfigured)
@@ -744,11 +767,11 @@ def _impact(state: IncidentState, e: ev.ImpactAssessed) -> IncidentState:
 
 def _mark_done(state: IncidentState, step_id: str, at: datetime, by: str, seq: int = 0,
                evidence: int | None = None) -> dict[str, StepProgress]:
-    progress = state.steps.get(step_id, StepProgress())
+    progress = state.steps.get(step_id) or StepProgress()  # built only when missing: every step.done asks
     step = state.find_step(step_id)
-    if step is not None and step.recurring:
-        progress = replace(progress, state="done", at=at, by=by, seq=seq, evidence=evidence,
-                           done_times=progress.done_times.append(at))
+    if step is not None and step.recurring:  # every "done" counts: the cadence runs from the last
+        progress = StepProgress("done", at, by, progress.reason, progress.done_times.append(at), seq,
+                                evidence)
     elif progress.state != "done":  # the first "done" wins: a second seat's click changes nothing
         progress = StepProgress("done", at, by, "", progress.done_times.append(at), seq, evidence)
     return {**state.steps, step_id: progress}
@@ -841,10 +864,10 @@ def _ask_done(state: IncidentState, e: ev.AskDone) -> IncidentState:
 
 @_on(ev.HealthChanged)
 def _health_changed(state: IncidentState, e: ev.HealthChanged) -> IncidentState:
-    current = state.endpoints.get(e.endpoint, EndpointStatus(e.endpoint))
+    current = state.endpoints.get(e.endpoint) or EndpointStatus(e.endpoint)
     flaps = current.flaps if e.from_ == "unknown" else (*current.flaps, e.at)[-current.flap_changes:]
-    updated = replace(current, state=e.to, since=e.at, detail=e.detail, changes=current.changes + 1,
-                      flaps=flaps)
+    updated = evolve(current, state=e.to, since=e.at, detail=e.detail, changes=current.changes + 1,
+                     flaps=flaps)
     return evolve(state, endpoints={**state.endpoints, e.endpoint: updated})
 
 
@@ -854,21 +877,8 @@ def _health_summary(state: IncidentState, e: ev.HealthSummary) -> IncidentState:
     for name, window in e.endpoints.items():
         current = endpoints.get(name) or EndpointStatus(name)
         point = HealthPoint(e.at, window.state, window.p50_ms, window.p95_ms, window.ok_ratio)
-        endpoints[name] = _with_history(current, current.history.append(point))
+        endpoints[name] = evolve(current, history=current.history.append(point))
     return evolve(state, endpoints=endpoints)
-
-
-_ENDPOINT_FIELDS = tuple(f.name for f in fields(EndpointStatus) if f.name != "history")
-
-
-def _with_history(endpoint: EndpointStatus, history: Log[HealthPoint]) -> EndpointStatus:
-    """``replace(endpoint, history=history)`` without its per-field checks: summaries are the
-    most frequent events of a long session, one copy per endpoint each (bench/replay.py)."""
-    new = object.__new__(EndpointStatus)
-    for name in _ENDPOINT_FIELDS:
-        object.__setattr__(new, name, getattr(endpoint, name))
-    object.__setattr__(new, "history", history)
-    return new
 
 
 @_on(ev.AlertFiring)

@@ -296,6 +296,17 @@ def test_a_local_time_is_read_as_utc(tmp_path):
     assert [e.seq for e in session.events] == [1, 2, 3] and session.events[1].at.tzinfo is not None
 
 
+def test_a_time_with_another_offset_is_the_same_moment_in_utc(tmp_path):
+    """06:13+02:00 is 04:13 UTC: after the event at 04:12, though it is earlier in the file."""
+    path = tmp_path / "s.toml"
+    path.write_text(_HEAD + 'at = 2026-11-27T06:13:00.000+02:00\nby = "a"\nkind = "note.added"\ntext = "x"'
+                    + _TAIL)
+    session = Session.open(path)
+    assert [e.seq for e in session.events] == [1, 3, 2]
+    assert session.events[2].at == datetime(2026, 11, 27, 4, 13, tzinfo=timezone.utc)
+    assert all(e.at.tzinfo is timezone.utc for e in session.events)
+
+
 @pytest.mark.parametrize("header, said", [
     ('[cockpit]\nformat = "one"\n', "format = 'one' in [cockpit]: expected a whole number"),
     ('[cockpit]\nformat = 1\ndrill = "yes"\n', "drill = 'yes'"),
@@ -331,3 +342,21 @@ def test_validate_reports_seqs_out_of_order_and_damage_and_fails(tmp_path, capsy
     err = capsys.readouterr().err
     assert "not a valid session" in err and "seq 3 follows seq 5" in err and "3 events read" in err
     assert path.read_text() == text
+
+
+def test_a_follower_locked_out_by_a_writer_says_so_and_reads_the_append_once_it_lets_go(
+        make_session):
+    """A seat's event loop asks without waiting: a writer holding the lock (its write + fsync) is
+    ``locked_out``, so the seat waits for it on its loop instead of asking again at once."""
+    import fcntl
+
+    session = make_session()
+    follower = Session.open(session.path, handle="bob")
+    session.record(ev.NoteAdded(text="db-2 is lagging"))
+    with open(session.path, "rb") as writer:
+        fcntl.flock(writer.fileno(), fcntl.LOCK_EX)
+        assert follower.journal.read_new(wait_for_lock=False) == []
+        assert follower.journal.locked_out and not follower.journal.caught_up
+        fcntl.flock(writer.fileno(), fcntl.LOCK_UN)
+    assert [r["text"] for r in follower.journal.read_new(wait_for_lock=False)] == ["db-2 is lagging"]
+    assert follower.journal.caught_up and not follower.journal.locked_out
