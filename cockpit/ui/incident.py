@@ -186,7 +186,7 @@ class IncidentScreen(Screen[None]):
         self.seat.start_delivering(self.config.updates)
         self.set_interval(TICK_LOW_BANDWIDTH if self.low_bandwidth else TICK, self.tick)
         self.run_worker(self._read_earlier(), group="earlier-events")
-        self.call_after_refresh(self._start_polling)
+        self.call_after_refresh(lambda: self.run_worker(self._start_polling(), group="polling"))
 
     async def record_changed(self) -> None:
         """Return once the record on screen has changed: an event recorded here or followed."""
@@ -209,15 +209,29 @@ class IncidentScreen(Screen[None]):
             if rows.cursor is not None and rows.cursor >= len(rows.rows) - 1:  # following the newest
                 rows.call_after_refresh(rows.scroll_end, animate=False, immediate=True)
 
-    def _start_polling(self) -> None:
-        """Once the incident is on screen: a monitor built here loads the HTTP stack."""
+    async def _start_polling(self) -> None:
+        """Once the incident is on screen. The live monitor is built in the background: it loads
+        the HTTP stack (aiohttp, TLS certificates, about half a second of imports), which on the
+        screen's loop held the first keys and the last of the first frame."""
         monitor = self._monitor_for(self.record) if self._monitor_for is not None else None
         if self._poll:
-            from cockpit.polling import live_monitor
+            from cockpit.ui.background import in_background
 
-            monitor = live_monitor(self.session, self.config, self.record, warn=lambda text:
-                                   self.seat.say(Notice("Health", text, "warning")))
+            warnings: list[str] = []
+            monitor = await in_background(lambda: self._live_monitor(warnings.append))
+            for text in warnings:
+                self.seat.say(Notice("Health", text, "warning"))
         self.seat.start_polling(monitor, alerts=self.config.alerts)
+
+    def _live_monitor(self, warn: Any) -> Any:
+        """In the background: the monitor of the session's endpoints, and the alert receiver's
+        server loaded when this seat will listen (``start_polling`` builds it on the loop)."""
+        from cockpit.polling import live_monitor
+
+        if self.config.alerts.listen is not None:
+            import cockpit.alerts  # noqa: F401 - loaded here, used by the seat
+
+        return live_monitor(self.session, self.config, self.record, warn=warn)
 
     @property
     def monitor(self) -> Any:
