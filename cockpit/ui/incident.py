@@ -207,7 +207,7 @@ class IncidentScreen(Screen[None]):
             self.push_state()
             rows = self.query_one("#timeline", TimelinePane).rows
             if rows.cursor is not None and rows.cursor >= len(rows.rows) - 1:  # following the newest
-                rows.call_after_refresh(rows.scroll_end, animate=False, immediate=True)
+                rows.call_after_refresh(rows.scroll_to_newest)
 
     async def _start_polling(self) -> None:
         """Once the incident is on screen. The live monitor is built in the background: it loads

@@ -471,6 +471,24 @@ async def test_timeline_follows_new_entries_and_stays_put_when_scrolled(cockpit)
         assert timeline.cursor == 0 and timeline.scroll_y == 0
 
 
+async def test_a_burst_from_another_seat_that_first_makes_the_timeline_scroll_shows_the_newest(
+        cockpit, make_session, config):
+    """Sixty entries read at once: the rows grow past the pane in one frame, before the layout
+    shows the scrollbar (a scroll was then ignored, and the newest entry stayed out of view)."""
+    session = make_session(config=config)
+    app = cockpit(session)
+    async with app.run_test(size=WIDE) as pilot:
+        timeline = app.query_one("#timeline").rows
+        await until(pilot, lambda: timeline.rows and timeline.size.height, "the timeline laid out")
+        other = Session.open(session.path, handle="bob")
+        for i in range(60):
+            other.record(ev.NoteAdded(text=f"entry {i}"))
+        other.close()
+        await until(pilot, lambda: timeline.rows[-1].text.plain.endswith("entry 59"), "the burst")
+        await until(pilot, lambda: timeline.max_scroll_y > 0 and timeline.scroll_y == timeline.max_scroll_y,
+                    "the newest in view")
+
+
 async def test_a_refused_write_is_kept_shown_and_saved_later(cockpit, make_session, config):
     """The disk refuses (file size limit, a real EFBIG); the note waits in memory, then lands."""
     import resource

@@ -263,9 +263,9 @@ class RowList(ScrollView, can_focus=True):
         if self.follow_tail and at_tail:
             self.cursor = len(rows) - 1 if rows else None
             if rows and self.size.height:  # in this frame: the new row shows with the read
-                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+                self.scroll_rows_to(self.max_scroll_y)
             elif rows:  # not laid out yet: once it is
-                self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+                self.call_after_refresh(self.scroll_to_newest)
             return
         if key is not None:
             cursor = self.cursor or 0
@@ -276,6 +276,19 @@ class RowList(ScrollView, can_focus=True):
                     self.cursor = index
                     return
         self.cursor = self._nearest_selectable(min(self.cursor or 0, max(len(rows) - 1, 0)), 1)
+
+    def scroll_rows_to(self, y: float) -> None:
+        """Scroll at once so that row ``y`` is the top one (as far as the rows go).
+
+        Forced: rows can grow from a few to many in one frame (a burst of entries followed from
+        another seat), before the layout has shown the scrollbar, and until then Textual ignores
+        a scroll that is not forced; the newest entry stayed out of view. ``max_scroll_y`` still
+        bounds it."""
+        self.scroll_to(y=y, animate=False, force=True, immediate=True)
+
+    def scroll_to_newest(self) -> None:
+        """The last row in view (read when called: after a layout, its new height)."""
+        self.scroll_rows_to(self.max_scroll_y)
 
     def _nearest_selectable(self, start: int, step: int) -> int | None:
         rows = self._rows
@@ -299,7 +312,7 @@ class RowList(ScrollView, can_focus=True):
             if 0 <= index < len(self._rows):
                 self._move_to(index)
                 return
-            self.scroll_to(y=0 if step < 0 else self.max_scroll_y, animate=False)
+            self.scroll_rows_to(0 if step < 0 else self.max_scroll_y)
         self.refresh()
 
     def action_page(self, direction: int) -> None:
@@ -314,9 +327,9 @@ class RowList(ScrollView, can_focus=True):
         index = max(0, min(index, len(self._rows) - 1))
         previous, self.cursor = self.cursor, index
         if index < self.scroll_y:
-            self.scroll_to(y=index, animate=False)
+            self.scroll_rows_to(index)
         elif index >= self.scroll_y + self.size.height:
-            self.scroll_to(y=index - self.size.height + 1, animate=False)
+            self.scroll_rows_to(index - self.size.height + 1)
         for y in (previous, index):
             if y is not None:
                 self.refresh_line(y)
