@@ -8,8 +8,9 @@ for each other and the screen's loop only hears of what changed.
 What crosses between the two threads: the monitor's events, handed to the screen's loop
 (``call_soon_threadsafe``) and recorded there, as before, by the one thread that writes the
 session; the endpoints' picture, taken by the monitor's thread and published whole, so that the
-screen reads a finished dictionary (at most one request old, asked for once a second), never a
-tracker being changed under it; and stopping.
+screen reads a finished dictionary (taken with each event, and asked for once a second, so at
+most one request old and never older than the news it heard), never a tracker being changed
+under it; and stopping.
 """
 
 from __future__ import annotations
@@ -118,7 +119,10 @@ class MonitorThread:
         self._published = self.monitor.snapshot()
 
     def _from_monitor(self, event: Event) -> None:
-        """On the monitor's thread: the event goes to the screen's loop, to be recorded there."""
+        """On the monitor's thread: the event goes to the screen's loop, to be recorded there,
+        with the picture taken first: the screen never reads one older than the news it heard
+        (an endpoint shown down whose detail still says its last status was 200)."""
+        self._publish()
         if self._caller is not None:
             try:
                 self._caller.call_soon_threadsafe(self._deliver, event)

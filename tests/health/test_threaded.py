@@ -34,6 +34,28 @@ async def test_checks_run_off_the_callers_loop_and_changes_are_recorded_on_it(fl
     assert polling.probes_made >= 3 and not task.exception()  # down, then up again
 
 
+async def test_the_picture_is_never_older_than_the_news_the_caller_heard(fleet, wait_until):
+    """What the screen reads at once when it hears a change (an endpoint's detail: its last
+    status) already says what the change says, without waiting for the next tick's request."""
+    fleet.mode = "fail"
+    endpoint = fleet.endpoint("api", "/switch", interval="100ms", timeout="1s", down_after=1)
+    pictures: list = []
+    polling: MonitorThread | None = None
+
+    def heard(event) -> None:
+        if isinstance(event, HealthChanged) and event.to == "down":
+            pictures.append(polling.snapshot()["api"])
+
+    polling = MonitorThread(lambda report: Monitor([endpoint], report), heard)
+    task = asyncio.create_task(polling.run())
+    try:
+        await wait_until(lambda: pictures, what="the endpoint to go down")
+    finally:
+        polling.stop()
+        await asyncio.wait_for(task, 30)
+    assert pictures[0].state == "down" and pictures[0].status == 503
+
+
 async def test_an_event_that_cannot_be_recorded_ends_the_polling_with_its_error(fleet):
     endpoint = fleet.endpoint("api", "/switch", interval="100ms", timeout="1s")
 
