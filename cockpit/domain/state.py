@@ -428,16 +428,26 @@ class IncidentState:
         return found[1] if found is not None else None
 
     def step_views(self, now: datetime) -> list[StepView]:
-        """Every step at ``now``; once resolved, exactly as it stood at the resolution."""
-        clock = self.clock_time(now)
-        return [
-            view_step(
-                step, name, self.steps.get(step.id, StepProgress()),
-                declared_at=self.declared_at, severity=self.severity, now=clock,
-                resolved_at=self.resolved_at,
+        """Every step at ``now``; once resolved, exactly as it stood at the resolution.
+
+        The views of the last state and moment asked about are kept: a screen's tick asks four
+        times (the header's countdown, what calls for attention, the Protocol pane, the Calm
+        clock) for the same state at the same second. The pair is replaced whole, as
+        ``_steps_by_id`` does, so another thread reads either pair, each right for itself."""
+        global _last_views
+        state, moment, views = _last_views
+        if state is not self or moment != now:
+            clock = self.clock_time(now)
+            views = tuple(
+                view_step(
+                    step, name, self.steps.get(step.id, StepProgress()),
+                    declared_at=self.declared_at, severity=self.severity, now=clock,
+                    resolved_at=self.resolved_at,
+                )
+                for name, step in self.all_steps()
             )
-            for name, step in self.all_steps()
-        ]
+            _last_views = (self, now, views)
+        return list(views)
 
     def proof_of(self, step: Step) -> int | None:
         """The seq of the event that proves ``step`` done by its ``done_when``, or None.
@@ -495,6 +505,7 @@ class IncidentState:
 
 
 _last_steps: tuple[tuple[ProtocolSpec, ...], dict[str, tuple[str, Step]]] = ((), {})
+_last_views: tuple[object, datetime | None, tuple[StepView, ...]] = (None, None, ())
 
 
 def _steps_by_id(protocols: tuple[ProtocolSpec, ...]) -> dict[str, tuple[str, Step]]:

@@ -140,3 +140,28 @@ def test_ask_times_as_people_say_them():
     assert parse_ask("dan: wait in 100000 min") is None  # a typing mistake, not an ask
     assert parse_ask("no colon here") is None
     assert timedelta(minutes=parse_ask("erin: x in 1.5 hours")[2]) == timedelta(minutes=90)
+
+
+async def test_an_ask_counts_down_by_the_second_in_its_last_minute_and_is_not_redrawn_before(
+        cockpit, with_bob, clock):
+    with_bob.record(ev.AskStarted(handle="bob", task="check replica lag", minutes=2))
+    app = cockpit(with_bob)
+    async with app.run_test(size=WIDE) as pilot:
+        team = app.query_one("#team")
+
+        def ask_row() -> str:
+            return next(r.text.plain for r in team.rows.rows if r.key.startswith("ask:"))
+
+        assert "2m left" in ask_row()
+        drawn = team.last_shown
+        clock.advance(seconds=20)  # the same minute, and still "2m left": nothing to draw
+        app.incident.tick()
+        assert team.last_shown is drawn
+        clock.advance(seconds=70)  # 30 s left, in the next minute
+        app.incident.tick()
+        await pilot.pause()
+        assert "30s left" in ask_row()
+        clock.advance(seconds=1)  # within that minute, the tick draws the second that went
+        app.incident.tick()
+        await pilot.pause()
+        assert "29s left" in ask_row()

@@ -110,6 +110,8 @@ class TeamPane(Pane):
         self.roster = roster
         """People from the config in force, offered when adding someone (besides the session's)."""
         self.state = IncidentState()
+        self._ticked: tuple[object, ...] = ()
+        """What ``_ticking`` read when the rows were last drawn."""
 
     def show(self, state: IncidentState, now: datetime) -> None:
         self.last_shown = (state, now)
@@ -118,6 +120,7 @@ class TeamPane(Pane):
         people = len(state.members)
         self.set_title(f"Team · {people} {'person' if people == 1 else 'people'} · {engaged} engaged")
         self.rows.set_rows(self.render_rows(state, now))
+        self._ticked = self._ticking(state, now)
 
     def drawn_from(self, state: IncidentState) -> tuple[object, ...]:
         """The people, their roles, pages and asks, the roster they come from, and the
@@ -126,11 +129,18 @@ class TeamPane(Pane):
                 state.declared_at, state.resolved_at)
 
     def tick(self, state: IncidentState, now: datetime) -> None:
-        """The asks count down by the second, and a page turns into a warning the second it has
-        waited ``ack_warn_after``; the rest of the rows change by the minute."""
-        if state.open_asks() or any(now - p.at >= self.ack_warn_after and p.seq not in self._warned
-                                    for p in state.waiting_pages()):
+        """The asks count down (by the second in their last minute), and a page turns into a
+        warning the second it has waited ``ack_warn_after``; the rest of the rows change by the
+        minute. The pane is drawn again only when one of those reads differently."""
+        if self._ticking(state, now) != self._ticked:
             self.show(state, now)
+
+    def _ticking(self, state: IncidentState, now: datetime) -> tuple[object, ...]:
+        """What moves here between two minutes: each open ask's countdown, and whether a page has
+        just waited long enough to be drawn as a warning."""
+        return (tuple(ask_text(ask, state, now) for ask in state.open_asks()),
+                any(now - p.at >= self.ack_warn_after and p.seq not in self._warned
+                    for p in state.waiting_pages()))
 
     def render_rows(self, state: IncidentState, now: datetime) -> list[Row]:
         width = self.width
