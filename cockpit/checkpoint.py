@@ -27,10 +27,8 @@ without reading them.
 
 from __future__ import annotations
 
-import contextlib
 import copyreg
 import dataclasses
-import gc
 import hashlib
 import hmac
 import io
@@ -40,7 +38,7 @@ import os
 import pickle
 import secrets
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -49,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
+from cockpit import collector
 from cockpit.files import UnsafeFile, create_private, make_folders, replace_private
 from cockpit.paths import APP, user_data_dir
 
@@ -99,19 +98,6 @@ class Checkpoint:
     last: ev.Event | None
     """The newest event in the fold's order."""
     problems: list[str] = field(default_factory=list)
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while a state of many small objects is built (they
-    hold no cycles): its passes over them cost a quarter of a big fold."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 # -- where, and with which key ---------------------------------------------------------------------
@@ -298,7 +284,7 @@ def load(session: Path) -> Checkpoint | None:
     if not payload:
         return None
     try:
-        with collector_paused():
+        with collector.paused():
             checkpoint = pickle.loads(payload)  # noqa: S301 - authenticated above, this user's own
     except Exception:  # noqa: BLE001 - a checkpoint that does not load is no checkpoint
         return None

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cockpit import checkpoint
+from cockpit import checkpoint, collector
 from cockpit.domain import events as ev
 from cockpit.domain.clock import Clock, SystemClock, utc_ms
 from cockpit.domain.conflicts import refusal
@@ -155,7 +155,7 @@ class Session:
             session._read_journal()
             return session
         session = cls(Journal(path), {}, clock or SystemClock(), default_handle(handle), read_only)
-        with checkpoint.collector_paused():
+        with collector.paused():
             if not session._resume(keep_events):
                 session._read_whole(keep_events)
         return session

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
 from datetime import datetime, timezone
@@ -26,6 +27,14 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COCKPIT_USER", "alice")
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def collector_unfrozen():
+    """A screen sets what is alive aside from the garbage collector (``cockpit.collector``); in
+    one test process, the next test's garbage must not be kept for good with it."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

@@ -22,11 +22,13 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input
 
+from cockpit.ui.keyboard import BorrowsKeyboard
 from cockpit.ui.prompts import EntryField, typing_hint
 
 
-class EntryBar(Vertical):
-    """A one-field bar over the foot of the screen; Enter posts :class:`EntryBar.Saved`."""
+class EntryBar(BorrowsKeyboard, Vertical):
+    """A one-field bar over the foot of the screen; Enter posts :class:`EntryBar.Saved`. It borrows
+    the keyboard: the pane it came from stays lit (``cockpit.ui.keyboard``)."""
 
     DEFAULT_CSS = """
     EntryBar {
@@ -34,7 +36,7 @@ class EntryBar(Vertical):
         dock: bottom;
         visibility: hidden;
         width: 100%;
-        height: 0;
+        height: auto;
         max-height: 60%;
         padding: 0 1;
         background: $surface;
@@ -96,13 +98,12 @@ class EntryBar(Vertical):
             self.screen.set_focus(before)
 
     def _show(self, shown: bool) -> None:
-        """Shown or hidden through the bar's own styles, not a class: a class would have the
+        """Shown or hidden through the bar's own style, not a class: a class would have the
         stylesheet matched again over the bar's widgets, a price paid on every key that opens it.
-        Hidden, the bar keeps its place in the layout at no height, so the panes' drawing order
-        stays as it was and only the bar's rows are drawn again."""
+        Hidden, the bar keeps its place and its size on its own layer (docked there, it takes no
+        room from the panes): opening it changes no layout, and one frame draws its rows."""
         self.is_open = shown
         self.styles.visibility = "visible" if shown else "hidden"
-        self.styles.height = "auto" if shown else 0
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter: the entry, when anything was typed (an empty Enter closes, losing nothing)."""

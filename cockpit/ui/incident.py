@@ -33,6 +33,7 @@ from textual.reactive import Reactive
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from cockpit import collector
 from cockpit.domain import events as ev
 from cockpit.domain.clock import Clock, utc_ms
 from cockpit.domain.durations import clock_time
@@ -208,6 +209,7 @@ class IncidentScreen(Screen[None]):
             rows = self.query_one("#timeline", TimelinePane).rows
             if rows.cursor is not None and rows.cursor >= len(rows.rows) - 1:  # following the newest
                 rows.call_after_refresh(rows.scroll_to_newest)
+            collector.settle()  # the whole timeline is in memory for as long as the screen
 
     async def _start_polling(self) -> None:
         """Once the incident is on screen. The live monitor is built in the background: it loads
@@ -222,6 +224,7 @@ class IncidentScreen(Screen[None]):
             for text in warnings:
                 self.seat.say(Notice("Health", text, "warning"))
         self.seat.start_polling(monitor, alerts=self.config.alerts)
+        collector.settle()  # the screen, the fold and the libraries are built: they live on
 
     def _live_monitor(self, warn: Any) -> Any:
         """In the background: the monitor of the session's endpoints, and the alert receiver's

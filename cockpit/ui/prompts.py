@@ -101,6 +101,7 @@ class EntryField(Vertical):
         self.multiline = multiline
         self.lines: list[str] = []
         """The lines ended with ctrl+j, above the field."""
+        self._lines_shown = ""
 
     def compose(self) -> ComposeResult:
         if self.multiline:
@@ -164,8 +165,14 @@ class EntryField(Vertical):
         self._show_lines()
 
     def _show_lines(self) -> None:
+        """The lines above the field; nothing is laid out again when they are as shown (a field
+        started afresh with none, the usual case)."""
+        text = "\n".join(self.lines)
+        if text == self._lines_shown:
+            return
+        self._lines_shown = text
         shown = self.query_one("#prompt-lines", Label)
-        shown.update(Text("\n".join(self.lines)))
+        shown.update(Text(text))
         shown.display = bool(self.lines)
 
     def action_quit(self) -> None:

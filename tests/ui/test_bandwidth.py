@@ -142,3 +142,30 @@ async def test_the_pacer_moves_in_calm_mode_only(cockpit):
         await pilot.press("c")
         await pilot.pause()
         assert isinstance(app.screen, CalmScreen) and app.screen.query_one(BreathingPacer).animated
+
+
+async def test_the_entry_bar_opens_in_one_frame_of_its_own_rows(cockpit, clock):
+    """Once laid out (the first opening lays it out), the bar opens and closes with no layout: one
+    frame each, of its three rows; the pane it took the keys from is not drawn again, nor any
+    scrollbar (a layout used to draw every list's scrollbar again, in a second frame)."""
+    app = cockpit()
+    async with app.run_test(size=WIDE) as pilot:
+        for name in ("add-many", "n", "escape"):
+            if name == "add-many":
+                for n in range(60):  # a timeline that scrolls, with its scrollbar
+                    app.incident.record(ev.NoteAdded(text=f"note {n}"))
+            else:
+                await pilot.press(name)
+            await pilot.pause()
+            await settle(pilot, app.incident, clock, 1)
+        app.incident.refresh()
+        sizes = written(app)
+        await pilot.pause()
+        screen = sum(sizes)
+        for key, is_open in (("n", True), ("escape", False)):
+            sizes.clear()
+            await pilot.press(key)
+            await pilot.pause()
+            await pilot.pause()
+            assert app.incident.query_one("#entry-bar").is_open is is_open
+            assert len(sizes) == 1 and sizes[0] < screen / 8, (key, sizes, screen)

@@ -67,3 +67,28 @@ async def test_quitting_asks_while_the_bar_holds_words_even_with_the_keys_elsewh
         await pilot.press("n")
         await pilot.pause()
         assert app.is_running and app.incident.query_one(EntryBar).field.typed == "db-2 is lagging"
+
+
+async def test_the_pane_the_bar_borrowed_the_keys_from_stays_lit(cockpit):
+    """Typing an entry, the lead still sees where Escape goes back to: that pane's accent border
+    and cursor bar stay; moving to another pane moves them."""
+    app = cockpit()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        protocol, impact = app.incident.query_one("#protocol"), app.incident.query_one("#impact")
+        assert protocol.has_class("-current") and protocol.rows.lit
+        assert not impact.has_class("-current") and not impact.rows.lit
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.focused, Input)
+        assert protocol.has_class("-current") and protocol.rows.lit  # lent, not gone
+        await pilot.press("escape")
+        await pilot.press("1")
+        await pilot.pause()
+        assert impact.has_class("-current") and impact.rows.lit
+        assert not protocol.has_class("-current") and not protocol.rows.lit
+        await pilot.press("4")  # Calm takes the keys itself (no list in it)
+        await pilot.pause()
+        assert app.incident.query_one("#calm").has_class("-current")
+        assert not impact.has_class("-current") and not impact.rows.lit

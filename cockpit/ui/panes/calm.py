@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from cockpit.domain.state import IncidentState
+from cockpit.ui.keyboard import FollowsKeyboard
 from cockpit.ui.calm_mode import NUDGE, QUESTIONS, clock_line, nudge_line
 from cockpit.ui.pacer import BreathingPacer
 from cockpit.ui.panes.rows import TickingText
@@ -27,12 +28,12 @@ LONG_STRETCH = timedelta(minutes=90)
 """After this long engaged without a break, the pane suggests support or a handover."""
 
 
-class CalmPane(Vertical):
+class CalmPane(FollowsKeyboard, Vertical):
     TITLE = "Calm"
     DEFAULT_CSS = """
     CalmPane { border: round $panel-lighten-2; border-title-color: $text-muted; padding: 0 1;
                background: $surface; height: 1fr; width: 1fr; }
-    CalmPane:focus-within, CalmPane:focus { border: round $accent; border-title-color: $text; }
+    CalmPane.-current { border: round $accent; border-title-color: $text; }
     CalmPane #calm-pane-clock { height: 1; }
     CalmPane BreathingPacer { margin: 1 0; }
     CalmPane .calm-pane-question { height: 1; text-style: bold; }
@@ -57,6 +58,9 @@ class CalmPane(Vertical):
 
     def focus_pane(self) -> None:
         self.focus()
+
+    def keyboard_moved(self, lit: bool) -> None:
+        self.set_class(lit, "-current")
 
     def show(self, state: IncidentState, now: datetime) -> None:
         self._show_clock(state, now)

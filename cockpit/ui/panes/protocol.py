@@ -155,7 +155,7 @@ class TimingColumn(Widget):
         if index >= len(self.texts):
             return Strip.blank(width, style)
         rows = self.steps.rows
-        if (index == self.steps.cursor and self.steps.has_focus and index < len(rows)
+        if (index == self.steps.cursor and self.steps.lit and index < len(rows)
                 and rows[index].key is not None):  # the cursor's bar runs across both
             style = style + self.steps.get_component_rich_style("rowlist--cursor")
         strip = Strip(list(self.texts[index].render(self.app.console, end=""))).apply_style(style)
@@ -261,11 +261,9 @@ class ProtocolPane(Pane):
         self.query_one(TimingColumn).refresh()  # the cursor's bar moved
         self._describe_selected()
 
-    def on_descendant_focus(self) -> None:
-        self.query_one(TimingColumn).refresh()
-
-    def on_descendant_blur(self) -> None:
-        self.query_one(TimingColumn).refresh()
+    def keyboard_moved(self, lit: bool) -> None:
+        super().keyboard_moved(lit)
+        self.query_one(TimingColumn).refresh()  # the cursor's bar runs across it
 
     def _describe_selected(self) -> None:
         """The whole text of the step under the cursor: rows cut long steps short."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
@@ -29,6 +30,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from cockpit.text import printable
+from cockpit.ui.keyboard import FollowsKeyboard
 
 if TYPE_CHECKING:  # the opening screen draws its empty panes before the core is loaded
     from cockpit.domain.events import Event
@@ -160,8 +162,9 @@ class TickingText(Widget):
         return self._text
 
 
-class RowList(ScrollView, can_focus=True):
-    """A scrolling list of ``Row`` with a cursor on the selectable rows."""
+class RowList(FollowsKeyboard, ScrollView, can_focus=True):
+    """A scrolling list of ``Row`` with a cursor on the selectable rows, drawn bright while the list
+    holds the keyboard (``FollowsKeyboard``)."""
 
     DEFAULT_CSS = """
     RowList { height: 1fr; width: 1fr; background: $surface; overflow-x: hidden;
@@ -341,17 +344,45 @@ class RowList(ScrollView, can_focus=True):
         if key is not None:
             self.post_message(self.Activated(self, key))
 
-    def on_focus(self) -> None:
+    def keyboard_moved(self, lit: bool) -> None:
         if self.cursor is not None:
             self.refresh_line(self.cursor)
 
-    def on_blur(self) -> None:
-        if self.cursor is not None:
-            self.refresh_line(self.cursor)
+    def _on_focus(self, event: events.Focus) -> None:
+        """Textual's, without drawing the whole list again: only the cursor's row shows the focus
+        (``keyboard_moved``). The list drawn whole each time the entry bar took the keyboard and
+        gave it back was most of the time from ``n`` to the bar on screen. Textual is pinned
+        exactly: its handler is replaced (``prevent_default``), not wrapped."""
+        event.prevent_default()
+        self.has_focus = True
+        if self.parent is not None:
+            self.parent.post_message(events.DescendantFocus(self))
+
+    def _on_blur(self, event: events.Blur) -> None:
+        """Textual's, without drawing the whole list again (``_on_focus``)."""
+        event.prevent_default()
+        self.has_focus = False
+        if self.parent is not None:
+            self.parent.post_message(events.DescendantBlur(self))
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self._rows))
         self.refresh()
+
+    _laid_out_for: tuple[Size, Size, Size] | None = None
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
+                      layout: bool = True) -> bool:
+        """Textual's ScrollView's, without drawing the scrollbar again on every layout of the
+        screen: it tells a change from the layout's virtual size, which is never this list's own
+        (rows, not cells), so every list's scrollbar was drawn again for any layout (the entry bar
+        opening: a second frame, 30 ms later, of scrollbars that had not moved). Here the list's
+        size, rows and room decide."""
+        laid_out_for = (size, self.virtual_size, container_size)
+        if laid_out_for == self._laid_out_for:
+            return False
+        self._laid_out_for = laid_out_for
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     # -- drawing ---------------------------------------------------------------------------------
 
@@ -370,7 +401,7 @@ class RowList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self._rows[index]
         style = base
-        if index == self.cursor and self.has_focus and row.key is not None:
+        if index == self.cursor and self.lit and row.key is not None:
             style = base + self.get_component_rich_style("rowlist--cursor")
         drawn = self._drawn.get(index)
         if drawn is not None and drawn[0] is row and drawn[2] == width and drawn[1] == style:
@@ -410,13 +441,17 @@ class PaneFrame(Vertical, can_focus=False):
     """
 
 
-class Pane(PaneFrame):
-    """A titled, bordered pane holding one ``RowList``; subclasses fill it in ``show``."""
+class Pane(FollowsKeyboard, PaneFrame):
+    """A titled, bordered pane holding one ``RowList``; subclasses fill it in ``show``. Its border
+    is lit while it holds the keyboard (``FollowsKeyboard``)."""
 
     TITLE = ""
     DEFAULT_CSS = """
-    Pane:focus-within { border: round $accent; border-title-color: $text; border-title-style: bold; }
+    Pane.-current { border: round $accent; border-title-color: $text; border-title-style: bold; }
     """
+
+    def keyboard_moved(self, lit: bool) -> None:
+        self.set_class(lit, "-current")
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
