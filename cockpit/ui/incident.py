@@ -45,6 +45,7 @@ from cockpit.seat import READ_ONLY_MESSAGE, Notice, Seat
 from cockpit.session import Session
 from cockpit.settings import Config
 from cockpit.text import printable
+from cockpit.ui.compositor import CroppedScreen
 from cockpit.ui.attention import Attention, Signal
 from cockpit.ui.entry_bar import EntryBar
 from cockpit.ui.header import IncidentHeader
@@ -103,7 +104,7 @@ def begun_entry(keys: list[tuple[str, str | None]]) -> tuple[str, str, int] | No
     return ENTRY_KEYS[keys[0][0]], "".join(text), used
 
 
-class IncidentScreen(Screen[None]):
+class IncidentScreen(CroppedScreen[None]):
     """The live cockpit of one incident."""
 
     focused: Reactive[Any] = Reactive(None, repaint=False)

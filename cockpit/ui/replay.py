@@ -28,7 +28,6 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
@@ -41,6 +40,7 @@ from cockpit.retro.replay import NotATime, ReplayCursor, SavedSession, parse_got
 from cockpit.domain.vocabulary import MOMENT_LABELS, RETRO_CATEGORY_LABELS
 from cockpit.session import default_handle
 from cockpit.settings import Config
+from cockpit.ui.compositor import CroppedScreen
 from cockpit.ui.header import IncidentHeader
 from cockpit.ui.panes.calm import CalmPane
 from cockpit.ui.panes.health import HealthPane
@@ -150,7 +150,7 @@ class TimeBar(Widget):
         return Text.assemble(line, "\n", state, no_wrap=True)
 
 
-class ReplayScreen(Screen[None]):
+class ReplayScreen(CroppedScreen[None]):
     """One saved incident, scrubbed through with the cursor; every pane shows its state."""
 
     CSS = """
