@@ -11,6 +11,7 @@ from textual.geometry import Region
 
 from cockpit.domain import events as ev
 from cockpit.ui.compositor import CroppedCompositor
+from cockpit.ui.panes.rows import RowList
 
 WIDE = (160, 48)
 
@@ -67,3 +68,40 @@ async def test_every_update_sends_what_textuals_compositor_sends(cockpit):
                 ours = sent(app, compositor, regions, textuals=False)
                 assert ours == sent(app, compositor, regions, textuals=True), regions
                 assert ours  # something was drawn: the comparison is not of two empty updates
+
+
+def afresh(app) -> str:
+    """The whole screen as the terminal would receive it with nothing kept from earlier frames:
+    every widget's styled lines, the lists' rows and their scrollbars' drawings forgotten."""
+    for widget in app.incident.query("*"):
+        widget._styles_cache.clear()
+        if isinstance(widget, RowList):
+            widget._drawn, widget._finished = {}, {}
+            if (bar := widget._vertical_scrollbar) is not None:
+                bar._styles_cache.clear()
+                bar._drawn = None
+    return on_screen(app)
+
+
+def on_screen(app) -> str:
+    return app.incident._compositor.render_full_update().render_segments(app.console)
+
+
+async def test_lines_kept_from_earlier_frames_are_the_lines_drawn_afresh(cockpit):
+    """The lists keep each row's styled line, and their scrollbars their drawing, across frames:
+    after the timeline scrolls entry by entry, its cursor moves, the keyboard moves away and
+    the theme changes, the screen is what it would be drawn from nothing."""
+    app = cockpit()
+    async with app.run_test(size=WIDE) as pilot:
+        for n in range(40):  # the timeline scrolls by a row at a time; its thumb creeps down
+            app.incident.record(ev.NoteAdded(text=f"note {n}: the replica lag again"))
+            await pilot.pause()
+            assert on_screen(app) == afresh(app), n
+        steps = [("6",), ("up", "up", "up"), ("pageup",), ("end",), ("1",), ("6", "home")]
+        for keys in steps:
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert on_screen(app) == afresh(app), keys
+        app.theme = "high-contrast"
+        await pilot.pause()
+        assert on_screen(app) == afresh(app)

@@ -166,7 +166,7 @@ async def test_a_ticking_pane_title_sends_its_border_line_not_its_rows(cockpit, 
         assert "payments-api" not in words  # and the endpoints' rows were not sent again
 
 
-async def test_a_followed_note_draws_the_timeline_and_no_other_pane_again(
+async def test_a_followed_note_draws_the_timeline_and_no_other_pane_again_then_or_after(
         cockpit, make_session, config, clock, monkeypatch):
     session = make_session(config=config)
     app = cockpit(session)
@@ -178,6 +178,11 @@ async def test_a_followed_note_draws_the_timeline_and_no_other_pane_again(
         await until(pilot, lambda: "timeline" in drawn, "the note drawn")
         assert set(drawn) <= {"timeline", "calm"}  # the steps, health, impact and team are as they were
         drawn.clear()
+        for _ in range(3):  # nor do the seconds after it: a note is no reason to draw the steps
+            clock.advance(1)
+            app.incident.tick()
+            await pilot.pause()
+        assert drawn == []
         other.record(ev.StepDone(step="open-bridge"))  # a part of the state the steps are drawn from
         await until(pilot, lambda: "protocol" in drawn, "the step drawn")
         assert any(row.key == "open-bridge" and row.text.plain.startswith("✔")

@@ -178,8 +178,9 @@ class ProtocolPane(Pane):
         super().__init__(id=id, classes=classes)
         self.state = IncidentState()
         self.views: dict[str, StepView] = {}
-        self._shown_shape: tuple[IncidentState, tuple[object, ...]] | None = None
-        """The state and the steps' symbols the rows were last drawn for."""
+        self._shown_shape: tuple[tuple[object, ...], tuple[object, ...]] | None = None
+        """What of the state (``drawn_from``) and which steps' symbols the rows were last drawn
+        for: a note recorded is a new state with the same steps, and redraws nothing here."""
 
     def show(self, state: IncidentState, now: datetime) -> None:
         self.last_shown = (state, now)
@@ -198,7 +199,7 @@ class ProtocolPane(Pane):
         self.rows.set_rows(rows)
         self.query_one(TimingColumn).set_texts(timings)
         self._describe_selected()
-        self._shown_shape = (state, step_shape(views, now))
+        self._shown_shape = (self.drawn_from(state), step_shape(views, now))
 
     def drawn_from(self, state: IncidentState) -> tuple[object, ...]:
         """The steps (``step_views``: protocols, progress, declaration, severity, resolution) and
@@ -210,7 +211,7 @@ class ProtocolPane(Pane):
         """A second passed: only the timing column moves, unless a step changed its symbol (it
         became LATE, a cadence came round), which redraws the rows too."""
         views = state.step_views(now)
-        if self._shown_shape != (state, step_shape(views, now)):
+        if self._shown_shape != (self.drawn_from(state), step_shape(views, now)):
             self.show(state, now)
             return
         self.views = {v.step.id: v for v in views}

@@ -26,11 +26,13 @@ from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 
 from cockpit.text import printable
 from cockpit.ui.keyboard import FollowsKeyboard
+from cockpit.ui.panes.scrollbar import SteppedScrollBar
 
 if TYPE_CHECKING:  # the opening screen draws its empty panes before the core is loaded
     from cockpit.domain.events import Event
@@ -216,6 +218,10 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
         """The rows on screen as last drawn, by index, with the style and width they were drawn
         in: when the list scrolls by a row (the timeline following a new entry) the other rows
         are the same objects and are not drawn again."""
+        self._look: tuple[object, ...] | None = None
+        self._finished: dict[int, tuple[Strip, Strip]] = {}
+        """Rows' lines as Textual styled them for the screen, by index, with the line they
+        were styled from (``_drawn``), while the list's look (``render_lines``) is the same."""
         self.cursor: int | None = None
         self.follow_tail = follow_tail
         """Keep the newest row in view while the cursor is on the last row (the timeline)."""
@@ -386,12 +392,77 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------------
 
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's, made a ``SteppedScrollBar``: the timeline's is not drawn again for each
+        entry while its thumb stays where it is."""
+        if self._vertical_scrollbar is None:
+            self._vertical_scrollbar = bar = SteppedScrollBar(
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
+
     def render_lines(self, crop: Region) -> list[Strip]:
-        self._base_style = self.rich_style  # once per paint, not once per line
-        lines = super().render_lines(crop)
-        top = int(self.scroll_y)  # only the rows on screen stay drawn
+        """Textual's, except for the rows drawn before in the same look: when the list scrolls
+        by a row (the timeline following a new entry) Textual styles every line on screen
+        again, and here only the new ones are (``_finished``: each row's line as it was sent,
+        kept while the list's look and the row's own line are the same)."""
+        self._base_style = base = self.rich_style  # once per paint, not once per line
+        top, width = int(self.scroll_y), self.size.width
+        look = (self.size, base, self.background_colors, self.opacity,
+                tuple(self.get_line_filters()), self.app.ansi_theme)
+        if look != self._look:
+            self._look, self._finished = look, {}
+        if crop.column_span != (0, width) or any(self.styles.gutter):
+            lines = super().render_lines(crop)
+        else:
+            lines = self._render_unfinished(crop, top)
         self._drawn = {i: d for i, d in self._drawn.items() if top <= i < top + self.size.height}
+        self._finished = {i: f for i, f in self._finished.items() if i in self._drawn}
         return lines
+
+    def _render_unfinished(self, crop: Region, top: int) -> list[Strip]:
+        """The lines of ``crop``: those whose row is drawn as it was kept as they were, the
+        others (in runs) through Textual."""
+        lines: list[Strip | None] = []
+        for y in crop.line_range:
+            index = top + y
+            finished = self._finished.get(index)
+            drawn = self._drawn.get(index)
+            kept = (finished is not None and drawn is not None and finished[0] is drawn[3]
+                    and self._is_current(index, drawn))
+            lines.append(finished[1] if kept and finished is not None else None)
+        start = 0
+        while start < len(lines):
+            if lines[start] is not None:
+                start += 1
+                continue
+            end = start
+            while end < len(lines) and lines[end] is None:
+                end += 1
+            run = Region(0, crop.y + start, crop.width, end - start)
+            for offset, line in enumerate(super().render_lines(run)):
+                lines[start + offset] = line
+                index = top + crop.y + start + offset
+                if (drawn := self._drawn.get(index)) is not None:
+                    self._finished[index] = (drawn[3], line)
+            start = end
+        return [line for line in lines if line is not None]
+
+    def _style_of(self, index: int, row: Row, base: Style) -> Style:
+        """Row ``index``'s style: the cursor's while the list is lit."""
+        if index == self.cursor and self.lit and row.key is not None:
+            return base + self.get_component_rich_style("rowlist--cursor")
+        return base
+
+    def _is_current(self, index: int, drawn: tuple[Row, Style, int, Strip]) -> bool:
+        """Whether row ``index`` as drawn is the row that would be drawn now."""
+        if index >= len(self._rows):
+            return False
+        row = self._rows[index]
+        return (drawn[0] is row and drawn[2] == self.size.width
+                and drawn[1] == self._style_of(index, row, self._base_style or self.rich_style))
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
@@ -400,9 +471,7 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
         if index >= len(self._rows):
             return Strip.blank(width, base)
         row = self._rows[index]
-        style = base
-        if index == self.cursor and self.lit and row.key is not None:
-            style = base + self.get_component_rich_style("rowlist--cursor")
+        style = self._style_of(index, row, base)
         drawn = self._drawn.get(index)
         if drawn is not None and drawn[0] is row and drawn[2] == width and drawn[1] == style:
             return drawn[3]

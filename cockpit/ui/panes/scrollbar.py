@@ -1,0 +1,80 @@
+"""A list's scrollbar, drawn again only when what it shows moves.
+
+Textual draws a scrollbar again whenever the list's length or scroll position changes, and a
+scrollbar's lines are among the dearest on the screen (every cell carries its mouse actions).
+The timeline grows by one row for each event: its thumb moves by a visible step (an eighth of a
+cell) only every few dozen entries, yet its column was drawn and sent again with every entry, in
+every seat following the file. Here the bar knows what it last drew (its size, colours and the
+thumb's ends in eighths of a cell, from the same arithmetic as Textual's renderer) and neither
+asks to be drawn nor draws again while that is the same.
+"""
+
+from __future__ import annotations
+
+from math import ceil
+
+from textual.geometry import Region
+from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.strip import Strip
+
+STEPS = 8
+"""Textual draws a vertical thumb's ends in eighths of a cell (``ScrollBarRender.VERTICAL_BARS``)."""
+
+
+class SteppedScrollBar(ScrollBar):
+    """A vertical scrollbar that is drawn again only when its look changes."""
+
+    _drawn: tuple[tuple[object, ...], Region, list[Strip]] | None = None
+    """What it looked like when last drawn, the crop drawn, and the lines."""
+
+    def look(self) -> tuple[object, ...] | None:
+        """Everything the bar's lines are made from: its size, its colours (hover and grab
+        included), the thumb's ends in eighths. None when it cannot be told (not mounted)."""
+        if self.parent is None or not self.is_attached:
+            return None
+        bar = self.render()  # what Textual would draw: a renderer holding its inputs
+        if not isinstance(bar, ScrollBarRender):
+            return None
+        height = self.size.height
+        virtual, window, position = bar.virtual_size, bar.window_size, bar.position
+        thumb: tuple[int, int] | None = None
+        if window and height and virtual and height != virtual:  # ScrollBarRender.render_bar's
+            thumb_size = max(1, window / (virtual / height))
+            start = int((height - thumb_size) * (position / (virtual - window)) * STEPS)
+            thumb = (start, start + ceil(thumb_size * STEPS))
+        return (self.size, bar.thickness, bar.vertical, bar.style, thumb)
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> SteppedScrollBar:
+        """Textual's, unless this is only a repaint: then nothing when the bar would look the
+        same, and only the rows the thumb's ends crossed when only the thumb moved."""
+        drawn = self._drawn
+        if drawn is None or regions or layout or recompose:
+            return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+        look = self.look()
+        if look == drawn[0]:
+            return self
+        if look is not None and look[:-1] == drawn[0][:-1] and look[-1] and drawn[0][-1]:
+            rows = crossed(drawn[0][-1], look[-1], self.size.height)  # type: ignore[arg-type]
+            return super().refresh(*(Region(0, y, self.size.width, 1) for y in rows),
+                                   repaint=repaint)
+        return super().refresh(repaint=repaint)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        look, drawn = self.look(), self._drawn
+        if look is not None and drawn is not None and drawn[0] == look and drawn[1] == crop:
+            return drawn[2]
+        lines = super().render_lines(crop)
+        self._drawn = None if look is None else (look, crop, lines)
+        return lines
+
+
+def crossed(was: tuple[int, int], now: tuple[int, int], height: int) -> list[int]:
+    """The rows that differ between a thumb from ``was`` and one from ``now`` (ends in eighths):
+    those between the old and new start, and between the old and new end (above the thumb a
+    click scrolls up, below it down, so even the plain rows it passed over changed)."""
+    rows: set[int] = set()
+    for old, new in zip(was, now):
+        low, high = sorted((old, new))
+        rows.update(range(max(0, low) // STEPS, max(0, high) // STEPS + 1))
+    return sorted(y for y in rows if y < height)
