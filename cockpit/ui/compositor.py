@@ -25,24 +25,24 @@ from textual.strip import Strip
 
 
 class CroppedCompositor(Compositor):
-    _updating: list[Region] = []
+    _updating: tuple[Region, ...] = ()
     """The regions of the partial update being rendered (empty otherwise)."""
 
     def render_partial_update(self) -> ChopsUpdate | None:
         """Textual's, with the regions it updates kept for ``_get_renders``: two small changes
         far apart (the header's clock, a countdown in a pane) have a bounding box of half the
         screen, and only the widgets under the changes need to draw."""
-        self._updating = list(self._dirty_regions)
+        self._updating = tuple(self._dirty_regions)
         try:
             return super().render_partial_update()
         finally:
-            self._updating = []
+            self._updating = ()
 
     def _get_renders(self, crop: Region | None = None) -> Iterable[tuple[Region, Region, list[Strip]]]:
         """Each visible widget under the update (or ``crop``, or all of the screen, as Textual's),
         front to back: its region, its clip narrowed to the lines of the update that meet it,
         and its strips for those lines."""
-        updating = self._updating or [crop or self.size.region]
+        updating = self._updating or (crop or self.size.region,)
         for widget, (region, clip) in self.visible_widgets.items():
             shown = region.intersection(clip)
             hits = [hit for hit in (shown.intersection(r) for r in updating) if hit]

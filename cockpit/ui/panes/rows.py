@@ -11,6 +11,7 @@ never record themselves.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import groupby
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
@@ -423,32 +424,30 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
         return lines
 
     def _render_unfinished(self, crop: Region, top: int) -> list[Strip]:
-        """The lines of ``crop``: those whose row is drawn as it was kept as they were, the
-        others (in runs) through Textual."""
-        lines: list[Strip | None] = []
-        for y in crop.line_range:
-            index = top + y
-            finished = self._finished.get(index)
-            drawn = self._drawn.get(index)
-            kept = (finished is not None and drawn is not None and finished[0] is drawn[3]
-                    and self._is_current(index, drawn))
-            lines.append(finished[1] if kept and finished is not None else None)
-        start = 0
-        while start < len(lines):
-            if lines[start] is not None:
-                start += 1
+        """The lines of ``crop``: the rows kept as they were, the others (in runs) through
+        Textual."""
+        lines = [self._kept_line(top + y) for y in crop.line_range]
+        missing = [line is None for line in lines]
+        for absent, run in groupby(range(len(lines)), key=missing.__getitem__):
+            if not absent:
                 continue
-            end = start
-            while end < len(lines) and lines[end] is None:
-                end += 1
-            run = Region(0, crop.y + start, crop.width, end - start)
-            for offset, line in enumerate(super().render_lines(run)):
-                lines[start + offset] = line
-                index = top + crop.y + start + offset
-                if (drawn := self._drawn.get(index)) is not None:
-                    self._finished[index] = (drawn[3], line)
-            start = end
+            at = list(run)
+            drawn = super().render_lines(Region(0, crop.y + at[0], crop.width, len(at)))
+            for offset, line in zip(at, drawn, strict=True):
+                lines[offset] = line
+                index = top + crop.y + offset
+                if (made := self._drawn.get(index)) is not None:
+                    self._finished[index] = (made[3], line)
         return [line for line in lines if line is not None]
+
+    def _kept_line(self, index: int) -> Strip | None:
+        """Row ``index``'s line as sent before, while the row would be drawn the same now."""
+        finished = self._finished.get(index)
+        if finished is None or index >= len(self._rows):
+            return None
+        row = self._rows[index]
+        line = self._still_drawn(index, row, self._style_of(index, row, self._base_style or self.rich_style))
+        return finished[1] if line is not None and finished[0] is line else None
 
     def _style_of(self, index: int, row: Row, base: Style) -> Style:
         """Row ``index``'s style: the cursor's while the list is lit."""
@@ -456,13 +455,13 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
             return base + self.get_component_rich_style("rowlist--cursor")
         return base
 
-    def _is_current(self, index: int, drawn: tuple[Row, Style, int, Strip]) -> bool:
-        """Whether row ``index`` as drawn is the row that would be drawn now."""
-        if index >= len(self._rows):
-            return False
-        row = self._rows[index]
-        return (drawn[0] is row and drawn[2] == self.size.width
-                and drawn[1] == self._style_of(index, row, self._base_style or self.rich_style))
+    def _still_drawn(self, index: int, row: Row, style: Style) -> Strip | None:
+        """Row ``index``'s line as last drawn, if it was drawn from ``row`` in ``style`` at
+        this width."""
+        drawn = self._drawn.get(index)
+        if drawn is not None and drawn[0] is row and drawn[1] == style and drawn[2] == self.size.width:
+            return drawn[3]
+        return None
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
@@ -472,9 +471,8 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self._rows[index]
         style = self._style_of(index, row, base)
-        drawn = self._drawn.get(index)
-        if drawn is not None and drawn[0] is row and drawn[2] == width and drawn[1] == style:
-            return drawn[3]
+        if (drawn := self._still_drawn(index, row, style)) is not None:
+            return drawn
         text = row.text
         if cell_len(text.plain) > width:
             text = text.copy()

@@ -12,8 +12,10 @@ asks to be drawn nor draws again while that is the same.
 from __future__ import annotations
 
 from math import ceil
+from typing import NamedTuple
 
-from textual.geometry import Region
+from rich.style import StyleType
+from textual.geometry import Region, Size
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
@@ -21,15 +23,26 @@ STEPS = 8
 """Textual draws a vertical thumb's ends in eighths of a cell (``ScrollBarRender.VERTICAL_BARS``)."""
 
 
+class Look(NamedTuple):
+    """Everything a bar's lines are made from."""
+
+    size: Size
+    thickness: int
+    vertical: bool
+    style: StyleType
+    thumb: tuple[int, int] | None
+    """The thumb's ends in eighths of a cell (None: no thumb, nothing to scroll)."""
+
+
 class SteppedScrollBar(ScrollBar):
     """A vertical scrollbar that is drawn again only when its look changes."""
 
-    _drawn: tuple[tuple[object, ...], Region, list[Strip]] | None = None
+    _drawn: tuple[Look, Region, list[Strip]] | None = None
     """What it looked like when last drawn, the crop drawn, and the lines."""
 
-    def look(self) -> tuple[object, ...] | None:
-        """Everything the bar's lines are made from: its size, its colours (hover and grab
-        included), the thumb's ends in eighths. None when it cannot be told (not mounted)."""
+    def look(self) -> Look | None:
+        """How the bar would look now, its colours for hover and grab included; None when it
+        cannot be told (not mounted)."""
         if self.parent is None or not self.is_attached:
             return None
         bar = self.render()  # what Textual would draw: a renderer holding its inputs
@@ -42,7 +55,7 @@ class SteppedScrollBar(ScrollBar):
             thumb_size = max(1, window / (virtual / height))
             start = int((height - thumb_size) * (position / (virtual - window)) * STEPS)
             thumb = (start, start + ceil(thumb_size * STEPS))
-        return (self.size, bar.thickness, bar.vertical, bar.style, thumb)
+        return Look(self.size, bar.thickness, bar.vertical, bar.style, thumb)
 
     def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
                 recompose: bool = False) -> SteppedScrollBar:
@@ -54,8 +67,9 @@ class SteppedScrollBar(ScrollBar):
         look = self.look()
         if look == drawn[0]:
             return self
-        if look is not None and look[:-1] == drawn[0][:-1] and look[-1] and drawn[0][-1]:
-            rows = crossed(drawn[0][-1], look[-1], self.size.height)  # type: ignore[arg-type]
+        was = drawn[0].thumb
+        if look is not None and look.thumb and was and look._replace(thumb=was) == drawn[0]:
+            rows = crossed(was, look.thumb, self.size.height)
             return super().refresh(*(Region(0, y, self.size.width, 1) for y in rows),
                                    repaint=repaint)
         return super().refresh(repaint=repaint)
