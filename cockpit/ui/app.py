@@ -33,6 +33,7 @@ from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 
 from cockpit.ui.commands import CockpitCommands, CockpitThemes, save_screenshot
+from cockpit.ui.driver import QuietTerminal
 from cockpit.ui.opening import OpeningScreen
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ Opener = Callable[["CockpitApp"], "IncidentScreen | Awaitable[IncidentScreen]"]
 another thread (``cockpit.ui.launch``), so keys (ctrl+q) answer while a big session loads."""
 
 
-class CockpitApp(App[int]):
+class CockpitApp(QuietTerminal, App[int]):
     """One incident on screen, from the first frame to ctrl+q."""
 
     TITLE = "Cockpit"

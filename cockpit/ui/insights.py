@@ -24,6 +24,7 @@ from cockpit.domain.durations import human_duration
 from cockpit.domain.vocabulary import SEVERITIES
 from cockpit.settings import Config
 from cockpit.text import printable
+from cockpit.ui.driver import QuietTerminal
 from cockpit.ui.themes import preferred_theme, register_themes
 
 SEVERITY_FILLS = ("█", "▓", "▒", "░", "·")
@@ -208,7 +209,7 @@ class InsightsScreen(Screen[None]):
         body.mount_all(widgets)
 
 
-class InsightsApp(App[None]):
+class InsightsApp(QuietTerminal, App[None]):
     """``cockpit insights --ui``: the Insights screen on its own."""
 
     TITLE = "Cockpit · insights"

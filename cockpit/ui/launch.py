@@ -181,9 +181,10 @@ def run_new(args: argparse.Namespace) -> int:
 def _ask_title() -> str | None:
     from textual.app import App
 
+    from cockpit.ui.driver import QuietTerminal
     from cockpit.ui.prompts import TextPrompt
 
-    class TitleApp(App[str | None]):
+    class TitleApp(QuietTerminal, App[str | None]):
         def on_mount(self) -> None:
             self.push_screen(TextPrompt("What is happening? (the incident's title)",
                                         placeholder="e.g. Checkout API returning 500s",

@@ -41,6 +41,7 @@ from cockpit.domain.vocabulary import MOMENT_LABELS, RETRO_CATEGORY_LABELS
 from cockpit.session import default_handle
 from cockpit.settings import Config
 from cockpit.ui.compositor import CroppedScreen
+from cockpit.ui.driver import QuietTerminal
 from cockpit.ui.header import IncidentHeader
 from cockpit.ui.panes.calm import CalmPane
 from cockpit.ui.panes.health import HealthPane
@@ -403,7 +404,7 @@ class ReplayScreen(CroppedScreen[None]):
                     "retro note about this moment.", title="Read-only", severity="warning")
 
 
-class ReplayApp(App[int]):
+class ReplayApp(QuietTerminal, App[int]):
     """``cockpit replay SESSION``: the replay screen on its own."""
 
     TITLE = "Cockpit replay"

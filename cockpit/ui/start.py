@@ -35,6 +35,7 @@ from cockpit.domain.vocabulary import SEVERITIES
 from cockpit.settings import Config, ConfigError, available, read_toml
 from cockpit.listing import list_sessions
 from cockpit.text import printable
+from cockpit.ui.driver import QuietTerminal
 from cockpit.ui.themes import preferred_theme, register_themes
 
 RECENT = 8
@@ -95,7 +96,7 @@ def _readable(row: dict[str, Any]) -> bool:
     return row.get("severity") is not None
 
 
-class StartApp(App[StartChoice | None]):
+class StartApp(QuietTerminal, App[StartChoice | None]):
     """Declare, resume, drill or replay: the one question asked when cockpit starts bare."""
 
     TITLE = "Cockpit"
