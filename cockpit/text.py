@@ -33,7 +33,9 @@ def _visible(match: re.Match[str]) -> str:
 def printable(text: str, *, one_line: bool = False) -> str:
     """``text`` safe for a terminal: no escape sequences or control characters, invisible and
     bidi-control characters shown as ``<U+XXXX>``; newlines folded if ``one_line``."""
-    cleaned = INVISIBLE.sub(_visible, _ESCAPES.sub("", str(text)))
+    cleaned = str(text)
+    if not (cleaned.isascii() and cleaned.isprintable()):  # else neither pattern can match
+        cleaned = INVISIBLE.sub(_visible, _ESCAPES.sub("", cleaned))
     if one_line:
         cleaned = " ".join(cleaned.split())
     return cleaned

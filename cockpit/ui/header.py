@@ -13,6 +13,7 @@ over SSH, and a part whose text is unchanged (a resolved incident's stopped cloc
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -52,6 +53,28 @@ edge to the last one that changed, so the incident clock and the update countdow
 are small widgets of their own and a tick costs a few cells, not the whole header line."""
 
 
+class HeaderFacts(NamedTuple):
+    """Everything the header says, as plain values: the header is drawn again only when they
+    differ, and a second that moved only the incident clock repaints the clock alone."""
+
+    theme: str
+    severity: str | None
+    title: str
+    words: str
+    """The health and attention words (``cockpit.ui.attention.summary``)."""
+    unseen: bool
+    drill: bool
+    status: str
+    clock: str
+    """``T+00:42:13``; empty before the declaration."""
+    commander: str | None
+    update: tuple[str, str, str, bool] | None
+    """The next update: its audience, when it is due (``04:52``), how long until or since, late."""
+    watchers: tuple[str, ...]
+    pending: int
+    offline: bool
+
+
 class IncidentHeader(Widget):
     DEFAULT_CSS = """
     IncidentHeader { height: 1; width: 1fr; background: $panel; padding: 0 1; layout: horizontal; }
@@ -66,6 +89,7 @@ class IncidentHeader(Widget):
         self._pieces: tuple[Text, Text, Text, tuple[Text, ...]] = (
             Text(), Text(), Text(), tuple(Text() for _ in PROGRESS_PARTS))
         """The badge, the title, what follows the title (health, DRILL), the progress parts."""
+        self._facts: HeaderFacts | None = None
         self.pending = 0
         """Entries typed here but not yet on disk (shown until they are saved)."""
         self.offline = False
@@ -81,13 +105,46 @@ class IncidentHeader(Widget):
              unseen: bool = False, signals: list[Signal] | None = None) -> None:
         """``unseen``: something new calls for attention that the lead has not seen yet;
         ``signals``: what calls for it at ``now``, when the caller has just looked."""
-        pieces = (self._badge(state), Text(printable(state.title, one_line=True) or "(no title yet)",
-                                           style="bold"),
-                  self._after_title(state, now, drill, unseen, signals),
-                  self._progress(state, now, watchers))
-        if pieces != self._pieces:
-            self._pieces = pieces
+        facts = self._facts_of(state, now, drill, watchers, unseen, signals)
+        shown, self._facts = self._facts, facts
+        if facts == shown:
+            return
+        if (shown is not None and facts.clock and shown.clock and len(facts.clock) == len(shown.clock)
+                and facts._replace(clock=shown.clock) == shown):
+            self._tick_clock(facts.clock)  # once a second: only the incident clock moved
+            return
+        badge, title, after = self._identity(facts)
+        self._pieces = (badge, title, after, self._progress(facts))
+        self._draw()
+
+    def _tick_clock(self, clock: str) -> None:
+        """The clock alone, in its own widget, when its part is drawn whole (one line, or two
+        lines wide enough for the progress); else the header is fitted again."""
+        badge, title, after, progress = self._pieces
+        self._pieces = (badge, title, after, (progress[0], Text(clock), *progress[2:]))
+        if self.has_class("-two-lines") and sum(cell_len(p.plain) for p in progress) > self._width():
             self._draw()
+        elif self.is_mounted and self.children:
+            self.query_one("#header-clock", TickingText).set_text(self._pieces[3][1])
+
+    def _facts_of(self, state: IncidentState, now: datetime, drill: bool, watchers: list[str],
+                  unseen: bool, signals: list[Signal] | None) -> HeaderFacts:
+        elapsed = state.elapsed(now)  # on the incident's clock: it stops at the resolution
+        upcoming = state.next_update(now)
+        due: tuple[str, str, str, bool] | None = None
+        if upcoming is not None:
+            at, audience = upcoming
+            left = (at - now).total_seconds()
+            late = left < 0
+            due = (audience, f"{at:%H:%M}",
+                   to_the_minute(-left) if late else to_the_minute(left, left=True), late)
+        return HeaderFacts(
+            theme=self.app.theme, severity=state.severity, title=state.title,
+            words=summary(state, now, signals), unseen=unseen, drill=drill,
+            status=state.status,
+            clock=f"T+{incident_clock(elapsed.total_seconds())}" if elapsed is not None else "",
+            commander=state.commander, update=due, watchers=tuple(w for w in watchers if w),
+            pending=self.pending, offline=self.offline)
 
     @property
     def _parts(self) -> tuple[Text, Text]:
@@ -151,70 +208,62 @@ class IncidentHeader(Widget):
     def _tone(self, name: str) -> Style:
         return tone_style(self.app.theme_variables, name)
 
-    def _badge(self, state: IncidentState) -> Text:
-        line = Text()
-        if state.severity:
-            badge = f" {state.severity} {SEVERITY_WORDS.get(state.severity, '')} "
-            tone = self._tone(SEVERITY_TONES.get(state.severity, "strong"))
-            line.append(badge, style=tone + Style(reverse=True, bold=True))
-            line.append("  ")
-        return line
-
-    def _after_title(self, state: IncidentState, now: datetime, drill: bool, unseen: bool,
-                     signals: list[Signal] | None) -> Text:
-        """The health and attention words, then the DRILL badge: never cut, whatever the title."""
-        line = Text()
-        words = summary(state, now, signals)
-        if words:
-            line.append("  ")
-            calm = words.startswith(("▲", "?"))
-            tone = self._tone("good" if words.startswith("▲") else "dim" if calm else "bad")
-            if unseen and not calm:
-                line.append(f" ! {words} ", style=tone + Style(reverse=True, bold=True))
+    def _identity(self, facts: HeaderFacts) -> tuple[Text, Text, Text]:
+        """The severity badge, the title, then the health and attention words and the DRILL
+        badge (never cut, whatever the title)."""
+        badge = Text()
+        if facts.severity:
+            tone = self._tone(SEVERITY_TONES.get(facts.severity, "strong"))
+            badge.append(f" {facts.severity} {SEVERITY_WORDS.get(facts.severity, '')} ",
+                         style=tone + Style(reverse=True, bold=True))
+            badge.append("  ")
+        title = Text(printable(facts.title, one_line=True) or "(no title yet)", style="bold")
+        after = Text()
+        if facts.words:
+            after.append("  ")
+            calm = facts.words.startswith(("▲", "?"))
+            tone = self._tone("good" if facts.words.startswith("▲") else "dim" if calm else "bad")
+            if facts.unseen and not calm:
+                after.append(f" ! {facts.words} ", style=tone + Style(reverse=True, bold=True))
             else:
-                line.append(words, style=tone + Style(bold=not calm))
-        if drill:
-            line.append("  ")
-            line.append(" DRILL ", style=self._tone("warn") + Style(reverse=True, bold=True))
-        return line
+                after.append(facts.words, style=tone + Style(bold=not calm))
+        if facts.drill:
+            after.append("  ")
+            after.append(" DRILL ", style=self._tone("warn") + Style(reverse=True, bold=True))
+        return badge, title, after
 
-    def _progress(self, state: IncidentState, now: datetime,
-                  watchers: list[str]) -> tuple[Text, Text, Text, Text, Text]:
+    def _progress(self, facts: HeaderFacts) -> tuple[Text, Text, Text, Text, Text]:
         """The status, the clock, the commander and the next update, its countdown, the rest."""
         status, clock, line, countdown, tail = Text(), Text(), Text(), Text(), Text()
-        resolved = state.status == "resolved"
-        status.append(state.status.upper(), style=self._tone("good") if resolved else Style(bold=True))
-        elapsed = state.elapsed(now)  # on the incident's clock: it stops at the resolution
-        if elapsed is not None:
+        resolved = facts.status == "resolved"
+        status.append(facts.status.upper(), style=self._tone("good") if resolved else Style(bold=True))
+        if facts.clock:
             _gap(status)
-            clock.append(f"T+{incident_clock(elapsed.total_seconds())}")
-        commander = state.commander
+            clock.append(facts.clock)
         _gap(line)
         line.append("IC ")
-        name = Text(printable(commander, one_line=True) if commander else "nobody",
-                    style="" if commander else self._tone("warn"))
+        name = Text(printable(facts.commander, one_line=True) if facts.commander else "nobody",
+                    style="" if facts.commander else self._tone("warn"))
         name.truncate(COMMANDER_CELLS, overflow="ellipsis")
         line.append_text(name)
-        upcoming = state.next_update(now)
-        if upcoming is not None:
-            due, audience = upcoming
-            left = (due - now).total_seconds()
+        if facts.update is not None:
+            audience, due, left, late = facts.update
             _gap(line)
-            line.append(f"next {audience} update {due:%H:%M} ")
-            if left >= 0:
-                countdown.append(f"(in {to_the_minute(left, left=True)})")
+            line.append(f"next {audience} update {due} ")
+            if late:
+                countdown.append(f"LATE {left}", style=self._tone("bad"))
             else:
-                countdown.append(f"LATE {to_the_minute(-left)}", style=self._tone("bad"))
-        others = [w for w in watchers if w]
-        if others:
+                countdown.append(f"(in {left})")
+        if facts.watchers:
             _gap(tail)
-            named = ", ".join(others[:WATCHERS_NAMED])
-            more = f" +{len(others) - WATCHERS_NAMED}" if len(others) > WATCHERS_NAMED else ""
+            named = ", ".join(facts.watchers[:WATCHERS_NAMED])
+            extra = len(facts.watchers) - WATCHERS_NAMED
+            more = f" +{extra}" if extra > 0 else ""
             tail.append(f"watching: {printable(named, one_line=True)}{more}", style=self._tone("dim"))
-        if self.pending:
+        if facts.pending:
             _gap(tail)
-            tail.append(f"⚠ {self.pending} not saved yet", style=self._tone("bad"))
-        if self.offline:
+            tail.append(f"⚠ {facts.pending} not saved yet", style=self._tone("bad"))
+        if facts.offline:
             _gap(tail)
             tail.append("⚠ offline: recording on this host", style=self._tone("bad"))
         return status, clock, line, countdown, tail

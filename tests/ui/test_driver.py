@@ -70,6 +70,20 @@ def _wakeups(pid: int) -> int:
     return total
 
 
+def _quiet_second(pid: int, terminal: int) -> bool:
+    """Whether, once it has settled, a second goes by with the idle app woken fewer than three
+    times. Textual's own driver wakes its keyboard thread ten times every second; on a busy
+    machine the app may take a while to finish its first frames, hence the tries."""
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        _drain(terminal)
+        before = _wakeups(pid)
+        time.sleep(1.0)  # a second with nothing typed
+        if _wakeups(pid) - before < 3:
+            return True
+    return False
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux driver")
 def test_keys_escape_split_sequences_and_quit_through_a_real_terminal(tmp_path: Path) -> None:
     log = tmp_path / "keys.log"
@@ -85,10 +99,7 @@ def test_keys_escape_split_sequences_and_quit_through_a_real_terminal(tmp_path: 
         os.write(main, b"a")
         _until(log, "a", process, main)
 
-        _drain(main)
-        before = _wakeups(process.pid)
-        time.sleep(1.0)  # a second with nothing typed: Textual's own driver wakes ten times
-        assert _wakeups(process.pid) - before < 5
+        assert _quiet_second(process.pid, main), "the idle app never stopped waking up"
 
         os.write(main, b"\x1b")  # a lone Escape: the Escape key once its delay is up
         _until(log, "escape", process, main)

@@ -181,6 +181,8 @@ class ProtocolPane(Pane):
         self._shown_shape: tuple[tuple[object, ...], tuple[object, ...]] | None = None
         """What of the state (``drawn_from``) and which steps' symbols the rows were last drawn
         for: a note recorded is a new state with the same steps, and redraws nothing here."""
+        self._ticked: list[tuple[str, str] | None] | None = None
+        """The timing column's words as the last tick drew them (``_timing_words``)."""
 
     def show(self, state: IncidentState, now: datetime) -> None:
         self.last_shown = (state, now)
@@ -215,7 +217,10 @@ class ProtocolPane(Pane):
             self.show(state, now)
             return
         self.views = {v.step.id: v for v in views}
-        self.query_one(TimingColumn).set_texts(self._timings(views, state, now))
+        words = self._timing_words(views, state, now)
+        if words != self._ticked:  # most seconds, every countdown still reads the same
+            self._ticked = words
+            self.query_one(TimingColumn).set_texts(self._timing_texts(words))
 
     def _layout(self, views: list[StepView], state: IncidentState) -> list[StepView | str]:
         """The rows in order: the steps that apply first, each protocol's name above its steps
@@ -230,16 +235,22 @@ class ProtocolPane(Pane):
             out.append(view)
         return out
 
-    def _timings(self, views: list[StepView], state: IncidentState, now: datetime) -> list[Text]:
-        """The timing column's texts, one a row (empty beside a protocol's name)."""
-        timings = []
-        for item in self._layout(views, state):
+    def _timing_words(self, views: list[StepView], state: IncidentState,
+                      now: datetime) -> list[tuple[str, str] | None]:
+        """The timing column's words and tone, one a row (None beside a protocol's name)."""
+        return [None if isinstance(item, str) else
+                ("  " + cells(step_timing(item, now, state.declared_at), TIMING_CELLS - 2),
+                 step_symbol(item, now)[1])
+                for item in self._layout(views, state)]
+
+    def _timing_texts(self, words: list[tuple[str, str] | None]) -> list[Text]:
+        texts = []
+        for word in words:
             timing = Text()  # a span, not the base style: rendering a line keeps only spans
-            if not isinstance(item, str):
-                timing.append("  " + cells(step_timing(item, now, state.declared_at), TIMING_CELLS - 2),
-                              style=self.tone(step_symbol(item, now)[1]))
-            timings.append(timing)
-        return timings
+            if word is not None:
+                timing.append(word[0], style=self.tone(word[1]))
+            texts.append(timing)
+        return texts
 
     def compose(self) -> ComposeResult:
         steps = RowList(follow_tail=self.FOLLOW_TAIL)
@@ -311,7 +322,8 @@ class ProtocolPane(Pane):
                 who = printable(step_who(view, state), one_line=True)
                 line.append(" " + cells(who, owner_width - 1), style="dim")
             rows.append(Row(line, key=view.step.id))
-        return rows, self._timings(views, state, now)
+        self._ticked = self._timing_words(views, state, now)
+        return rows, self._timing_texts(self._ticked)
 
     # -- acting on a step -------------------------------------------------------------------------
 
