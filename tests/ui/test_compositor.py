@@ -79,7 +79,7 @@ def afresh(app) -> str:
             widget._drawn, widget._finished = {}, {}
             if (bar := widget._vertical_scrollbar) is not None:
                 bar._styles_cache.clear()
-                bar._drawn = None
+                bar._drawn = bar._rows = None
     return on_screen(app)
 
 

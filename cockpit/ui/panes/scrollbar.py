@@ -74,13 +74,53 @@ class SteppedScrollBar(ScrollBar):
                                    repaint=repaint)
         return super().refresh(repaint=repaint)
 
+    _rows: tuple[Look, int, int, dict[Row, Strip]] | None = None
+    """Each kind of row as Textual drew it, for a look without its thumb and a crop's columns."""
+
     def render_lines(self, crop: Region) -> list[Strip]:
+        """The bar's lines: kept while its look is the same; when only the thumb moved, made of
+        the rows Textual drew before (each row of a bar is one of a few kinds: above the thumb,
+        the thumb, its two ends in eighths, below), drawn by Textual only when a kind is new."""
         look, drawn = self.look(), self._drawn
         if look is not None and drawn is not None and drawn[0] == look and drawn[1] == crop:
             return drawn[2]
-        lines = super().render_lines(crop)
-        self._drawn = None if look is None else (look, crop, lines)
+        if look is None or not look.vertical:
+            lines = super().render_lines(crop)
+            self._drawn = None if look is None else (look, crop, lines)
+            return lines
+        kinds = rows_of(look.thumb, look.size.height)[crop.y:crop.bottom]
+        learned = self._rows
+        if learned is None or (learned[0], learned[1], learned[2]) != (look._replace(thumb=None), *crop.column_span):
+            learned = self._rows = (look._replace(thumb=None), *crop.column_span, {})
+        known = learned[3]
+        if all(kind in known for kind in kinds):
+            lines = [known[kind] for kind in kinds]
+        else:
+            lines = super().render_lines(crop)
+            known.update(zip(kinds, lines, strict=False))
+        self._drawn = (look, crop, lines)
         return lines
+
+
+Row = tuple[str, int]
+"""A kind of row in a vertical bar: ``("above", 0)``, ``("thumb", 0)``, ``("below", 0)``, or a
+thumb's end drawn with a partial glyph, ``("start", eighths)`` / ``("end", eighths)``."""
+
+
+def rows_of(thumb: tuple[int, int] | None, height: int) -> list[Row]:
+    """The kind of each row of a vertical bar ``height`` rows tall, as Textual's
+    ``ScrollBarRender.render_bar`` lays them out for a thumb whose ends are ``thumb`` eighths."""
+    if thumb is None:
+        return [("blank", 0)] * height
+    (start_index, start_bar), (end_index, end_bar) = (divmod(max(0, end), STEPS) for end in thumb)
+    rows: list[Row] = [("above", 0)] * height
+    rows[end_index:] = [("below", 0)] * (height - end_index)
+    rows[start_index:end_index] = [("thumb", 0)] * (end_index - start_index)
+    if start_index < len(rows) and start_bar:  # an eighth-cell glyph unless the end is on a cell
+        rows[start_index] = ("start", start_bar)
+    if end_index < len(rows) and end_bar:
+        rows[end_index] = ("end", end_bar)
+    return rows
 
 
 def crossed(was: tuple[int, int], now: tuple[int, int], height: int) -> list[int]:
