@@ -430,13 +430,16 @@ class IncidentState:
     def step_views(self, now: datetime) -> list[StepView]:
         """Every step at ``now``; once resolved, exactly as it stood at the resolution.
 
-        The views of the last state and moment asked about are kept: a screen's tick asks four
-        times (the header's countdown, what calls for attention, the Protocol pane, the Calm
-        clock) for the same state at the same second. The pair is replaced whole, as
+        The views of the last moment asked about are kept, with what they are made of (the
+        protocols, the progress, the declaration, the severity and the resolution, by identity:
+        a note recorded is a new state that shares them): a screen's tick asks four times (the
+        header's countdown, what calls for attention, the Protocol pane, the Calm clock) at the
+        same second, and every seat redraws on each note followed. The triple is replaced whole, as
         ``_steps_by_id`` does, so another thread reads either pair, each right for itself."""
         global _last_views
-        state, moment, views = _last_views
-        if state is not self or moment != now:
+        inputs = (self.protocols, self.steps, self.declared_at, self.severity, self.resolved_at)
+        kept, moment, views = _last_views
+        if moment != now or not all(a is b for a, b in zip(kept, inputs, strict=True)):
             clock = self.clock_time(now)
             views = tuple(
                 view_step(
@@ -446,7 +449,7 @@ class IncidentState:
                 )
                 for name, step in self.all_steps()
             )
-            _last_views = (self, now, views)
+            _last_views = (inputs, now, views)
         return list(views)
 
     def proof_of(self, step: Step) -> int | None:
@@ -505,7 +508,7 @@ class IncidentState:
 
 
 _last_steps: tuple[tuple[ProtocolSpec, ...], dict[str, tuple[str, Step]]] = ((), {})
-_last_views: tuple[object, datetime | None, tuple[StepView, ...]] = (None, None, ())
+_last_views: tuple[tuple[object, ...], datetime | None, tuple[StepView, ...]] = ((None,) * 5, None, ())
 
 
 def _steps_by_id(protocols: tuple[ProtocolSpec, ...]) -> dict[str, tuple[str, Step]]:

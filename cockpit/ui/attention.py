@@ -129,14 +129,16 @@ class Attention:
         self._known: set[tuple[object, ...]] | None = None
         self._unseen: set[tuple[object, ...]] = set()
         self._current: list[Signal] = []
-        self._standing: tuple[IncidentState, list[Signal]] | None = None
+        self._standing: tuple[tuple[object, object], list[Signal]] | None = None
 
     def observe(self, state: IncidentState, now: datetime) -> list[Signal]:
         """Look at ``state``: the signals that became true since the last look (none on the
         first: what was already true is shown, not announced). Called every second: what only
-        the events decide is worked out again only when the state is another one."""
-        if self._standing is None or self._standing[0] is not state:
-            self._standing = (state, standing(state))
+        the events decide (``standing``) is worked out again only when the endpoints or the
+        alerts are others."""
+        made_of = (state.endpoints, state.alerts)  # a note recorded shares both: kept
+        if self._standing is None or any(a is not b for a, b in zip(self._standing[0], made_of)):
+            self._standing = (made_of, standing(state))
         current = self._standing[1] + timed(state, now, self.page_warn_after)
         keys = {s.key for s in current}
         first = self._known is None

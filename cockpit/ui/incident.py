@@ -261,6 +261,7 @@ class IncidentScreen(CroppedScreen[None]):
         """Six panes, one pane with tabs, or the too-small message."""
         set_layout(self, width, height)
         self._show_active()
+        self._draw_strip()
 
     @property
     def low_bandwidth(self) -> bool:
@@ -352,7 +353,10 @@ class IncidentScreen(CroppedScreen[None]):
         self.query_one("#tabs", TickingText).set_text(tabs_line(self.active_pane))
 
     def _draw_strip(self) -> None:
-        """Under the one open pane: the newest timeline entry and the worst endpoint."""
+        """Under the one open pane: the newest timeline entry and the worst endpoint. Drawn only
+        while it shows (one pane at a time, ``-narrow``); the layout draws it when it turns up."""
+        if not self.has_class("-narrow"):
+            return
         state = self.session.state
         line = Text()
         worst = state.worst_endpoint()
