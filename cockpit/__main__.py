@@ -1,5 +1,5 @@
 """``python -m cockpit`` runs the command line."""
 
-from cockpit.cli import main
+from cockpit.cli import run
 
-raise SystemExit(main())
+run()

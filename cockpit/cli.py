@@ -290,6 +290,15 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
     return handler
 
 
+def run() -> NoReturn:
+    """The ``cockpit`` program: ``main``, then the process ends."""
+    from cockpit import collector
+
+    code = main()
+    collector.leaving()
+    raise SystemExit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

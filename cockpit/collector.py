@@ -40,3 +40,10 @@ def settle() -> None:
     (a session's earlier events): each call sets aside only what was added since the last."""
     gc.collect(1)
     gc.freeze()
+
+
+def leaving() -> None:
+    """The process is about to end: what lives now is set aside, so that the interpreter's last
+    collection, at shutdown, does not walk it (after a cold ``cockpit status`` on a 100,000-event
+    session, about a million objects: 40 ms of the command's time)."""
+    gc.freeze()

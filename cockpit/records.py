@@ -213,22 +213,37 @@ def checked(records: list[dict[str, Any]]) -> Iterator[dict[str, Any] | str]:
 
 
 def _problem(record: dict[str, Any]) -> str | None:
+    """Why ``record`` cannot be folded (None when it can), made ready to fold on the way: ``at``
+    an aware UTC time, ``by`` and ``id`` text. An event as the cockpit writes it passes the first
+    few checks; anything else takes the long way, which says what is wrong."""
     seq, at, kind = record.get("seq"), record.get("at"), record.get("kind")
+    if type(seq) is int and seq >= 1 and type(kind) is str and kind and type(at) is datetime:
+        if at.tzinfo is not timezone.utc:
+            at = record["at"] = _utc(at)
+        if EARLIEST <= at < LATEST and type(record.get("by", "")) is str \
+                and type(record.get("id", "")) is str:
+            return None
+    return _described_problem(record, seq, at, kind)
+
+
+def _utc(at: datetime) -> datetime:
+    """``at`` with the standard library's UTC zone. A local date-time is read as UTC, the only
+    zone the format uses; any other is the same moment in UTC: the parser's own zone objects (one
+    per value) make every comparison of two times call back into the parser, the fold compares
+    times on every event, and a checkpoint pickled each zone."""
+    if at.tzinfo is timezone.utc:
+        return at
+    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+
+
+def _described_problem(record: dict[str, Any], seq: Any, at: Any, kind: Any) -> str | None:
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
         return f"seq = {seq!r}, expected a whole number from 1" if "seq" in record else "no seq"
     if not isinstance(kind, str) or not kind:
         return f"kind = {kind!r}, expected an event kind such as note.added" if "kind" in record \
             else "no kind"
     if isinstance(at, datetime):
-        if at.tzinfo is None:  # a local date-time: read as UTC, the only zone the format uses
-            at = at.replace(tzinfo=timezone.utc)
-            record["at"] = at
-        elif at.tzinfo is not timezone.utc:
-            # The same moment in UTC, with the standard library's zone: the parser's own zone
-            # objects (one per value) make every comparison of two times call back into the
-            # parser, the fold compares times on every event, and a checkpoint pickled each zone.
-            at = at.astimezone(timezone.utc)
-            record["at"] = at
+        at = record["at"] = _utc(at)
         if not EARLIEST <= at < LATEST:
             return f"at = {at.isoformat()} is not a plausible time"
         for name in ("by", "id"):  # text fields of every event: kept, as text
