@@ -262,6 +262,12 @@ class Journal:
                     chunk += handle.read()
         return self._consume(chunk, self._offset)
 
+    def wait_unlocked(self) -> None:
+        """Return once no writer holds the lock: blocking, for a thread (a seat waiting for the
+        writer whose append it was told of). The shared lock is let go at once."""
+        with open(self.path, "rb") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+
     def _notice_replaced(self, stat: os.stat_result) -> None:
         """Another file renamed over the session is said once and followed from where this
         process was; this process's appends go to it, not to the file it replaced."""

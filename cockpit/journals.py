@@ -51,6 +51,9 @@ class EventJournal(Protocol):
 
     def read_new(self, *, wait_for_lock: bool = True) -> list[dict[str, Any]]: ...
 
+    def wait_unlocked(self) -> None:
+        """Block until a writer that left ``read_new`` ``locked_out`` lets go (for a thread)."""
+
     def append(self, record: dict[str, Any] | list[dict[str, Any]], *,
                prepare: Prepare | None = None) -> list[dict[str, Any]]:
         """Under the journal's lock: the others' new events go to ``prepare``, which returns

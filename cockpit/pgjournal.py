@@ -514,6 +514,9 @@ class PgJournal:
 
     # -- reading ---------------------------------------------------------------------------------
 
+    def wait_unlocked(self) -> None:
+        """Never locked out: the database orders the writers itself."""
+
     def read_new(self, *, wait_for_lock: bool = True) -> list[dict[str, Any]]:
         """The events other seats appended since; offline, tries the database again (at most
         every ``RECONNECT_SECONDS``) and, when it is back, uploads and sets ``rebased``."""

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -50,8 +51,6 @@ if TYPE_CHECKING:
 RETRY_SECONDS = 2.0
 STOP_SECONDS = 2.0
 """How long stopping waits for the monitor to close its connections."""
-LOCK_PAUSE = 0.002
-"""The first wait for a writer's lock when following (doubling up to ``POLL_SECONDS``)."""
 LEASE_SECONDS = 1.0
 """How often a seat without the poller lease tries to take it."""
 READ_ONLY_MESSAGE = ("This seat is read-only: nothing is recorded. Open the session without "
@@ -90,6 +89,8 @@ class Seat:
         self._polling: asyncio.Task[None] | None = None
         self._following: asyncio.Task[None] | None = None
         self._follow_failed = False
+        self._unlocked: asyncio.Future[None] | None = None
+        """Set once the writer the following waits for lets go of the lock (``_writer_done``)."""
         self._problems_told = 0
         self._recovery_told: object = None
 
@@ -262,7 +263,6 @@ class Seat:
             f" {why}.", "warning")))
         journal = self.session.journal
         async for _ in changes:
-            pause = LOCK_PAUSE
             while True:  # a big append is read a piece at a time, letting the loop run between
                 if self.follow(wait_for_lock=False):
                     self.changed()
@@ -273,8 +273,25 @@ class Seat:
                     continue
                 # The event comes with the write, before the writer's fsync lets go of the lock,
                 # and its letting go raises none: wait for it here, never blocking the loop.
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, POLL_SECONDS)
+                await self._writer_done(journal)
+
+    async def _writer_done(self, journal: Any) -> None:
+        """Until the writer holding the journal's lock lets go, or ``POLL_SECONDS`` at most.
+        The wait is the lock itself, taken in a thread (one at a time), so the read follows the
+        moment the writer's fsync is done: waiting by pauses on the loop read each append a few
+        milliseconds late, and up to twice the writer's time under load."""
+        if self._unlocked is None or self._unlocked.done():
+            loop = asyncio.get_running_loop()
+            unlocked = self._unlocked = loop.create_future()
+
+            def wait() -> None:
+                with contextlib.suppress(OSError):
+                    journal.wait_unlocked()
+                with contextlib.suppress(RuntimeError):  # the loop is gone: the seat has left
+                    loop.call_soon_threadsafe(lambda: unlocked.done() or unlocked.set_result(None))
+
+            threading.Thread(target=wait, name="wait for the writer", daemon=True).start()
+        await asyncio.wait({self._unlocked}, timeout=POLL_SECONDS)
 
     def _following_over(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:

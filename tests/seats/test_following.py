@@ -171,3 +171,34 @@ async def test_an_append_read_while_its_writer_held_the_lock_is_read_once_it_let
     await asyncio.wait_for(changed.wait(), DEADLINE)
     assert follower.session.events[-1].text == "held up"
     await follower.leave()
+
+
+async def test_a_seat_waits_for_a_writers_lock_without_trying_again_and_again(session_file, clock):
+    """The wait is the lock itself (taken in a thread), not pauses on the loop: while a writer
+    holds the lock the seat tries once (once more only if a quarter second passes), and reads
+    the moment the writer lets go."""
+    changed = asyncio.Event()
+    follower = Seat(Session.open(session_file, handle="watcher", read_only=True),
+                    changed=changed.set)
+    tries: list[float] = []
+    follow = follower.follow
+    follower.follow = lambda **kw: tries.append(time.monotonic()) or follow(**kw)  # type: ignore[method-assign]
+    follower.start_following()
+    await asyncio.sleep(0)
+    tries.clear()
+    writer = os.open(session_file, os.O_RDONLY)
+    fcntl.flock(writer, fcntl.LOCK_EX)
+    with open(session_file, "ab") as handle:
+        handle.write(event_block({"at": clock.now(), "by": "bob", "kind": "note.added",
+                                  "text": "held up", "tag": "note", "seq": 4}))
+    deadline = time.monotonic() + DEADLINE
+    while not tries:
+        assert time.monotonic() < deadline, "the seat never tried to read the append"
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(0.1)  # a tenth of a second under the lock: pauses of 2, 4, 8 ms… tried 6 times
+    held = time.monotonic() - tries[0]
+    assert len(tries) <= 1 + int(held / 0.25), tries
+    os.close(writer)
+    await asyncio.wait_for(changed.wait(), DEADLINE)
+    assert follower.session.events[-1].text == "held up"
+    await follower.leave()
