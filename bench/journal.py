@@ -18,6 +18,7 @@ Machines are noisy: every figure is the median of several runs.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import resource
 import shutil
@@ -92,11 +93,13 @@ def best_of(fn, runs: int = 5) -> float:
     return timed_of(fn, runs)[0]
 
 
-def timed_of(fn, runs: int = 5) -> tuple[float, float]:
+def timed_of(fn, runs: int = 5, prepare=None) -> tuple[float, float]:
     """The median wall time of ``fn`` and the median processor time (user + system) it used, in
-    this process and in the processes it waited for."""
+    this process and in the processes it waited for; ``prepare`` runs before each, untimed."""
     walls, processor = [], []
     for _ in range(runs):
+        if prepare is not None:
+            prepare()
         before, start = _processor_time(), time.perf_counter()
         fn()
         walls.append(time.perf_counter() - start)
@@ -110,6 +113,16 @@ def _processor_time() -> float:
 
 
 COCKPIT = [sys.executable, "-m", "cockpit"]
+
+
+def forget_checkpoints(cache: Path) -> None:
+    """No checkpoint left for the next command: once the child writing one for the last command
+    is done (it holds the session's lock file while it writes; ``cockpit.checkpoint.save``), the
+    cache is removed. Removed sooner, the child would write it again, and a "cold" run be warm."""
+    for lock in (cache / "cockpit" / "checkpoints").glob("*.lock"):
+        with open(lock, "rb") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+    shutil.rmtree(cache, ignore_errors=True)
 
 
 def command(*args: str, env: dict[str, str]) -> float:
@@ -163,12 +176,12 @@ def main() -> int:
               f" {PARSER} parse 1k {parse[1_000] * 1000:.0f} ms, 100k {parse[100_000] * 1000:.0f} ms"
               f" ({sizes[100_000].stat().st_size / 1e6:.1f} MB)")
 
-        cold_timed = {n: timed_of(lambda p=p: (shutil.rmtree(folder / "cache", ignore_errors=True),
-                                               command("status", str(p), env=env)), runs=3)
+        cold_timed = {n: timed_of(lambda p=p: command("status", str(p), env=env), runs=3,
+                                  prepare=lambda: forget_checkpoints(folder / "cache"))
                       for n, p in sizes.items()}
         cold = {n: wall for n, (wall, _) in cold_timed.items()}
         memory = peak_kb("status", str(sizes[100_000]), env=env)  # warm now: compare below
-        shutil.rmtree(folder / "cache", ignore_errors=True)
+        forget_checkpoints(folder / "cache")
         cold_memory = peak_kb("status", str(sizes[100_000]), env=env)
         warm = {n: best_of(lambda p=p: command("status", str(p), env=env), runs=5)
                 for n, p in sizes.items()}
@@ -181,7 +194,9 @@ def main() -> int:
         print(f"  cold 100k (less start-up) / {PARSER} parse = {cold_ratio:.2f}x"
               f"  (goal <= 2x: {goals.check(cold_ratio <= 2, 'status cold')})")
         cold_processor = cold_timed[100_000][1] - start_up_processor
-        print(f"  in processor time: cold 100k less start-up {cold_processor * 1000:.0f} ms / {PARSER} parse"
+        print("  in processor time (the command's own: the checkpoint is pickled and written by a child"
+              " it leaves behind, not counted here):")
+        print(f"    cold 100k less start-up {cold_processor * 1000:.0f} ms / {PARSER} parse"
               f" {parse_timed[100_000][1] * 1000:.0f} ms = {cold_processor / parse_timed[100_000][1]:.2f}x")
         if memory is not None and cold_memory is not None:
             print(f"  peak memory, 100k: cold {cold_memory / 1024:.0f} MB, warm {memory / 1024:.0f} MB")

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
+import fcntl
 import hashlib
 import hmac
 import io
@@ -38,6 +39,8 @@ import os
 import pickle
 import secrets
 import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -47,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
-from cockpit import collector
+from cockpit import collector, program
 from cockpit.files import UnsafeFile, create_private, make_folders, replace_private
 from cockpit.paths import APP, user_data_dir
 
@@ -63,6 +66,8 @@ folding is a few milliseconds and a checkpoint would cost more than it saves."""
 TAIL_PROBE = 4096
 """The last bytes of the covered part hashed for the summary's cheap key."""
 _READ = 1 << 20
+WRITER_WAIT = 5.0
+"""Seconds a reader waits for a checkpoint being written by another command's child."""
 
 
 @dataclass(frozen=True)
@@ -214,12 +219,75 @@ def _write(target: Path, payload: bytes) -> None:
 
 
 def save(session: Path, checkpoint: Checkpoint, summary: Summary) -> None:
-    """Keep the checkpoint and the summary for ``session``; failing is never fatal (a cache)."""
+    """Keep the checkpoint and the summary for ``session``; failing is never fatal (a cache).
+
+    In the ``cockpit`` program's own process (``cockpit.program``), with no other thread, a
+    forked child writes them: pickling a big state is a fifth of a cold ``status``, and the
+    command answers without waiting for it. The child holds the session's writing lock until it
+    is done, and ``load`` waits for it: a command right after finds the checkpoint."""
+
+    def write() -> None:
+        try:
+            _write(location(session, "state"), _pickle(checkpoint))
+        except (OSError, pickle.PicklingError, TypeError, ValueError, RecursionError):
+            return
+        save_summary(session, summary)
+
+    if not (program.itself and _in_a_child(write, location(session, "lock"))):
+        write()
+
+
+def _in_a_child(write: Callable[[], None], lock: Path) -> bool:
+    """``write`` run by a forked child, detached from the terminal, holding ``lock`` until it is
+    done: True (in the parent) once forked; False when it cannot be (threads, which a fork
+    would not carry; no fork; another writer busy), for the caller to write itself."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return False
     try:
-        _write(location(session, "state"), _pickle(checkpoint))
-    except (OSError, pickle.PicklingError, TypeError, ValueError, RecursionError):
+        make_folders(lock.parent)
+        held = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        child = os.fork()
+    except OSError:
+        os.close(held)
+        return False
+    if child:
+        os.close(held)  # the child's copy holds the lock now
+        return True
+    try:  # the child: nothing of it reaches the terminal, and it never returns to the caller
+        os.setsid()
+        nothing = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(nothing, fd)
+        write()
+    finally:
+        os._exit(0)
+
+
+def _no_writer(session: Path) -> None:
+    """Wait (``WRITER_WAIT`` at most) while a child of another command writes ``session``'s
+    checkpoint."""
+    try:
+        fd = os.open(location(session, "lock"), os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:  # none was ever written in the background
         return
-    save_summary(session, summary)
+    try:
+        deadline = time.monotonic() + WRITER_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:  # a writer stuck on a disk: fold without it
+                    return
+                time.sleep(0.005)
+    finally:
+        os.close(fd)
 
 
 def save_summary(session: Path, summary: Summary) -> None:
@@ -280,6 +348,7 @@ def summary_of(session: Path) -> Summary | None:
 def load(session: Path) -> Checkpoint | None:
     """The checkpoint for ``session``, when this user's cockpit wrote it for this fold; whether
     it still matches the file is ``verified``'s to say."""
+    _no_writer(session)
     payload = _payload(location(session, "state"))
     if not payload:
         return None

@@ -292,8 +292,9 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
 
 def run() -> NoReturn:
     """The ``cockpit`` program: ``main``, then the process ends."""
-    from cockpit import collector
+    from cockpit import collector, program
 
+    program.itself = True
     code = main()
     collector.leaving()
     raise SystemExit(code)

@@ -214,3 +214,23 @@ def test_sessions_lists_from_summaries_and_sees_every_change(tmp_path: Path) -> 
     rows = {row["title"]: row for row in list_sessions()}
     assert rows["EU checkout down"]["status"] == "resolved"
     assert rows["Small one"]["severity"] == "SEV4"
+
+
+def test_the_program_leaves_its_checkpoint_to_a_child_and_the_next_reader_waits_for_it(
+        tmp_path: Path) -> None:
+    """``cockpit status`` (the program itself) answers without writing the checkpoint: a child
+    it forks does, holding the session's lock file, and says nothing on the command's output.
+    A reader right after waits for that child, and finds the checkpoint."""
+    import subprocess
+    import sys
+
+    path = big_session(tmp_path / "big.toml", count=3000)
+    done = subprocess.run([sys.executable, "-m", "cockpit", "status", str(path)],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.startswith("SEV2  Checkout API returning 500s") and done.stderr == ""
+    assert checkpoint.location(path, "lock").exists()  # the child's lock, created before the fork
+    saved = checkpoint.load(path)  # waits for the child while it writes
+    assert saved is not None and saved.covered == path.stat().st_size
+    assert checkpoint.summary_of(path) is not None
+    session = Session.open(path, keep_events=False)
+    assert session.state == truth(path).state
