@@ -169,14 +169,14 @@ def main() -> int:
         sizes = {1_000: folder / "s1k.toml", 100_000: folder / "s100k.toml"}
         for count, path in sizes.items():
             make_big_session(path, count)
-        parse_timed = {n: timed_of(lambda p=p: rtoml.loads(p.read_text()), runs=3) for n, p in sizes.items()}
+        parse_timed = {n: timed_of(lambda p=p: rtoml.loads(p.read_text()), runs=5) for n, p in sizes.items()}
         parse = {n: wall for n, (wall, _) in parse_timed.items()}
         start_up, start_up_processor = timed_of(lambda: command("--version", env=env), runs=5)
         print(f"reference: python + `cockpit --version` {start_up * 1000:.0f} ms;"
               f" {PARSER} parse 1k {parse[1_000] * 1000:.0f} ms, 100k {parse[100_000] * 1000:.0f} ms"
               f" ({sizes[100_000].stat().st_size / 1e6:.1f} MB)")
 
-        cold_timed = {n: timed_of(lambda p=p: command("status", str(p), env=env), runs=3,
+        cold_timed = {n: timed_of(lambda p=p: command("status", str(p), env=env), runs=5,
                                   prepare=lambda: forget_checkpoints(folder / "cache"))
                       for n, p in sizes.items()}
         cold = {n: wall for n, (wall, _) in cold_timed.items()}
