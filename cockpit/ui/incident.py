@@ -148,6 +148,8 @@ class IncidentScreen(CroppedScreen[None]):
         self._shown_minute: datetime | None = None
         """The minute the panes' rows were last drawn in (a tick within it redraws no rows)."""
         self._push_pending = False
+        self._keys_drawn: tuple[int, bool] | None = None
+        """The width and read-only-ness the keys line was drawn for."""
         self._drawn: dict[str, tuple[datetime, object]] = {}
         """Per pane, the minute and the parts of the state its rows were last drawn from
         (``Pane.drawn_from``): a note followed from another seat redraws the timeline, not the
@@ -376,6 +378,9 @@ class IncidentScreen(CroppedScreen[None]):
         self.query_one("#strip", TickingText).set_text(line)
 
     def _draw_keys(self) -> None:
+        if self._keys_drawn == (self.size.width, self.session.read_only):
+            return  # they change with the width only
+        self._keys_drawn = (self.size.width, self.session.read_only)
         keys = keys_line(self.size.width)
         if self.session.read_only:
             keys = Text("read-only seat: browsing only   1-6 panes  ? help  ^p commands  ^q quit",

@@ -264,7 +264,12 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
         height = self.size.height
         if height and old_count > height and self._count > height and self.show_vertical_scrollbar:
             self.set_reactive(RowList.virtual_size, size)
-            self._scroll_update(size)
+            if self._count > old_count:  # grown: the bar stays, the scroll stays valid
+                bar = self.vertical_scrollbar
+                bar.set_reactive(ScrollBar.window_virtual_size, self._count)
+                bar.refresh()  # once (Textual's update asks three times, each working out the bar)
+            else:
+                self._scroll_update(size)
         else:
             self.virtual_size = size
 
