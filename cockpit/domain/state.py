@@ -435,7 +435,7 @@ class IncidentState:
         a note recorded is a new state that shares them): a screen's tick asks four times (the
         header's countdown, what calls for attention, the Protocol pane, the Calm clock) at the
         same second, and every seat redraws on each note followed. The triple is replaced whole, as
-        ``_steps_by_id`` does, so another thread reads either pair, each right for itself."""
+        ``_steps_by_id`` does, so another thread reads either triple, each right for itself."""
         global _last_views
         inputs = (self.protocols, self.steps, self.declared_at, self.severity, self.resolved_at)
         kept, moment, views = _last_views

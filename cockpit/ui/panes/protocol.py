@@ -197,9 +197,9 @@ class ProtocolPane(Pane):
         title = f"Protocol · {names} · {done}/{len(one_off)} done"  # as `cockpit status` counts
         title += f" · {skipped} skipped" if skipped else ""
         self.set_title(title + (f" · {late} late" if late else ""))
-        rows, timings = self.render_rows(views, state, now)
-        self.rows.set_rows(rows)
-        self.query_one(TimingColumn).set_texts(timings)
+        self.rows.set_rows(self.render_rows(views, state, now))
+        self._ticked = self._timing_words(views, state, now)
+        self.query_one(TimingColumn).set_texts(self._timing_texts(self._ticked))
         self._describe_selected()
         self._shown_shape = (self.drawn_from(state), step_shape(views, now))
 
@@ -301,9 +301,8 @@ class ProtocolPane(Pane):
             detail._shown_text = text  # type: ignore[attr-defined]
             detail.update(text, layout=False)
 
-    def render_rows(self, views: list[StepView], state: IncidentState,
-                    now: datetime) -> tuple[list[Row], list[Text]]:
-        """The steps' rows and, beside each, its timing for the timing column."""
+    def render_rows(self, views: list[StepView], state: IncidentState, now: datetime) -> list[Row]:
+        """The steps' rows (their timings are the timing column's, ``_timing_words``)."""
         width = self.width
         owner_width = 12 if width + TIMING_CELLS >= 56 else 0
         text_width = max(10, width - 2 - owner_width)  # the step's text gets the rest
@@ -322,8 +321,7 @@ class ProtocolPane(Pane):
                 who = printable(step_who(view, state), one_line=True)
                 line.append(" " + cells(who, owner_width - 1), style="dim")
             rows.append(Row(line, key=view.step.id))
-        self._ticked = self._timing_words(views, state, now)
-        return rows, self._timing_texts(self._ticked)
+        return rows
 
     # -- acting on a step -------------------------------------------------------------------------
 
