@@ -8,7 +8,7 @@ run this one fold, so they can never disagree.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -605,6 +605,21 @@ def evolve(value: _Plain, **changes: object) -> _Plain:
     new = object.__new__(type(value))
     object.__setattr__(new, "__dict__", {**value.__dict__, **changes})
     return new
+
+
+NOTE_PARTS = frozenset({"notes", "event_count", "last_seq", "last_at"})
+"""What a note (``note.added``) changes in the state: the notes, and the counters every event
+moves."""
+_BUT_NOTES = tuple(f.name for f in fields(IncidentState) if f.name not in NOTE_PARTS)
+
+
+def parts_but_notes(state: IncidentState) -> tuple[object, ...]:
+    """Every other part of ``state``, to compare by identity with an earlier state's: the fold
+    keeps a part an event leaves alone as the same object, so what reads none of the notes and
+    counters (the header, what calls for attention, the Calm pane) knows a note, the most
+    common thing followed from another seat, left it as it was."""
+    values = state.__dict__
+    return tuple(values[name] for name in _BUT_NOTES)
 
 
 # -- the fold ---------------------------------------------------------------------------------

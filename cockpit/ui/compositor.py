@@ -8,8 +8,11 @@ following its file, that was about half of the time from an append to the termin
 every seat on every append and every tick.
 
 Here a widget renders only when the part of it that is visible meets the update, and only the
-lines of the update: what is sent is exactly what Textual sends (the chops within the updated
-spans), for less of the work. Textual is pinned exactly: this overrides one method of its
+lines of the update, less the parts of the update that lie wholly under one widget in front of
+it (Textual's chops would take nothing from it there): for a new timeline entry the Screen, the
+panes' container and the timeline's pane behind the timeline's list render nothing, and for a
+new count in the pane's title, its top line. What is sent is exactly what Textual
+sends (the chops within the updated spans), for less of the work. Textual is pinned exactly: this overrides one method of its
 compositor (``_get_renders``), and tests/ui/test_compositor.py compares both on every kind of
 update the cockpit makes.
 """
@@ -39,15 +42,18 @@ class CroppedCompositor(Compositor):
             self._updating = ()
 
     def _get_renders(self, crop: Region | None = None) -> Iterable[tuple[Region, Region, list[Strip]]]:
-        """Each visible widget under the update (or ``crop``, or all of the screen, as Textual's),
-        front to back: its region, its clip narrowed to the lines of the update that meet it,
+        """Each visible widget under the update (or ``crop``, or all of the screen, as Textual's)
+        and not hidden there, front to back: its region, its clip narrowed to the lines of the update that meet it,
         and its strips for those lines."""
         updating = self._updating or (crop or self.size.region,)
+        painted: list[Region] = []
         for widget, (region, clip) in self.visible_widgets.items():
             shown = region.intersection(clip)
-            hits = [hit for hit in (shown.intersection(r) for r in updating) if hit]
+            hits = [hit for hit in (shown.intersection(r) for r in updating)  # what of it shows
+                    if hit and not any(front.contains_region(hit) for front in painted)]
             if not hits:
                 continue
+            painted.append(shown)
             top, bottom = min(hit.y for hit in hits), max(hit.bottom for hit in hits)
             clip = clip.intersection(Region(0, top, self.size.width, bottom - top))
             shown = region.intersection(clip)

@@ -39,7 +39,7 @@ from cockpit.domain.clock import Clock, utc_ms
 from cockpit.domain.durations import clock_time
 from cockpit.domain.vocabulary import SEVERITIES, STATUSES, severity_rank
 from cockpit.domain.severity import HealthFacts, suggest_severity
-from cockpit.domain.state import IncidentState
+from cockpit.domain.state import IncidentState, parts_but_notes
 from cockpit.journal import JournalError
 from cockpit.seat import READ_ONLY_MESSAGE, Notice, Seat
 from cockpit.session import Session
@@ -150,6 +150,9 @@ class IncidentScreen(CroppedScreen[None]):
         self._push_pending = False
         self._keys_drawn: tuple[int, bool] | None = None
         """The width and read-only-ness the keys line was drawn for."""
+        self._looked: tuple[tuple[object, ...], tuple[int, str | None, int]] | None = None
+        """The parts of the state (``parts_but_notes``) and of the seat (``_seat_looked_at``)
+        the last push looked at the header and the attention for."""
         self._drawn: dict[str, tuple[datetime, object]] = {}
         """Per pane, the minute and the parts of the state its rows were last drawn from
         (``Pane.drawn_from``): a note followed from another seat redraws the timeline, not the
@@ -251,8 +254,9 @@ class IncidentScreen(CroppedScreen[None]):
                     markup=False)
 
     def _recolour(self) -> None:
-        """Rows carry their colours: draw them again in the new theme's."""
+        """Rows carry their colours: draw them again in the new theme's (the header too)."""
         self._drawn.clear()
+        self._looked = None
         self.query_one("#timeline", TimelinePane).reshow()
         self.push_state()
 
@@ -272,6 +276,7 @@ class IncidentScreen(CroppedScreen[None]):
 
     def on_screen_resume(self) -> None:
         """Back from a prompt: the clocks catch up at once."""
+        self._looked = None  # time passed behind the prompt: the header and the attention too
         self.push_state()
 
     @property
@@ -303,6 +308,7 @@ class IncidentScreen(CroppedScreen[None]):
                 self.log.error(f"monitor snapshot failed: {exc!r}")
         now = self.now()
         if self.session.version != self._shown_version or minute_of(now) != self._shown_minute:
+            self._looked = None  # a tick looks, whatever the push would skip
             self.push_state()  # something new, or the minutes in rows ("for 12m") moved on
             return
         header = self._look(now)
@@ -331,10 +337,17 @@ class IncidentScreen(CroppedScreen[None]):
     def push_state(self) -> None:
         """Hand the current state to the header and every pane (they only render)."""
         state, now = self.session.state, self.now()
-        if self._look(now) is None:
+        parts = parts_but_notes(state)  # a note changes nothing the look shows; the tick looks
+        if (self._looked is None or self._looked[1] != self._seat_looked_at()
+                or any(a is not b for a, b in zip(self._looked[0], parts, strict=True))):
+            if self._look(now) is None:
+                return
+            self._looked = (parts, self._seat_looked_at())
+        try:
+            timeline = self.query_one("#timeline", TimelinePane)
+        except NoMatches:  # the app shuts down: the panes are gone
             return
         self._shown_minute = minute_of(now)
-        timeline = self.query_one("#timeline", TimelinePane)
         for name in ("impact", "protocol", "team", "health", "calm"):
             pane = self.query_one(f"#{name}")
             drawn = (self._shown_minute, pane.drawn_from(state))  # type: ignore[attr-defined]
@@ -350,6 +363,11 @@ class IncidentScreen(CroppedScreen[None]):
             self._record_changed = asyncio.Event()
         self._draw_strip()
         self._draw_keys()
+
+    def _seat_looked_at(self) -> tuple[int, str | None, int]:
+        """What of this seat the header shows beside the state: the entries waiting, why it is
+        offline, and how many signals are unseen (a pane looked at marks them seen)."""
+        return len(self.session.pending), self.seat.offline, len(self.attention.unseen)
 
     def _draw_tabs(self) -> None:
         self.query_one("#tabs", TickingText).set_text(tabs_line(self.active_pane))

@@ -1,10 +1,11 @@
-"""The incident screen's compositor renders only what an update covers, and sends exactly what
-Textual's own would: the same bytes for every kind of update, over the panes, the header, the
-entry bar's layer and any part of the screen, and for the whole screen."""
+"""The incident screen's compositor renders only what an update covers, and sends what Textual's
+own would: the same cells in the same bytes for every kind of update, over the panes, the header,
+the entry bar's layer and any part of the screen, and for the whole screen."""
 
 from __future__ import annotations
 
 import random
+import re
 
 from textual._compositor import Compositor
 from textual.geometry import Region
@@ -16,9 +17,15 @@ from cockpit.ui.panes.rows import RowList
 WIDE = (160, 48)
 
 
+IDLE_MOVE = re.compile(r"\x1b\[\d+;\d+H(?=\x1b\[\d+;\d+H|\n|$)")
+"""A cursor move that draws nothing before the next move or line: Textual sends one for a chop
+that starts where an updated span ends, when a widget behind the update drew that chop (the
+cockpit's compositor does not render widgets hidden behind others, so it sends none)."""
+
+
 def sent(app, compositor: Compositor, regions: list[Region], *, textuals: bool) -> str:
     """What the terminal receives for an update of ``regions``, through the cockpit's compositor
-    or (``textuals``) through Textual's own methods."""
+    or (``textuals``) through Textual's own methods, less the moves that draw nothing."""
     if textuals:
         for name in ("render_partial_update", "_get_renders"):
             setattr(compositor, name, getattr(Compositor, name).__get__(compositor))
@@ -26,7 +33,7 @@ def sent(app, compositor: Compositor, regions: list[Region], *, textuals: bool) 
         compositor._dirty_regions.clear()
         compositor._dirty_regions.update(regions)
         update = compositor.render_partial_update()
-        return update.render_segments(app.console) if update is not None else ""
+        return IDLE_MOVE.sub("", update.render_segments(app.console)) if update is not None else ""
     finally:
         for name in ("render_partial_update", "_get_renders"):
             compositor.__dict__.pop(name, None)

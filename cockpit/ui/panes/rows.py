@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from itertools import groupby
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -245,7 +245,7 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
         at_tail = self.cursor is None or self.cursor >= old_count - 1
         self._rows, self._count = rows, len(rows)
         if self._count != old_count:
-            self._resize_content(old_count)
+            self._resize_content(old_count, following=self.follow_tail and at_tail)
         self._place_cursor(old_key, at_tail)
         if compare and self._count == old_count:
             top = int(self.scroll_y)
@@ -256,10 +256,11 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
         else:
             self.refresh()
 
-    def _resize_content(self, old_count: int) -> None:
+    def _resize_content(self, old_count: int, *, following: bool) -> None:
         """A new row count. While the list already scrolls (and still will), the scrollbar is
         the only thing that changes: update it without a relayout, which would repaint the
-        whole screen for every new timeline entry."""
+        whole screen for every new timeline entry. ``following``: the newest row is kept in
+        view; grown, the list and its bar move to it here, drawn once."""
         size = Size(self.size.width, self._count)
         height = self.size.height
         if height and old_count > height and self._count > height and self.show_vertical_scrollbar:
@@ -267,6 +268,11 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
             if self._count > old_count:  # grown: the bar stays, the scroll stays valid
                 bar = self.vertical_scrollbar
                 bar.set_reactive(ScrollBar.window_virtual_size, self._count)
+                if following:  # what Textual's scroll would set, without its three drawings of the bar
+                    newest = self.max_scroll_y
+                    self.set_reactive(RowList.scroll_y, newest)
+                    self.set_reactive(RowList.scroll_target_y, newest)
+                    bar.set_reactive(ScrollBar.position, newest)
                 bar.refresh()  # once (Textual's update asks three times, each working out the bar)
             else:
                 self._scroll_update(size)
@@ -278,7 +284,8 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
         if self.follow_tail and at_tail:
             self.cursor = len(rows) - 1 if rows else None
             if rows and self.size.height:  # in this frame: the new row shows with the read
-                self.scroll_rows_to(self.max_scroll_y)
+                if self.scroll_y != (newest := self.max_scroll_y):  # unless grown along already
+                    self.scroll_rows_to(newest)
             elif rows:  # not laid out yet: once it is
                 self.call_after_refresh(self.scroll_to_newest)
             return
@@ -415,23 +422,24 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
         again, and here only the new ones are (``_finished``: each row's line as it was sent,
         kept while the list's look and the row's own line are the same)."""
         self._base_style = base = self.rich_style  # once per paint, not once per line
-        top, width = int(self.scroll_y), self.size.width
-        look = (self.size, base, self.background_colors, self.opacity,
+        size = self.size  # once per paint too: Widget.size looks the widget up in the screen's map
+        top, width = int(self.scroll_y), size.width
+        look = (size, base, self.background_colors, self.opacity,
                 tuple(self.get_line_filters()), self.app.ansi_theme)
         if look != self._look:
             self._look, self._finished = look, {}
         if crop.column_span != (0, width) or any(self.styles.gutter):
             lines = super().render_lines(crop)
         else:
-            lines = self._render_unfinished(crop, top)
-        self._drawn = {i: d for i, d in self._drawn.items() if top <= i < top + self.size.height}
+            lines = self._render_unfinished(crop, top, width)
+        self._drawn = {i: d for i, d in self._drawn.items() if top <= i < top + size.height}
         self._finished = {i: f for i, f in self._finished.items() if i in self._drawn}
         return lines
 
-    def _render_unfinished(self, crop: Region, top: int) -> list[Strip]:
-        """The lines of ``crop``: the rows kept as they were, the others (in runs) through
-        Textual."""
-        lines = [self._kept_line(top + y) for y in crop.line_range]
+    def _render_unfinished(self, crop: Region, top: int, width: int) -> list[Strip]:
+        """The lines of ``crop`` (the list ``width`` cells wide): the rows kept as they were, the
+        others (in runs) through Textual."""
+        lines = [self._kept_line(top + y, width) for y in crop.line_range]
         missing = [line is None for line in lines]
         for absent, run in groupby(range(len(lines)), key=missing.__getitem__):
             if not absent:
@@ -445,13 +453,14 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
                     self._finished[index] = (made[3], line)
         return [line for line in lines if line is not None]
 
-    def _kept_line(self, index: int) -> Strip | None:
+    def _kept_line(self, index: int, width: int) -> Strip | None:
         """Row ``index``'s line as sent before, while the row would be drawn the same now."""
         finished = self._finished.get(index)
         if finished is None or index >= len(self._rows):
             return None
         row = self._rows[index]
-        line = self._still_drawn(index, row, self._style_of(index, row, self._base_style or self.rich_style))
+        line = self._still_drawn(index, row, self._style_of(index, row, self._base_style or self.rich_style),
+                                 width)
         return finished[1] if line is not None and finished[0] is line else None
 
     def _style_of(self, index: int, row: Row, base: Style) -> Style:
@@ -460,11 +469,11 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
             return base + self.get_component_rich_style("rowlist--cursor")
         return base
 
-    def _still_drawn(self, index: int, row: Row, style: Style) -> Strip | None:
+    def _still_drawn(self, index: int, row: Row, style: Style, width: int) -> Strip | None:
         """Row ``index``'s line as last drawn, if it was drawn from ``row`` in ``style`` at
-        this width."""
+        ``width``."""
         drawn = self._drawn.get(index)
-        if drawn is not None and drawn[0] is row and drawn[1] == style and drawn[2] == self.size.width:
+        if drawn is not None and drawn[0] is row and drawn[1] == style and drawn[2] == width:
             return drawn[3]
         return None
 
@@ -476,7 +485,7 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self._rows[index]
         style = self._style_of(index, row, base)
-        if (drawn := self._still_drawn(index, row, style)) is not None:
+        if (drawn := self._still_drawn(index, row, style, width)) is not None:
             return drawn
         text = row.text
         if cell_len(text.plain) > width:
@@ -576,26 +585,15 @@ class Pane(FollowsKeyboard, PaneFrame):
     def set_title(self, title: str) -> None:
         """Change the border title (as plain text: names in it never act as markup). Only the
         top border line is repainted: Textual repaints the whole pane for a new title, and a
-        title that ticks ("STALE: last news 2:05 ago") would send every row again each second."""
+        title that ticks ("STALE: last news 2:05 ago") would send every row again each second.
+        The title is set as Textual's ``border_title`` keeps it (one line of Content), without
+        reading it as markup first: the timeline's count changes with every entry."""
         title = printable(title, one_line=True)
         if self._title != title:
             self._title = title
-            self._retitling = True
-            try:
-                self.border_title = Text(title)
-            finally:
-                self._retitling = False
-
-    _retitling = False
-
-    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
-                recompose: bool = False) -> Self:
-        """While the title changes (``set_title``), the repaint Textual asks for the whole pane
-        is narrowed to the top border line."""
-        if self._retitling and not regions and repaint and not layout and not recompose:
+            self._border_title = Content(title)
             top = self.content_offset
-            regions = (Region(-top.x, -top.y, self.outer_size.width, 1),)
-        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+            self.refresh(Region(-top.x, -top.y, self.outer_size.width, 1))
 
     def focus_pane(self) -> None:
         self.rows.focus()
