@@ -32,7 +32,9 @@ async def test_monitor_runs_under_the_lease_and_records_changes(server, make_ses
         def first_row() -> str:
             return health.rows.rows[0].text.plain if health.rows.rows else ""
 
-        await pilot.pause(0.3)
+        await until(pilot, "the monitor to be built (in the background)",
+                    lambda: app.incident.monitor is not None)
+        await pilot.pause(0.3)  # three of its intervals, had it polled
         assert not app.incident.seat.polling and app.incident.monitor.probes_made == 0  # the other seat polls
         other_seat.release()
         await until(pilot, "this seat to take over and see it up", lambda: first_row().startswith("▲ UP"))
