@@ -56,6 +56,7 @@ from cockpit.paths import APP, user_data_dir
 
 if TYPE_CHECKING:  # a listing reads summaries without loading the domain (``cockpit.listing``)
     from cockpit.domain import events as ev
+    from cockpit.domain.log import Log
     from cockpit.domain.state import IncidentState
 
 MAGIC = b"cockpit-checkpoint 1\n"
@@ -180,15 +181,61 @@ def _as_call(kind: type) -> Callable[[Any], tuple[Any, ...]] | None:
     return lambda obj: (kind, values(obj))
 
 
+READ_LATER_AT = 256
+"""A log this long is pickled apart inside the checkpoint and made only when first looked at
+(``Log.later``): most of a big state is its notes and health points, which ``status`` and
+``log`` only count."""
+
+
+class _Pickled:
+    """A log's items as pickled inside an authenticated checkpoint: what ``Log.later`` calls,
+    made once whichever thread asks first."""
+
+    __slots__ = ("data", "_items", "_making")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._items: list[Any] | None = None
+        self._making = threading.Lock()
+
+    def __call__(self) -> list[Any]:
+        with self._making:
+            if self._items is None:
+                self._items = pickle.loads(self.data)  # noqa: S301 - in a checkpoint authenticated whole
+            return self._items
+
+
+def _read_later(data: bytes, length: int) -> Log[Any]:
+    from cockpit.domain.log import Log
+
+    return Log.later(_Pickled(data), length)
+
+
+def _log_apart(log: Log[Any]) -> tuple[Any, ...]:
+    """A log, its items pickled apart when it is long (``READ_LATER_AT``): still unread, the
+    bytes it was read from are kept as they are."""
+    from cockpit.domain.log import Log
+
+    unread = log.unread
+    if isinstance(unread, _Pickled):
+        return _read_later, (unread.data, len(log))
+    if len(log) < READ_LATER_AT:
+        return Log, (list(log),)
+    return _read_later, (_pickle(list(log)), len(log))
+
+
 @lru_cache(maxsize=1)
 def _dispatch_table() -> dict[type, Any]:
     """How a checkpoint pickles what ``copyreg`` does not say: the parser's own time zones as
-    plain ones (they do not pickle), and the domain's slotted dataclasses (entries, health points:
-    most of a big state) by ``_as_call``. A table rather than ``reducer_override``, which pickle
+    plain ones (they do not pickle), the domain's slotted dataclasses (entries, health points:
+    most of a big state) by ``_as_call``, and logs by ``_log_apart``. A table rather than ``reducer_override``, which pickle
     calls for every object, each datetime too: the table costs only the types it names."""
     from cockpit.tomlfmt import foreign_timezones
 
+    from cockpit.domain.log import Log
+
     table = copyreg.dispatch_table.copy()
+    table[Log] = table[type(Log.later(list, 0))] = _log_apart
     for kind in foreign_timezones():
         table[kind] = _plain_timezone
     for name, module in list(sys.modules.items()):

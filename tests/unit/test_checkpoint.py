@@ -234,3 +234,24 @@ def test_the_program_leaves_its_checkpoint_to_a_child_and_the_next_reader_waits_
     assert checkpoint.summary_of(path) is not None
     session = Session.open(path, keep_events=False)
     assert session.state == truth(path).state
+
+
+def test_long_logs_are_made_only_when_looked_at_and_are_the_folded_ones(tmp_path: Path) -> None:
+    """A checkpoint's long logs (the notes here; in a long incident each endpoint's health
+    points too) are read on first use: counting them reads nothing, and what is read is what folding the file gives. Kept
+    again unread, they are kept as the bytes they came from."""
+    path = big_session(tmp_path / "s.toml")
+    opened(path)
+    state = opened(path, keep_events=False).state
+    assert len(state.notes) >= checkpoint.READ_LATER_AT and state.notes.unread is not None
+    assert state.updates.unread is None  # a short log is kept plain
+
+    again = checkpoint.pickle.loads(checkpoint._pickle(state))  # what the next checkpoint keeps
+    assert state.notes.unread is not None, "keeping an unread log did not read it"
+    assert again.notes.unread is not None
+
+    expected = truth(path).state
+    assert list(state.notes) == list(expected.notes) and state.notes.unread is None
+    assert again.notes == expected.notes and again == expected
+    longer = state.notes.append(expected.notes[0])
+    assert len(longer) == len(expected.notes) + 1 and len(state.notes) == len(expected.notes)
