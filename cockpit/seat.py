@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,6 +70,46 @@ class Notice:
 Say = Callable[[Notice], object]
 
 
+_Ask = tuple[Any, asyncio.AbstractEventLoop, "asyncio.Future[None]"]
+"""A journal whose writer to wait for, and the loop and future to tell."""
+
+
+class WriterWait:
+    """A following seat's thread that waits, when asked, for the writer holding the journal's
+    lock to let go, then wakes the loop. One thread for the seat's life: starting one for each
+    append made the loop wait for the new thread to be scheduled, which with ten seats busy on
+    two cores was milliseconds of every append's way to the screen."""
+
+    def __init__(self) -> None:
+        self._asks: queue.SimpleQueue[_Ask | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def ask(self, journal: Any, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
+        """A future set once ``journal``'s writer has let go (on ``loop``, from the thread)."""
+        done = loop.create_future()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._wait, args=(self._asks,),
+                                            name="wait for the writer", daemon=True)
+            self._thread.start()
+        self._asks.put((journal, loop, done))
+        return done
+
+    def stop(self) -> None:
+        """The thread ends after the wait in hand, if any."""
+        if self._thread is not None:
+            self._asks.put(None)
+            self._asks, self._thread = queue.SimpleQueue(), None  # a new thread asks anew
+
+    @staticmethod
+    def _wait(asks: queue.SimpleQueue[_Ask | None]) -> None:
+        while (asked := asks.get()) is not None:
+            journal, loop, done = asked
+            with contextlib.suppress(OSError):
+                journal.wait_unlocked()
+            with contextlib.suppress(RuntimeError):  # the loop is gone: the seat has left
+                loop.call_soon_threadsafe(lambda done=done: done.done() or done.set_result(None))
+
+
 class Seat:
     """One process at one incident. ``join`` when it opens, ``leave`` (then ``rescue``) at the end."""
 
@@ -91,6 +132,7 @@ class Seat:
         self._follow_failed = False
         self._unlocked: asyncio.Future[None] | None = None
         """Set once the writer the following waits for lets go of the lock (``_writer_done``)."""
+        self._writer_wait = WriterWait()
         self._problems_told = 0
         self._recovery_told: object = None
 
@@ -277,20 +319,11 @@ class Seat:
 
     async def _writer_done(self, journal: Any) -> None:
         """Until the writer holding the journal's lock lets go, or ``POLL_SECONDS`` at most.
-        The wait is the lock itself, taken in a thread (one at a time), so the read follows the
-        moment the writer's fsync is done: waiting by pauses on the loop read each append a few
-        milliseconds late, and up to twice the writer's time under load."""
+        The wait is the lock itself, taken in a thread (``WriterWait``, one wait at a time), so
+        the read follows the moment the writer's fsync is done: waiting by pauses on the loop
+        read each append a few milliseconds late, and up to twice the writer's time under load."""
         if self._unlocked is None or self._unlocked.done():
-            loop = asyncio.get_running_loop()
-            unlocked = self._unlocked = loop.create_future()
-
-            def wait() -> None:
-                with contextlib.suppress(OSError):
-                    journal.wait_unlocked()
-                with contextlib.suppress(RuntimeError):  # the loop is gone: the seat has left
-                    loop.call_soon_threadsafe(lambda: unlocked.done() or unlocked.set_result(None))
-
-            threading.Thread(target=wait, name="wait for the writer", daemon=True).start()
+            self._unlocked = self._writer_wait.ask(journal, asyncio.get_running_loop())
         await asyncio.wait({self._unlocked}, timeout=POLL_SECONDS)
 
     def _following_over(self, task: asyncio.Task[None]) -> None:
@@ -401,6 +434,7 @@ class Seat:
             following.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await following
+        self._writer_wait.stop()
         if self._retrying is not None:
             self._retrying.cancel()
         if self._joined and not self.session.read_only:

@@ -385,6 +385,25 @@ async def test_other_seats_appends_show_up(cockpit, make_session, config, clock)
     assert seats == ["seat.joined", "seat.joined", "seat.left"]
 
 
+async def test_what_another_seat_changes_shows_in_the_header_with_the_push_that_follows_it(
+        cockpit, make_session, config, clock):
+    """A push after a note leaves the header as it was (the tick looks every second); after
+    anything else, it looks again at once: here no tick runs between the read and the look."""
+    session = make_session(config=config)
+    app = cockpit(session)
+    other = Session.open(session.path, clock=clock, handle="bob")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        screen, header = app.incident, app.query_one("#header")
+        for event, shown in ((ev.NoteAdded(text="lag again", tag="note"), "SEV2"),
+                             (ev.SeverityChanged(severity="SEV1", reason="all checkouts fail"), "SEV1"),
+                             (ev.StatusChanged(status="identified"), "IDENTIFIED")):
+            other.record(event)
+            assert screen.seat.follow(wait_for_lock=True)
+            screen.push_state()
+            assert shown in header.text, (event.kind, header.text)
+
+
 async def test_palette_offers_every_action(cockpit):
     from cockpit.ui.commands import COMMANDS
 
