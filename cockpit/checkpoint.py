@@ -104,6 +104,10 @@ class Checkpoint:
     last: ev.Event | None
     """The newest event in the fold's order."""
     problems: list[str] = field(default_factory=list)
+    recent: tuple[ev.Event, ...] = ()
+    """The newest events in the fold's order (``RECENT_KEPT``, ``last`` among them): a screen
+    opening the session shows the newest of its timeline at once, before the earlier ones are
+    read again from the file."""
 
 
 # -- where, and with which key ---------------------------------------------------------------------
@@ -181,6 +185,8 @@ def _as_call(kind: type) -> Callable[[Any], tuple[Any, ...]] | None:
     return lambda obj: (kind, values(obj))
 
 
+RECENT_KEPT = 300
+"""How many of the newest events a checkpoint keeps whole: more than a tall timeline shows."""
 READ_LATER_AT = 256
 """A log this long is pickled apart inside the checkpoint and made only when first looked at
 (``Log.later``): most of a big state is its notes and health points, which ``status`` and

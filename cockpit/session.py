@@ -17,6 +17,7 @@ import bisect
 import getpass
 import hashlib
 import os
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -100,6 +101,9 @@ class Session:
     (or streamed through the fold) and not kept in memory; ``events`` reads it on first use."""
     newest: ev.Event | None = None
     """The last event in fold order (known even when the events are not in memory)."""
+    _recent_read: int = field(default=0, repr=False)
+    """How many of the newest events ``_unread`` stands for are in memory already (a
+    checkpoint's ``recent``, at the start of ``_events``): ``events`` does not take them twice."""
 
     @property
     def path(self) -> Path:
@@ -176,11 +180,11 @@ class Session:
         self.problems = [*saved.problems, *loaded.problems]
         self.state, self.newest = fold(tail, saved.state), tail[-1] if tail else saved.last
         self._unread = (saved.covered, saved.digest)
-        self._events = tail
+        self._events, self._recent_read = [*saved.recent, *tail], len(saved.recent)
         if keep_events:
             self._events = self.events
         if self.journal.offset - saved.covered >= checkpoint.WORTH_KEEPING:
-            self._keep_checkpoint(digest)
+            self._keep_checkpoint(digest, recent=self._events[-checkpoint.RECENT_KEPT:])
         return True
 
     def _read_whole(self, keep_events: bool) -> None:
@@ -190,6 +194,7 @@ class Session:
         keep_events = keep_events or info is None or info.st_size < checkpoint.WORTH_KEEPING
         digest = hashlib.sha256()
         kept: list[ev.Event] = []
+        recent: deque[ev.Event] = deque(maxlen=checkpoint.RECENT_KEPT)
         in_order = True
 
         def take(records: list[dict[str, Any]]) -> None:
@@ -205,6 +210,7 @@ class Session:
                     kept.append(event)
                     continue
                 state, newest = apply(state, event), event
+                recent.append(event)
             self.state, self.newest = state, newest
 
         loaded = self.journal.load(each=take, digest=digest)
@@ -217,17 +223,22 @@ class Session:
             self._events = sorted(kept, key=fold_key)
             self.state = fold(self._events)
             self.newest = self._events[-1] if self._events else None
-        else:
+            recent.clear()
+            recent.extend(self._events)
+        else:  # the newest at hand for the screen; the earlier ones are read again on use
             self._unread = (self.journal.offset, digest.digest())
+            self._events, self._recent_read = list(recent), len(recent)
         if self.journal.offset >= checkpoint.WORTH_KEEPING:
-            self._keep_checkpoint(digest, info)
+            self._keep_checkpoint(digest, info, recent=list(recent))
 
-    def _keep_checkpoint(self, digest: Any, info: os.stat_result | None = None) -> None:
-        """A checkpoint of what was just folded, for the next command to start from."""
+    def _keep_checkpoint(self, digest: Any, info: os.stat_result | None = None, *,
+                         recent: list[ev.Event]) -> None:
+        """A checkpoint of what was just folded, for the next command to start from; ``recent``:
+        its newest events, in fold order."""
         path = self.journal.path
         saved = checkpoint.Checkpoint(self.journal.offset, digest.digest(), self.header,
                                       self.state, self.journal.last_seq, self.newest,
-                                      list(self.problems))
+                                      list(self.problems), tuple(recent))
         info = info or _stat(path)
         if info is not None:
             checkpoint.save(path, saved, checkpoint.summarise(path, self.state, self.header, info))
@@ -268,8 +279,13 @@ class Session:
         earlier in the fold's order: a back-filled one made ``events`` read them first)."""
         if self._unread is None:
             return
+        kept = self._events[:self._recent_read]  # the newest of them, in memory already
+        if kept and [e.seq for e in earlier[-len(kept):]] == [e.seq for e in kept]:
+            earlier = earlier[:-len(kept)]
+        else:
+            self._events = self._events[self._recent_read:]
         self._events = earlier + self._events
-        self._unread = None
+        self._unread, self._recent_read = None, 0
         self.version += 1
 
     # -- writing ---------------------------------------------------------------------------------
@@ -374,6 +390,7 @@ class Session:
         loaded = self.journal.load()
         self.header, self.recovery, self.problems = loaded.header, loaded.recovery, loaded.problems
         self._events, self._unread, self.newest, self.state = [], None, None, IncidentState()
+        self._recent_read = 0
         return self._absorb(loaded.events)
 
     def _absorb(self, records: list[dict[str, Any]]) -> list[ev.Event]:

@@ -73,8 +73,12 @@ def test_a_second_open_folds_only_the_tail_and_shows_the_same(tmp_path: Path) ->
     writer.close()
 
     again = opened(path, keep_events=False)
-    assert [e.kind for e in again.in_memory] == ["note.added", "step.done"], \
+    kept, tail = again.in_memory[:-2], again.in_memory[-2:]
+    assert [e.kind for e in tail] == ["note.added", "step.done"], \
         "only what came after the checkpoint (the decision, and the step it closed) is read"
+    everything = sorted((ev.parse_event(r) for r in Journal(path).load().events), key=fold_key)
+    assert [e.seq for e in kept] == [e.seq for e in everything[-2 - checkpoint.RECENT_KEPT:-2]], \
+        "the checkpoint's newest events are at hand: a screen shows them before reading the rest"
     assert again.state == truth(path).state
     assert again.state.notes[-1].text == "rolled back deploy 2026.11.27-3"
     assert again.newest is not None and again.newest.seq == again.state.last_seq
@@ -173,7 +177,8 @@ def test_a_changed_fold_ignores_old_checkpoints(tmp_path: Path, monkeypatch: pyt
 def test_reading_without_keeping_events_folds_the_same(tmp_path: Path) -> None:
     path = big_session(tmp_path / "s.toml")
     streamed = opened(path, keep_events=False)
-    assert streamed.in_memory == [], "folded a piece at a time, nothing kept"
+    assert len(streamed.in_memory) == checkpoint.RECENT_KEPT, \
+        "folded a piece at a time, nothing kept but the newest (the screen shows them first)"
     assert streamed.state == truth(path).state
     assert len(streamed.events) == streamed.state.event_count  # read when asked
 
