@@ -11,10 +11,13 @@ Here a widget renders only when the part of it that is visible meets the update,
 lines of the update, less the parts of the update that lie wholly under one widget in front of
 it (Textual's chops would take nothing from it there): for a new timeline entry the Screen, the
 panes' container and the timeline's pane behind the timeline's list render nothing, and for a
-new count in the pane's title, its top line. What is sent is exactly what Textual
-sends (the chops within the updated spans), for less of the work. Textual is pinned exactly: this overrides one method of its
-compositor (``_get_renders``), and tests/ui/test_compositor.py compares both on every kind of
-update the cockpit makes.
+new count in the pane's title, its top line. What is sent draws the same cells as what Textual
+sends (the chops within the updated spans), for less of the work; only Textual's moves that
+draw nothing (to a chop starting where an updated span ends, from a widget behind) are left
+out. This holds while every widget's ``render_lines`` gives full-width lines for its whole crop,
+as Textual's own do: a short line would let the widget behind show through in Textual's output.
+Textual is pinned exactly: this overrides one method of its compositor (``_get_renders``), and
+tests/ui/test_compositor.py compares both on every kind of update the cockpit makes.
 """
 
 from __future__ import annotations

@@ -332,6 +332,7 @@ class IncidentScreen(CroppedScreen[None]):
         header.show(state, now, drill=self.session.drill or self.drill is not None,
                     watchers=self.seat.watchers(), unseen=bool(self.attention.unseen),
                     signals=self.attention.current)
+        self._looked = (parts_but_notes(state), self._seat_looked_at())  # what a push compares
         return header
 
     def push_state(self) -> None:
@@ -342,7 +343,6 @@ class IncidentScreen(CroppedScreen[None]):
                 or any(a is not b for a, b in zip(self._looked[0], parts, strict=True))):
             if self._look(now) is None:
                 return
-            self._looked = (parts, self._seat_looked_at())
         try:
             timeline = self.query_one("#timeline", TimelinePane)
         except NoMatches:  # the app shuts down: the panes are gone

@@ -269,6 +269,7 @@ class RowList(FollowsKeyboard, ScrollView, can_focus=True):
                 bar = self.vertical_scrollbar
                 bar.set_reactive(ScrollBar.window_virtual_size, self._count)
                 if following:  # what Textual's scroll would set, without its three drawings of the bar
+                    self.app.animator.force_stop_animation(self, "scroll_y")  # a click's page scroll
                     newest = self.max_scroll_y
                     self.set_reactive(RowList.scroll_y, newest)
                     self.set_reactive(RowList.scroll_target_y, newest)
