@@ -256,9 +256,8 @@ class IncidentScreen(CroppedScreen[None]):
     def _recolour(self) -> None:
         """Rows carry their colours: draw them again in the new theme's (the header too)."""
         self._drawn.clear()
-        self._looked = None
         self.query_one("#timeline", TimelinePane).reshow()
-        self.push_state()
+        self.push_state(look=True)
 
     def on_resize(self, event: Any) -> None:
         self._layout_for(event.size.width, event.size.height)
@@ -276,8 +275,7 @@ class IncidentScreen(CroppedScreen[None]):
 
     def on_screen_resume(self) -> None:
         """Back from a prompt: the clocks catch up at once."""
-        self._looked = None  # time passed behind the prompt: the header and the attention too
-        self.push_state()
+        self.push_state(look=True)  # time passed behind the prompt
 
     @property
     def wide(self) -> bool:
@@ -308,8 +306,7 @@ class IncidentScreen(CroppedScreen[None]):
                 self.log.error(f"monitor snapshot failed: {exc!r}")
         now = self.now()
         if self.session.version != self._shown_version or minute_of(now) != self._shown_minute:
-            self._looked = None  # a tick looks, whatever the push would skip
-            self.push_state()  # something new, or the minutes in rows ("for 12m") moved on
+            self.push_state(look=True)  # something new, or the minutes in rows ("for 12m") moved on
             return
         header = self._look(now)
         if header is not None:
@@ -335,11 +332,13 @@ class IncidentScreen(CroppedScreen[None]):
         self._looked = (parts_but_notes(state), self._seat_looked_at())  # what a push compares
         return header
 
-    def push_state(self) -> None:
-        """Hand the current state to the header and every pane (they only render)."""
+    def push_state(self, *, look: bool = False) -> None:
+        """Hand the current state to the header and every pane (they only render). The header
+        and the attention are looked at again when ``look`` (time moved on: a tick, a prompt
+        closed, a new theme), or when what they show of the state or the seat changed."""
         state, now = self.session.state, self.now()
         parts = parts_but_notes(state)  # a note changes nothing the look shows; the tick looks
-        if (self._looked is None or self._looked[1] != self._seat_looked_at()
+        if (look or self._looked is None or self._looked[1] != self._seat_looked_at()
                 or any(a is not b for a, b in zip(self._looked[0], parts, strict=True))):
             if self._look(now) is None:
                 return
