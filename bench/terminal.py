@@ -445,7 +445,7 @@ def first_frames(lab: Lab, plan: Plan, report: Report, sessions: dict[str, Path]
             lab.close(terminal)
             if kind != "minimal":
                 home = terminal.home  # type: ignore[attr-defined]
-                settled(home)
+                settled(copy, home)
                 again = lab.cockpit(copy, home=home)
                 warm[kind].append(shown(again, COCKPIT_SHOWN, kind) - again.spawned)
                 lab.close(again)
@@ -481,20 +481,20 @@ def _parse_time(session: Path) -> float:
     return time.perf_counter() - start
 
 
-def settled(home: Path, timeout: float = 10.0) -> None:
-    """Until no process holds a checkpoint lock in ``home``'s cache (the child the last seat left
-    to write it): the next open there finds the checkpoint, as a lead reopening later would."""
-    import fcntl
+def settled(session: Path, home: Path) -> None:
+    """Until the child the last seat in ``home`` left to write ``session``'s checkpoint is done:
+    the next open there finds the checkpoint, as a lead reopening later would."""
+    from cockpit import checkpoint
 
-    deadline = time.monotonic() + timeout
-    for lock in (home / "cache").glob("cockpit/checkpoints/*.lock"):
-        with open(lock, "rb") as handle:
-            while time.monotonic() < deadline:
-                try:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-                    break
-                except OSError:
-                    time.sleep(0.01)
+    cache = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(home / "cache")  # where that seat's checkpoints are
+    try:
+        checkpoint.writer_done(session)
+    finally:
+        if cache is None:
+            del os.environ["XDG_CACHE_HOME"]
+        else:
+            os.environ["XDG_CACHE_HOME"] = cache
 
 
 def idle_cpu(terminals: list[Terminal], settle: float, window: float) -> float:

@@ -322,9 +322,9 @@ def _in_a_child(write: Callable[[], None], lock: Path) -> bool:
         os._exit(0)
 
 
-def _no_writer(session: Path) -> None:
+def writer_done(session: Path) -> None:
     """Wait (``WRITER_WAIT`` at most) while a child of another command writes ``session``'s
-    checkpoint."""
+    checkpoint (``load`` does, and a bench opening the session again)."""
     try:
         fd = os.open(location(session, "lock"), os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:  # none was ever written in the background
@@ -401,7 +401,7 @@ def summary_of(session: Path) -> Summary | None:
 def load(session: Path) -> Checkpoint | None:
     """The checkpoint for ``session``, when this user's cockpit wrote it for this fold; whether
     it still matches the file is ``verified``'s to say."""
-    _no_writer(session)
+    writer_done(session)
     payload = _payload(location(session, "state"))
     if not payload:
         return None
