@@ -442,10 +442,11 @@ def first_frames(lab: Lab, plan: Plan, report: Report, sessions: dict[str, Path]
             first = terminal.first_byte(0, timeout=0)
             assert first is not None  # something arrived: the words did
             times[kind].append((first - terminal.spawned, complete - terminal.spawned))
-            lab.close(terminal)
             if kind != "minimal":
                 home = terminal.home  # type: ignore[attr-defined]
-                settled(copy, home)
+                checkpointed(copy, home)
+            lab.close(terminal)
+            if kind != "minimal":
                 again = lab.cockpit(copy, home=home)
                 warm[kind].append(shown(again, COCKPIT_SHOWN, kind) - again.spawned)
                 lab.close(again)
@@ -481,15 +482,19 @@ def _parse_time(session: Path) -> float:
     return time.perf_counter() - start
 
 
-def settled(session: Path, home: Path) -> None:
-    """Until the child the last seat in ``home`` left to write ``session``'s checkpoint is done:
-    the next open there finds the checkpoint, as a lead reopening later would."""
+def checkpointed(session: Path, home: Path, timeout: float = 60.0) -> None:
+    """Until the seat open on ``session`` in ``home`` has written its checkpoint (it does once
+    its screen is up): the next open there finds it, as a lead reopening later would."""
     from cockpit import checkpoint
 
     cache = os.environ.get("XDG_CACHE_HOME")
     os.environ["XDG_CACHE_HOME"] = str(home / "cache")  # where that seat's checkpoints are
     try:
-        checkpoint.writer_done(session)
+        written, deadline = checkpoint.location(session, "state"), time.monotonic() + timeout
+        while not written.exists():  # it appears whole: written aside, then renamed
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the seat on {session.name} wrote no checkpoint in {timeout:.0f} s")
+            time.sleep(0.05)
     finally:
         if cache is None:
             del os.environ["XDG_CACHE_HOME"]

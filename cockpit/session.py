@@ -17,8 +17,8 @@ import bisect
 import getpass
 import hashlib
 import os
-from collections import deque
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +32,7 @@ from cockpit.domain.protocol import protocol_version
 from cockpit.domain.state import IncidentState, apply, fold
 from cockpit.domain.vocabulary import COCKPIT
 from cockpit.errors import RuntimeFailure, UsageError
+from cockpit.folding import WholeFold, fold_key
 from cockpit.journal import Journal, JournalError, JournalWriteError, Recovery
 from cockpit.paths import new_session_path
 from cockpit.text import handle_problem
@@ -63,11 +64,6 @@ def default_handle(explicit: str | None = None) -> str:
     except (KeyError, OSError):
         return "someone"
     return login if handle_problem(login) is None else "someone"
-
-
-def fold_key(event: ev.Event) -> tuple[datetime, int]:
-    """The one order of events: by time, then by position in the file."""
-    return event.at, event.seq
 
 
 @dataclass
@@ -104,6 +100,12 @@ class Session:
     _recent_read: int = field(default=0, repr=False)
     """How many of the newest events ``_unread`` stands for are in memory already (a
     checkpoint's ``recent``, at the start of ``_events``): ``events`` does not take them twice."""
+    _parsed: list[ev.Event] | None = field(default=None, repr=False)
+    """The events ``_unread`` stands for, when the open that folded them kept them aside
+    (``keep_parsed``): ``earlier_events`` gives them without reading the file again."""
+    _checkpoint_due: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+    """Writes the checkpoint of what the open folded, left for ``keep_checkpoint``."""
+    _checkpoint_writing: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def path(self) -> Path:
@@ -144,13 +146,20 @@ class Session:
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, clock: Clock | None = None,
              handle: str | None = None, read_only: bool = False,
-             keep_events: bool = True) -> Session:
+             keep_events: bool = True, keep_parsed: bool = False,
+             checkpoint_later: bool = False) -> Session:
         """Read a session; nothing is written by opening it, whatever it holds.
 
         A checkpoint (``cockpit.checkpoint``, in the user's cache folder) that matches the file
         lets it read and fold only what came after; otherwise the whole file is folded, and a
         checkpoint written for next time. ``keep_events`` False folds without keeping the events
         in memory (``status``, ``log``): ``events`` reads them when something asks.
+
+        A screen opens with neither all the events nor the checkpoint's writing in its way:
+        ``keep_parsed`` keeps aside the events a whole read parsed anyway, for
+        ``earlier_events`` to give without reading the file a second time, and
+        ``checkpoint_later`` leaves the checkpoint to ``keep_checkpoint``, once the screen is up
+        (pickling a big fold costs a third of the read).
 
         ``path`` may also be a journal not yet loaded (``cockpit.journals.EventJournal``, e.g.
         a database session): it is read whole, without checkpoints."""
@@ -161,7 +170,9 @@ class Session:
         session = cls(Journal(path), {}, clock or SystemClock(), default_handle(handle), read_only)
         with collector.paused():
             if not session._resume(keep_events):
-                session._read_whole(keep_events)
+                session._read_whole(keep_events, keep_parsed)
+        if not checkpoint_later:
+            session.keep_checkpoint()
         return session
 
     def _resume(self, keep_events: bool) -> bool:
@@ -184,64 +195,55 @@ class Session:
         if keep_events:
             self._events = self.events
         if self.journal.offset - saved.covered >= checkpoint.WORTH_KEEPING:
-            self._keep_checkpoint(digest, recent=self._events[-checkpoint.RECENT_KEPT:])
+            self._make_checkpoint(digest, recent=self._events[-checkpoint.RECENT_KEPT:])
         return True
 
-    def _read_whole(self, keep_events: bool) -> None:
+    def _read_whole(self, keep_events: bool, keep_parsed: bool = False) -> None:
         """Fold the file from its start, a piece at a time; in memory, only what is kept (a small
         file's events are always kept: reading them again later would cost more)."""
         info = _stat(self.journal.path)
         keep_events = keep_events or info is None or info.st_size < checkpoint.WORTH_KEEPING
         digest = hashlib.sha256()
-        kept: list[ev.Event] = []
-        recent: deque[ev.Event] = deque(maxlen=checkpoint.RECENT_KEPT)
-        in_order = True
-
-        def take(records: list[dict[str, Any]]) -> None:
-            nonlocal in_order
-            state, newest = self.state, self.newest
-            for record in records:
-                event = ev.parse_event(record)
-                if keep_events or not in_order:
-                    kept.append(event)
-                    continue
-                if newest is not None and fold_key(event) < fold_key(newest):
-                    in_order = False  # a back-filled event: fold again, in order, below
-                    kept.append(event)
-                    continue
-                state, newest = apply(state, event), event
-                recent.append(event)
-            self.state, self.newest = state, newest
-
-        loaded = self.journal.load(each=take, digest=digest)
+        folding = WholeFold(keep_all=keep_events or keep_parsed, recent=checkpoint.RECENT_KEPT)
+        loaded = self.journal.load(each=lambda records: folding.take([ev.parse_event(r) for r in records]),
+                                   digest=digest)
         self.header, self.recovery, self.problems = loaded.header, loaded.recovery, loaded.problems
-        if keep_events or not in_order:
-            if not in_order:  # what was folded already is read again, so all fold in order
-                self.journal, self.state, self.newest = Journal(self.journal.path), IncidentState(), None
-                self._read_whole(keep_events=True)
-                return
-            self._events = sorted(kept, key=fold_key)
-            self.state = fold(self._events)
-            self.newest = self._events[-1] if self._events else None
-            recent.clear()
-            recent.extend(self._events)
+        if not folding.finish():  # back-filled before what was kept: read it all again, kept
+            self.journal = Journal(self.journal.path)
+            self._read_whole(keep_events=True)
+            return
+        self.state, self.newest = folding.state, folding.newest
+        if keep_events:
+            self._events = folding.events
         else:  # the newest at hand for the screen; the earlier ones are read again on use
             self._unread = (self.journal.offset, digest.digest())
-            self._events, self._recent_read = list(recent), len(recent)
+            self._events, self._recent_read = list(folding.recent), len(folding.recent)
+            self._parsed = folding.events if keep_parsed else None
         if self.journal.offset >= checkpoint.WORTH_KEEPING:
-            self._keep_checkpoint(digest, info, recent=list(recent))
+            self._make_checkpoint(digest, info, recent=list(folding.recent))
 
-    def _keep_checkpoint(self, digest: Any, info: os.stat_result | None = None, *,
+    def _make_checkpoint(self, digest: Any, info: os.stat_result | None = None, *,
                          recent: list[ev.Event]) -> None:
         """A checkpoint of what was just folded, for the next command to start from; ``recent``:
-        its newest events, in fold order."""
+        its newest events, in fold order. Made now (the state is immutable, the file may grow),
+        written by ``keep_checkpoint``."""
         path = self.journal.path
         saved = checkpoint.Checkpoint(self.journal.offset, digest.digest(), self.header,
                                       self.state, self.journal.last_seq, self.newest,
                                       list(self.problems), tuple(recent))
         info = info or _stat(path)
         if info is not None:
-            checkpoint.save(path, saved, checkpoint.summarise(path, self.state, self.header, info))
+            summary = checkpoint.summarise(path, self.state, self.header, info)
+            self._checkpoint_due = lambda: checkpoint.save(path, saved, summary)
+
+    def keep_checkpoint(self) -> None:
+        """Write the checkpoint of what the open folded, if it made one and it is not written
+        yet. Safe in another thread (it writes only the user's cache); a call while another
+        thread writes returns once that is done, so a process ending then leaves it whole."""
+        with self._checkpoint_writing:
+            due, self._checkpoint_due = self._checkpoint_due, None
+            if due is not None:
+                due()
 
     @property
     def events(self) -> list[ev.Event]:
@@ -263,9 +265,12 @@ class Session:
 
     def earlier_events(self) -> list[ev.Event]:
         """The events a checkpoint stood for, read from the file (safe in another thread: it
-        reads only). The file's start must still be what was folded: it is checked again."""
+        reads only). The file's start must still be what was folded: it is checked again. Those
+        the open parsed and kept aside (``keep_parsed``) are given as they are."""
         if self._unread is None:
             return []
+        if self._parsed is not None:
+            return self._parsed
         end, expected = self._unread
         digest = hashlib.sha256()
         loaded = Journal(self.journal.path).load(stop=end, digest=digest)
@@ -285,7 +290,7 @@ class Session:
         else:
             self._events = self._events[self._recent_read:]
         self._events = earlier + self._events
-        self._unread, self._recent_read = None, 0
+        self._unread, self._recent_read, self._parsed = None, 0, None
         self.version += 1
 
     # -- writing ---------------------------------------------------------------------------------

@@ -200,15 +200,19 @@ class IncidentScreen(CroppedScreen[None]):
         await self._record_changed.wait()
 
     async def _read_earlier(self) -> None:
-        """A big session opens from its checkpoint with its newest events only: the panes are
-        whole at once, and the timeline's earlier part is read in the background, then shown."""
+        """A big session opens with its newest events only: the panes are whole at once, and the
+        timeline's earlier part is read in the background (or taken from the fold that opened
+        it), then shown. The checkpoint the open made is written after, in the background too."""
         from cockpit.ui.background import in_background
 
+        drawn = asyncio.Event()  # the incident on the terminal first, then the rest of it
+        self.call_after_refresh(drawn.set)
+        await drawn.wait()
         try:
             earlier = await in_background(self.session.earlier_events)
         except JournalError as exc:
             self.seat.say(Notice("Timeline", str(exc), "error"))
-            return
+            earlier = []
         if earlier:
             self.session.adopt_earlier(earlier)
             self.push_state()
@@ -216,6 +220,7 @@ class IncidentScreen(CroppedScreen[None]):
             if rows.cursor is not None and rows.cursor >= len(rows.rows) - 1:  # following the newest
                 rows.call_after_refresh(rows.scroll_to_newest)
             collector.settle()  # the whole timeline is in memory for as long as the screen
+        await in_background(self.session.keep_checkpoint)
 
     async def _start_polling(self) -> None:
         """Once the incident is on screen. The live monitor is built in the background: it loads

@@ -72,6 +72,7 @@ def run_app(app: CockpitApp) -> int:
                 print(f"cockpit: note: {recovery.describe()}", file=sys.stderr)
             seat.say = lambda notice: print(f"cockpit: {notice.text}", file=sys.stderr)
             seat.rescue()
+            seat.session.keep_checkpoint()  # quit before the screen wrote it: the next open is warm
     if app.open_error is not None:
         raise app.open_error
     return int(code if code is not None else (app.return_code or 0))
@@ -133,7 +134,8 @@ def open_app(args: argparse.Namespace) -> CockpitApp:
 
         config = load_config(getattr(args, "config", None))
         return config, Session.open(path, handle=args.handle, read_only=args.read_only,
-                                    keep_events=False)  # the timeline's earlier part follows
+                                    keep_events=False, keep_parsed=True,  # the timeline's earlier
+                                    checkpoint_later=True)  # part and the checkpoint follow
 
     async def open_incident(app: CockpitApp) -> IncidentScreen:
         from cockpit.ui.background import in_background

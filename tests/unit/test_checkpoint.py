@@ -260,3 +260,26 @@ def test_long_logs_are_made_only_when_looked_at_and_are_the_folded_ones(tmp_path
     assert again.notes == expected.notes and again == expected
     longer = state.notes.append(expected.notes[0])
     assert len(longer) == len(expected.notes) + 1 and len(state.notes) == len(expected.notes)
+
+
+def test_a_screen_keeps_what_it_parsed_and_writes_the_checkpoint_when_asked(tmp_path: Path) -> None:
+    """A cold open for a screen (``keep_parsed``, ``checkpoint_later``) folds once: the earlier
+    events are the ones the fold parsed, not a second read of the file, and the checkpoint is
+    written only when the screen asks, the same as one written at once."""
+    path = big_session(tmp_path / "s.toml")
+    every_seq = sorted(r["seq"] for r in Journal(path).load().events)
+    seat = opened(path, keep_events=False, keep_parsed=True, checkpoint_later=True)
+    assert checkpoint.load(path) is None, "nothing written before the screen asks"
+    assert len(seat.in_memory) == checkpoint.RECENT_KEPT and not seat.all_in_memory
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"checked shard 00012", b"CHECKED SHARD 00012", 1))
+    earlier = seat.earlier_events()  # a second read would say the file changed under the seat
+    assert [e.seq for e in earlier] == every_seq
+    assert "checked shard 00012" in [getattr(e, "text", "") for e in earlier]
+    seat.adopt_earlier(earlier)
+    assert len(seat.events) == seat.state.event_count and seat.all_in_memory
+    path.write_bytes(data)
+    seat.keep_checkpoint()
+    saved = checkpoint.load(path)
+    assert saved is not None and saved.covered == len(data) and saved.state == truth(path).state
+    seat.keep_checkpoint()  # once only: nothing is left to write
