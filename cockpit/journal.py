@@ -207,23 +207,9 @@ class Journal:
 
     def _checked(self, parsed: rec.Parsed) -> tuple[list[dict[str, Any]], list[str]]:
         """The records ready to fold, and every problem met (the parse's and the records')."""
-        problems = list(parsed.problems)
-        records = []
-        previous = highest = self._last_seq
-        for item in rec.checked(parsed.records):
-            if isinstance(item, str):
-                problems.append(item)
-                continue
-            seq = item["seq"]
-            if seq <= previous and not any(p.startswith("seq ") for p in problems):
-                problems.append(f"seq {seq} follows seq {previous}: the seqs are not increasing"
-                                " (every event is still read; new events take the next number)")
-            previous = seq
-            if seq > highest:
-                highest = seq
-            records.append(item)
-        self._last_seq = highest
-        return records, problems
+        checked = rec.checked(parsed.records, self._last_seq)
+        self._last_seq = checked.highest
+        return checked.records, [*parsed.problems, *checked.problems]
 
     def read_new(self, *, wait_for_lock: bool = True) -> list[dict[str, Any]]:
         """Complete events appended (by any process) since this process last read or wrote.

@@ -237,7 +237,7 @@ def _records_from_blocks(blocks: Iterable[str]) -> list[dict[str, Any]]:
     if not data:
         return []
     parsed = rec.read(data, first=False)
-    return [r for r in rec.checked(parsed.records) if isinstance(r, dict)]
+    return rec.checked(parsed.records).records
 
 
 def _header_from_db(header: Any) -> dict[str, Any]:

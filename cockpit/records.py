@@ -17,7 +17,6 @@ Reading is pure: it never writes, and it never cuts anything away.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
@@ -197,33 +196,53 @@ def check_header(tables: dict[str, Any]) -> dict[str, Any]:
     return header
 
 
-def checked(records: list[dict[str, Any]]) -> Iterator[dict[str, Any] | str]:
-    """Each record ready to fold (``at`` an aware UTC time), or a sentence on why it cannot be."""
+@dataclass
+class Checked:
+    """Records ready to fold, and why the others are not."""
+
+    records: list[dict[str, Any]]
+    problems: list[str]
+    highest: int
+    """The highest seq among them (or the one before them)."""
+
+
+def checked(records: list[dict[str, Any]], previous: int = 0) -> Checked:
+    """Each record ready to fold (``at`` an aware UTC time, ``by`` and ``id`` text), or a
+    sentence on why it cannot be; ``previous``: the seq of the event before them, so that seqs
+    going back are said (once: every event is still read).
+
+    One loop over every record of a session, so an event as the cockpit writes it passes a few
+    checks inline; anything else takes the long way, which says what is wrong."""
+    ready: list[dict[str, Any]] = []
+    problems: list[str] = []
+    highest = previous
+    said_order = False
+    utc = timezone.utc
     for record in records:
-        offset = record.pop("_offset", None)
-        problem = _problem(record)
-        if problem is None:
-            yield record
+        seq, at, kind = record.get("seq"), record.get("at"), record.get("kind")
+        if type(seq) is int and seq >= 1 and type(kind) is str and kind and type(at) is datetime \
+                and type(record.get("by", "")) is str and type(record.get("id", "")) is str \
+                and "_offset" not in record:
+            if at.tzinfo is not utc:
+                at = record["at"] = _utc(at)
+            problem = None if EARLIEST <= at < LATEST else _described_problem(record, seq, at, kind)
+        else:
+            problem = _described_problem(record, seq, at, kind)
+        offset = record.pop("_offset", None) if problem is not None or "_offset" in record else None
+        if problem is not None:
+            where = f"event seq {seq}" if type(seq) is int else "an event"
+            problems.append(f"{where}{f' at byte {offset}' if offset is not None else ''}: {problem};"
+                            " left out of the incident (it stays in the file)")
             continue
-        seq = record.get("seq")
-        where = f"event seq {seq}" if isinstance(seq, int) and not isinstance(seq, bool) else "an event"
-        if offset is not None:
-            where += f" at byte {offset}"
-        yield f"{where}: {problem}; left out of the incident (it stays in the file)"
-
-
-def _problem(record: dict[str, Any]) -> str | None:
-    """Why ``record`` cannot be folded (None when it can), made ready to fold on the way: ``at``
-    an aware UTC time, ``by`` and ``id`` text. An event as the cockpit writes it passes the first
-    few checks; anything else takes the long way, which says what is wrong."""
-    seq, at, kind = record.get("seq"), record.get("at"), record.get("kind")
-    if type(seq) is int and seq >= 1 and type(kind) is str and kind and type(at) is datetime:
-        if at.tzinfo is not timezone.utc:
-            at = record["at"] = _utc(at)
-        if EARLIEST <= at < LATEST and type(record.get("by", "")) is str \
-                and type(record.get("id", "")) is str:
-            return None
-    return _described_problem(record, seq, at, kind)
+        if seq <= previous and not said_order:
+            problems.append(f"seq {seq} follows seq {previous}: the seqs are not increasing"
+                            " (every event is still read; new events take the next number)")
+            said_order = True
+        previous = seq
+        if seq > highest:
+            highest = seq
+        ready.append(record)
+    return Checked(ready, problems, highest)
 
 
 def _utc(at: datetime) -> datetime:

@@ -205,7 +205,7 @@ class Session:
         keep_events = keep_events or info is None or info.st_size < checkpoint.WORTH_KEEPING
         digest = hashlib.sha256()
         folding = WholeFold(keep_all=keep_events or keep_parsed, recent=checkpoint.RECENT_KEPT)
-        loaded = self.journal.load(each=lambda records: folding.take([ev.parse_event(r) for r in records]),
+        loaded = self.journal.load(each=lambda records: folding.take(map(ev.parse_event, records)),
                                    digest=digest)
         self.header, self.recovery, self.problems = loaded.header, loaded.recovery, loaded.problems
         if not folding.finish():  # back-filled before what was kept: read it all again, kept

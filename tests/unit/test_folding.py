@@ -41,20 +41,18 @@ def test_the_one_pass_fold_is_the_sorted_fold(seconds: list[int], keep_all: bool
             whole.take(events[start:start + chunk])
         done = whole.finish()
     ordered = sorted(events, key=fold_key)
-    if keep_all:
-        assert done, "with every event kept, nothing is ever read again"
-        assert whole.events == ordered
+    assert done == (keep_all or ordered == events), "read again only when nothing was kept"
     if done:
         assert whole.state == fold(ordered)
         assert whole.newest == ordered[-1]
         assert list(whole.recent) == ordered[-5:]
-        assert whole.events == ordered[len(ordered) - len(whole.events):]
+        assert whole.events == (ordered if keep_all else [])
 
 
-def test_a_back_filled_event_near_the_end_costs_no_second_read(
+def test_a_back_filled_event_costs_a_screen_no_second_read(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``cockpit status`` keeps no events, yet a note recorded a minute late (a seat offline for
-    a while) folds in its place from the notes it keeps."""
+    """A note recorded a minute late (a seat offline for a while) folds in its place from the
+    notes of the state, when the open keeps the events it parsed (a screen's)."""
     path = big_session(tmp_path / "s.toml")
     last = Journal(path).load().events[-1]
     late = {"at": last["at"] - timedelta(minutes=1), "by": "carol", "kind": "note.added",
@@ -64,14 +62,14 @@ def test_a_back_filled_event_near_the_end_costs_no_second_read(
     reads = []
     load = Journal.load
     monkeypatch.setattr(Journal, "load", lambda self, **kw: reads.append(kw) or load(self, **kw))
-    session = opened(path, keep_events=False)
+    session = opened(path, keep_events=False, keep_parsed=True)
     assert len(reads) == 1, "read once"
     assert session.state == truth(path).state
     notes = [entry.text for entry in session.state.notes]
     assert notes.index("written offline") < len(notes) - 1, "in its place, not at the end"
 
 
-def test_one_older_than_every_note_kept_reads_the_file_again_and_folds_the_same(
+def test_every_open_of_a_back_filled_session_folds_the_same(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(folding, "NOTE_EVERY", 16)
     path = big_session(tmp_path / "s.toml")
