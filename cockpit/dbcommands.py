@@ -67,7 +67,7 @@ def database_rows(db: Database) -> list[dict[str, Any]]:
     name stands where the path would). Nothing is written, here or there."""
     from cockpit.domain.events import parse_event
     from cockpit.domain.state import fold
-    from cockpit.session import fold_key
+    from cockpit.folding import fold_key
 
     rows = []
     for found in list_sessions(db):

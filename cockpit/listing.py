@@ -40,7 +40,7 @@ def _summarise(path: Path) -> checkpoint.Summary:
     from cockpit.domain import events as ev
     from cockpit.domain.state import fold
     from cockpit.journal import Journal
-    from cockpit.session import fold_key
+    from cockpit.folding import fold_key
 
     info = os.stat(path)  # before reading: an append meanwhile makes the summary stale, not wrong
     kept: list[ev.Event] = []

@@ -219,20 +219,20 @@ def checked(records: list[dict[str, Any]], previous: int = 0) -> Checked:
     said_order = False
     utc = timezone.utc
     for record in records:
+        offset = record.pop("_offset", None)  # where a piece read alone starts (``_collect``)
         seq, at, kind = record.get("seq"), record.get("at"), record.get("kind")
         if type(seq) is int and seq >= 1 and type(kind) is str and kind and type(at) is datetime \
-                and type(record.get("by", "")) is str and type(record.get("id", "")) is str \
-                and "_offset" not in record:
+                and type(record.get("by", "")) is str and type(record.get("id", "")) is str:
             if at.tzinfo is not utc:
                 at = record["at"] = _utc(at)
             problem = None if EARLIEST <= at < LATEST else _described_problem(record, seq, at, kind)
         else:
             problem = _described_problem(record, seq, at, kind)
-        offset = record.pop("_offset", None) if problem is not None or "_offset" in record else None
         if problem is not None:
             where = f"event seq {seq}" if type(seq) is int else "an event"
-            problems.append(f"{where}{f' at byte {offset}' if offset is not None else ''}: {problem};"
-                            " left out of the incident (it stays in the file)")
+            if offset is not None:
+                where += f" at byte {offset}"
+            problems.append(f"{where}: {problem}; left out of the incident (it stays in the file)")
             continue
         if seq <= previous and not said_order:
             problems.append(f"seq {seq} follows seq {previous}: the seqs are not increasing"

@@ -215,7 +215,7 @@ class Session:
         self.state, self.newest = folding.state, folding.newest
         if keep_events:
             self._events = folding.events
-        else:  # the newest at hand for the screen; the earlier ones are read again on use
+        else:  # the newest at hand for the screen; the earlier ones kept aside, or read on use
             self._unread = (self.journal.offset, digest.digest())
             self._events, self._recent_read = list(folding.recent), len(folding.recent)
             self._parsed = folding.events if keep_parsed else None

@@ -27,7 +27,8 @@ from cockpit.domain.state import IncidentState, apply
 from cockpit.journal import Journal, Recovery
 from cockpit.narrate import Context, narrate
 from cockpit.seat import Say, Seat
-from cockpit.session import Session, fold_key
+from cockpit.folding import fold_key
+from cockpit.session import Session
 
 CHECKPOINT_EVERY = 128
 AFTERWARDS = ("retro.note", "seat.joined", "seat.left", "action.updated", "review.updated")

@@ -18,7 +18,8 @@ from cockpit.domain import events as ev
 from cockpit.domain.clock import ManualClock
 from cockpit.domain.state import fold
 from cockpit.journal import Journal, JournalError
-from cockpit.session import Session, fold_key, new_incident
+from cockpit.folding import fold_key
+from cockpit.session import Session, new_incident
 from cockpit.settings import Config, load_protocol
 from cockpit.listing import list_sessions
 from cockpit.tomlfmt import event_block
