@@ -183,7 +183,7 @@ def protocol_version(steps: Iterable[Step]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made per event (cockpit.domain.state.PER_EVENT_VALUES)
 class StepProgress:
     """What the events say about one step so far."""
 

@@ -3,6 +3,11 @@
 ``apply(state, event)`` is pure: it never mutates ``state`` and the same events always fold to
 the same state. The live cockpit, other seats, a replay at time t and the postmortem report all
 run this one fold, so they can never disagree.
+
+Its values are frozen dataclasses, but for the few made on most events (``PER_EVENT_VALUES``):
+a frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``, which made them
+five times dearer to build and cost a long session's cold read a twentieth of its time. Those are
+never changed once made either: the fold replaces them, as it does every other value.
 """
 
 from __future__ import annotations
@@ -131,7 +136,7 @@ class Ask:
         return self.open and self.left(now) <= timedelta(0)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made per event (PER_EVENT_VALUES, above)
 class HealthPoint:
     at: datetime
     state: str
@@ -254,7 +259,7 @@ class Delivery:
     remote_id: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made per event (PER_EVENT_VALUES, above)
 class Entry:
     """A typed line of text: a note, an update, a retro note or a drill inject."""
 
@@ -268,6 +273,10 @@ class Entry:
     next_update_at: datetime | None = None
     category: str = ""
     """A retro note's place in the postmortem (``went_well``, ``root_cause``…), empty when none."""
+
+
+PER_EVENT_VALUES = (HealthPoint, Entry, StepProgress)
+"""The fold's values that are not frozen, being made on most events of a long session."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 from hypothesis import given, settings, strategies as st
@@ -34,10 +35,14 @@ def test_prefix_then_rest_equals_all(events, data):
 @given(events=sessions())
 def test_apply_never_changes_the_state_it_was_given(events):
     states = [IncidentState()]
+    copies = [copy.deepcopy(states[0])]
     for event in events:
         states.append(apply(states[-1], event))
-    # re-folding from each intermediate state gives the same end: none was mutated on the way
+        copies.append(copy.deepcopy(states[-1]))
+    # each state is still what it was when made (the values made per event are not frozen:
+    # cockpit.domain.state.PER_EVENT_VALUES), and re-folding from it gives the same end
     for i, state in enumerate(states):
+        assert state == copies[i]
         assert fold(events[i:], state) == states[-1]
     assert states[-1].event_count == len(events)
 
