@@ -51,17 +51,21 @@ class WholeFold:
         self._late: list[ev.Event] = []
 
     def take(self, events: Iterable[ev.Event]) -> None:
-        state, newest, recent, notes = self.state, self.newest, self.recent, self._notes
-        keep = self.events.append if self._keep_all else _nothing
-        folded = self._folded
+        """Fold ``events`` on, setting aside those that come before the newest one folded. The
+        loop runs once per event of a session, so the order is ``fold_key`` written inline."""
+        state, newest, recent, keep_all = self.state, self.newest, self.recent, self._keep_all
+        kept, late, notes, folded = self.events.append, self._late.append, self._notes, self._folded
+        last = fold_key(newest) if newest is not None else None
         for event in events:
-            if newest is not None and fold_key(event) < fold_key(newest):
-                self._late.append(event)
+            key = event.at, event.seq
+            if last is not None and key < last:
+                late(event)
                 continue
-            if folded % NOTE_EVERY == 0 and self._keep_all:
-                notes.append((folded, state))
-            state, newest = apply(state, event), event
-            keep(event)
+            if keep_all:
+                if folded % NOTE_EVERY == 0:
+                    notes.append((folded, state))
+                kept(event)
+            state, newest, last = apply(state, event), event, key
             recent.append(event)
             folded += 1
         self.state, self.newest, self._folded = state, newest, folded
@@ -85,6 +89,3 @@ class WholeFold:
         self._late = []
         return True
 
-
-def _nothing(event: ev.Event) -> None:
-    """What ``take`` does with an event it does not keep."""
