@@ -14,14 +14,15 @@ ctrl+q still quits at once while the session is read.
 
 This module must stay light: it imports Textual and the opening screen only (a test guards it).
 Everything about the incident (its keys, its events, its timers) lives in ``IncidentScreen``; the
-app keeps what belongs to the process: the theme, the palette, and quitting without losing
-typed text.
+app keeps what belongs to the process: the theme, the palette, quitting without losing typed
+text, and ending as ctrl+q does when the terminal hangs up.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import signal
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,10 @@ from cockpit.ui.opening import OpeningScreen
 if TYPE_CHECKING:
     from cockpit.session import Session
     from cockpit.ui.incident import IncidentScreen
+
+ENDING_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
+"""What ends a seat without a key: its terminal hung up (the SSH link dropped, the tmux session
+was killed) or the system asks it to stop (a shutdown, ``kill``)."""
 
 Opener = Callable[["CockpitApp"], "IncidentScreen | Awaitable[IncidentScreen]"]
 """Reads the incident and builds its screen; raises what the command line reports. It may leave
@@ -76,6 +81,11 @@ class CockpitApp(QuietTerminal, App[int]):
         """What to say on stderr once the terminal is back (Textual holds it until then)."""
         self.cockpit_themes: list[str] = []
         """The cockpit's own themes, registered from files: the only ones the palette offers."""
+        self.ends_on_signals = False
+        """Set by the command line (``cockpit.ui.launch``): the ``ENDING_SIGNALS`` end the seat
+        as ctrl+q does. Off in tests, whose event loop is the test runner's."""
+        self.ended_by: str | None = None
+        """The signal that ended the seat (``SIGHUP``), when one did."""
         self.last_copy: Any = None
         """The last text sent to the clipboard (``cockpit.ui.clipboard.Copied``), to save instead."""
         self._held_keys: list[events.Key] | None = None if opener is None else []
@@ -104,10 +114,21 @@ class CockpitApp(QuietTerminal, App[int]):
             self.theme = remembered  # type: ignore[assignment]
 
     def on_mount(self) -> None:
+        if self.ends_on_signals:
+            loop = asyncio.get_running_loop()
+            for signum in ENDING_SIGNALS:
+                loop.add_signal_handler(signum, self._end_by_signal, signum)
         if self.incident is None:
             self.call_after_refresh(self._open)
         else:
             self._use_themes()
+
+    def _end_by_signal(self, signum: int) -> None:
+        """Leave as at ctrl+q (polling stopped, the goodbye recorded, the lease let go), without
+        asking about words typed in the entry bar: no one is there to answer. The command line
+        then rescues what is still waiting to be written and keeps the checkpoint."""
+        self.ended_by = signal.Signals(signum).name
+        self.exit(return_code=128 + signum)
 
     async def on_event(self, event: events.Event) -> None:
         """Hold every key but ctrl+q until the incident is on screen."""

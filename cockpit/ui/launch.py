@@ -59,23 +59,39 @@ def run_app(app: CockpitApp) -> int:
     An incident that could not be opened is raised here, after the terminal is back, for the
     command line to report."""
     saved = _terminal_state()
+    app.ends_on_signals = True
     try:
         code = app.run()
+    except OSError:  # the terminal went away under Textual's last writes: the seat has left
+        if app.ended_by is None:
+            raise
+        code = None
     finally:
         _restore_terminal(saved)
         for note in app.notes_for_exit:
-            print(f"cockpit: note: {note}", file=sys.stderr)
+            _say(f"cockpit: note: {note}")
         if app.incident is not None:  # the screen is gone: the seat's last words go to stderr
             seat = app.incident.seat
             recovery = seat.session.journal.recovery or seat.session.recovery
             if recovery is not None:  # said on screen too, but the screen hid stderr
-                print(f"cockpit: note: {recovery.describe()}", file=sys.stderr)
-            seat.say = lambda notice: print(f"cockpit: {notice.text}", file=sys.stderr)
+                _say(f"cockpit: note: {recovery.describe()}")
+            seat.say = lambda notice: _say(f"cockpit: {notice.text}")
             seat.rescue()
             seat.session.keep_checkpoint()  # quit before the screen wrote it: the next open is warm
+        if app.ended_by is not None:
+            _say(f"cockpit: ended by {app.ended_by}; the seat left the incident")
     if app.open_error is not None:
         raise app.open_error
     return int(code if code is not None else (app.return_code or 0))
+
+
+def _say(line: str) -> None:
+    """A line on stderr, if there still is one: after a hang-up the terminal is gone, and what is
+    left to do (the rescue, the checkpoint) must not stop at the first line that cannot be said."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def _terminal_state() -> Any:

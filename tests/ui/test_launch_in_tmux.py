@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import signal
 import sys
 from pathlib import Path
 
@@ -174,3 +175,46 @@ def test_a_crash_leaves_the_shell_usable_and_rescues_what_was_typed(shell, full_
     shell.keys("shell", "C-l")
     shell.enter("shell", "echo the shell answers: $((6 * 7))")  # typed keys echo, Enter ends the line
     shell.wait_for("shell", "the shell answers: 42")
+
+
+def _pane_pid(terminals: Terminals, name: str) -> int:
+    """The program the terminal runs (``env`` execs it: the pane's own process)."""
+    return int(terminals.run("display-message", "-p", "-t", name, "#{pane_pid}"))
+
+
+def _ended(terminals: Terminals, pid: int) -> None:
+    terminals.wait_until(f"process {pid} to end", lambda: not Path(f"/proc/{pid}").exists(), 60)
+
+
+def test_a_hang_up_ends_the_seat_as_ctrl_q_does(terminals, make_session):
+    session = make_session()
+    terminals.cockpit("seat", "open", str(session.path))
+    terminals.wait_for("seat", "Timeline")
+    terminals.press_until("seat", "n", "what you see or hear")
+    terminals.enter("seat", "rolled back the deploy")
+    terminals.wait_for("seat", lambda s: "rolled back the deploy" in s and "Enter to save" not in s)
+    pid = _pane_pid(terminals, "seat")
+    terminals.run("kill-session", "-t", "seat")  # the terminal goes away: the seat gets SIGHUP
+    _ended(terminals, pid)
+    events = Session.open(session.path).events
+    joined = next(e for e in events if isinstance(e, ev.SeatJoined))
+    assert [e.kind for e in events[-2:]] == ["note.added", "seat.left"]  # its own goodbye
+    assert events[-1].by == joined.by
+    assert not list(session.path.parent.glob("*.seats/*.seat"))  # no one is shown watching
+
+
+def test_a_kill_rescues_what_the_full_disk_refused(terminals, full_disk, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    terminals.start("seat", f"{program_env(HOME=str(home))} {COCKPIT} open"
+                            f" {shlex.quote(str(full_disk.path))}")
+    terminals.wait_for("seat", "Timeline")
+    terminals.press_until("seat", "n", "what you see or hear")
+    terminals.enter("seat", "rollback started at 04:31")
+    terminals.wait_for("seat", "2 not saved yet")  # the disk is full: the seat's hello and the
+    # note are kept in memory
+    pid = _pane_pid(terminals, "seat")
+    os.kill(pid, signal.SIGTERM)  # a shutdown, or someone's kill
+    _ended(terminals, pid)
+    [rescue] = home.glob("incident.toml.unsaved-*.jsonl")
+    assert "rollback started at 04:31" in rescue.read_text()
