@@ -211,8 +211,8 @@ def test_a_kill_rescues_what_the_full_disk_refused(terminals, full_disk, tmp_pat
     terminals.wait_for("seat", "Timeline")
     terminals.press_until("seat", "n", "what you see or hear")
     terminals.enter("seat", "rollback started at 04:31")
-    terminals.wait_for("seat", "2 not saved yet")  # the disk is full: the seat's hello and the
-    # note are kept in memory
+    # the disk is full: the seat's hello and the note are kept in memory
+    terminals.wait_for("seat", "2 not saved yet")
     pid = _pane_pid(terminals, "seat")
     os.kill(pid, signal.SIGTERM)  # a shutdown, or someone's kill
     _ended(terminals, pid)

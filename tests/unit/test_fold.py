@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import is_dataclass
 from datetime import timedelta
 
 from hypothesis import given, settings, strategies as st
 
 from cockpit.domain import events as ev
-from cockpit.domain.state import IncidentState, apply, fold
+from cockpit.domain.state import PER_EVENT_VALUES, IncidentState, apply, fold
 from tests.strategies import STEPS, T0, event_bodies, handles
 
 @st.composite
@@ -45,6 +46,17 @@ def test_apply_never_changes_the_state_it_was_given(events):
         assert state == copies[i]
         assert fold(events[i:], state) == states[-1]
     assert states[-1].event_count == len(events)
+
+
+def test_the_values_made_per_event_are_the_only_unfrozen_ones():
+    """A new value of the state is frozen unless it is named with the few that cannot afford it
+    (and that the test above checks are never changed once made)."""
+    from cockpit.domain import protocol, state as state_module
+
+    unfrozen = {value for module in (state_module, protocol) for value in vars(module).values()
+                if is_dataclass(value) and value.__module__ == module.__name__
+                and not value.__dataclass_params__.frozen}
+    assert unfrozen == set(PER_EVENT_VALUES)
 
 
 def _fold(*bodies):
